@@ -1,0 +1,170 @@
+import type { CommandContext, CommandTable } from './context.js';
+import { type KeySpec, parseKeySpecs } from './key-specs.js';
+import { REDIS_COMMAND_DOCS, REDIS_COMMAND_INFO } from './redis-specs.generated.js';
+import { leafText, type SpecNode, setItems } from './spec-tree.js';
+
+export type Handler = (ctx: CommandContext, argv: string[]) => void;
+
+/** A family's handlers keyed by Redis's full command name: 'get', 'config|get', … */
+export type CommandFamily = Record<string, Handler>;
+
+/** Command flags as bits, from Redis's declarative spec; dispatch checks them on every call. */
+export const Flag = {
+  write: 1 << 0,
+  readonly: 1 << 1,
+  denyoom: 1 << 2,
+  admin: 1 << 3,
+  pubsub: 1 << 4,
+  noscript: 1 << 5,
+  blocking: 1 << 6,
+  loading: 1 << 7,
+  stale: 1 << 8,
+  skip_monitor: 1 << 9,
+  skip_slowlog: 1 << 10,
+  fast: 1 << 11,
+  no_auth: 1 << 12,
+  may_replicate: 1 << 13,
+  no_mandatory_keys: 1 << 14,
+  no_multi: 1 << 15,
+  movablekeys: 1 << 16,
+  allow_busy: 1 << 17,
+} as const;
+
+export class CommandDef {
+  /** Full name, lower case: 'get', 'config|get'. */
+  readonly name: string;
+  readonly arity: number;
+  readonly flags: number;
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly keyStep: number;
+  readonly keySpecs: KeySpec[];
+  readonly categories: string[];
+  readonly subcommands: Map<string, CommandDef> | null;
+  /** Statistics for INFO commandstats. */
+  calls = 0;
+  usec = 0;
+  rejectedCalls = 0;
+  failedCalls = 0;
+
+  constructor(
+    private readonly info: SpecNode[],
+    readonly docs: SpecNode | undefined,
+    readonly handler: Handler | null,
+    readonly parent: CommandDef | null,
+    subcommandHandlers: Map<string, Handler> | null,
+  ) {
+    this.name = leafText(info[0]);
+    this.arity = info[1] as number;
+    let flags = 0;
+    for (const f of setItems(info[2])) {
+      const bit = (Flag as Record<string, number>)[leafText(f)];
+      if (bit !== undefined) flags |= bit;
+    }
+    this.flags = flags;
+    this.firstKey = info[3] as number;
+    this.lastKey = info[4] as number;
+    this.keyStep = info[5] as number;
+    this.categories = setItems(info[6]).map(leafText);
+    this.keySpecs = parseKeySpecs(info[8]);
+    if (subcommandHandlers === null) {
+      this.subcommands = null;
+    } else {
+      this.subcommands = new Map();
+      const subDocs = docsSubcommands(docs);
+      for (const sub of (info[9] as SpecNode[][]) ?? []) {
+        const full = leafText(sub[0]);
+        const handler = subcommandHandlers.get(full);
+        if (handler === undefined) continue;
+        const def = new CommandDef(sub, subDocs?.get(full), handler, this, null);
+        this.subcommands.set(full.slice(full.indexOf('|') + 1), def);
+      }
+    }
+  }
+
+  has(flag: number): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  /** Name as Redis prints it in errors and stats: 'config|get'. */
+  get fullName(): string {
+    return this.name;
+  }
+
+  /** The COMMAND INFO entry, listing only the subcommands we implement. */
+  get infoNode(): SpecNode[] {
+    if (this.subcommands === null) return this.info;
+    const node = this.info.slice();
+    node[9] = [...this.subcommands.values()].map((s) => s.infoNode);
+    return node;
+  }
+}
+
+function docsSubcommands(docs: SpecNode | undefined): Map<string, SpecNode> | null {
+  if (docs === undefined || docs === null || typeof docs !== 'object' || !('%' in docs)) return null;
+  const items = docs['%'];
+  for (let i = 0; i < items.length; i += 2) {
+    if (leafText(items[i]) !== 'subcommands') continue;
+    const subs = items[i + 1] as { '%': SpecNode[] };
+    const out = new Map<string, SpecNode>();
+    for (let j = 0; j < subs['%'].length; j += 2) out.set(leafText(subs['%'][j]), subs['%'][j + 1]);
+    return out;
+  }
+  return null;
+}
+
+/** The one command table: Redis's specs joined with our handlers. Drives dispatch and COMMAND. */
+export class Commands implements CommandTable {
+  private readonly byName = new Map<string, CommandDef>();
+  private readonly defs: CommandDef[] = [];
+
+  constructor(families: CommandFamily[]) {
+    const top = new Map<string, Handler | null>();
+    const subs = new Map<string, Map<string, Handler>>();
+    for (const family of families) {
+      for (const [name, handler] of Object.entries(family)) {
+        const bar = name.indexOf('|');
+        if (bar < 0) {
+          if (top.has(name)) throw new Error(`command ${name} registered twice`);
+          top.set(name, handler);
+          continue;
+        }
+        const parent = name.slice(0, bar);
+        if (!top.has(parent)) top.set(parent, null);
+        let map = subs.get(parent);
+        if (map === undefined) subs.set(parent, (map = new Map()));
+        map.set(name, handler);
+      }
+    }
+    for (const [name, handler] of top) {
+      const info = REDIS_COMMAND_INFO[name] as SpecNode[] | undefined;
+      if (info === undefined) throw new Error(`no Redis spec for command ${name}`);
+      const def = new CommandDef(info, REDIS_COMMAND_DOCS[name], handler, null, subs.get(name) ?? null);
+      this.defs.push(def);
+      this.byName.set(name, def);
+      this.byName.set(name.toUpperCase(), def);
+    }
+  }
+
+  /** Finds a top-level command by name, any letter case. */
+  lookup(name: string): CommandDef | undefined {
+    return this.byName.get(name) ?? (name.length <= 32 ? this.byName.get(name.toLowerCase()) : undefined);
+  }
+
+  all(): Iterable<CommandDef> {
+    return this.defs;
+  }
+
+  /** Renames a command (rename-command); an empty new name removes it. */
+  rename(from: string, to: string): boolean {
+    const def = this.lookup(from);
+    if (def === undefined) return false;
+    this.byName.delete(def.name);
+    this.byName.delete(def.name.toUpperCase());
+    if (to !== '') {
+      this.byName.set(to.toLowerCase(), def);
+      this.byName.set(to.toUpperCase(), def);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,240 @@
+import { formatDouble, type Int64 } from '../lib/numbers.js';
+
+/**
+ * What command handlers write replies to. Handlers never touch sockets: a RespWriter encodes into
+ * the connection's output buffer, other sinks (scripts, tests) can collect values instead.
+ */
+export interface Reply {
+  /** Protocol version of the client: 2 or 3. Maps, sets, doubles and nulls depend on it. */
+  readonly resp: 2 | 3;
+  ok(): void;
+  simple(s: string): void;
+  /** msg starts with the error code: "ERR syntax error", "WRONGTYPE ...". */
+  error(msg: string): void;
+  integer(n: Int64): void;
+  /** A latin1 (one char per byte) string as a bulk string. */
+  bulk(s: string): void;
+  bulkBytes(b: Buffer): void;
+  /** Null bulk string: RESP2 `$-1`, RESP3 `_`. */
+  nil(): void;
+  /** Null array: RESP2 `*-1`, RESP3 `_`. */
+  nilArray(): void;
+  array(n: number): void;
+  /** A map of n pairs (RESP2: flat array of 2n). */
+  map(n: number): void;
+  set(n: number): void;
+  push(n: number): void;
+  double(d: number): void;
+  bool(b: boolean): void;
+  verbatim(s: string, format?: string): void;
+  bigNumber(digits: string): void;
+  /** A bulk string that may be null (RESP2 `$-1`, RESP3 `_`). */
+  bulkOrNil(s: string | null | undefined): void;
+  bulks(items: readonly string[]): void;
+}
+
+const CRLF = 0x0a0d; // little-endian "\r\n"
+const OK = Buffer.from('+OK\r\n');
+const NIL2 = Buffer.from('$-1\r\n');
+const NILARRAY2 = Buffer.from('*-1\r\n');
+const NIL3 = Buffer.from('_\r\n');
+
+/** Encodes replies as RESP2 or RESP3 into a growable buffer the connection flushes in one write. */
+export class RespWriter implements Reply {
+  resp: 2 | 3 = 2;
+  /** Called once per error reply with the error text, for INFO errorstats. */
+  onError: ((msg: string) => void) | null = null;
+  private buf: Buffer;
+  private len = 0;
+
+  constructor(initialSize = 16 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  get size(): number {
+    return this.len;
+  }
+
+  /** Takes what has been written so far, leaving the writer empty. */
+  take(): Buffer | null {
+    if (this.len === 0) return null;
+    let out: Buffer;
+    if (this.len > 4096) {
+      // Hand the big buffer itself to the socket rather than copying it.
+      out = this.buf.subarray(0, this.len);
+      this.buf = Buffer.allocUnsafe(16 * 1024);
+    } else {
+      out = Buffer.allocUnsafe(this.len);
+      this.buf.copy(out, 0, 0, this.len);
+    }
+    this.len = 0;
+    return out;
+  }
+
+  /** Drops buffered replies (CLIENT REPLY OFF). */
+  discard(): void {
+    this.len = 0;
+  }
+
+  /** Drops what was written after `size` (CLIENT REPLY SKIP of one command's reply). */
+  truncate(size: number): void {
+    if (size < this.len) this.len = size;
+  }
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(grown, 0, 0, this.len);
+    this.buf = grown;
+  }
+
+  raw(b: Buffer): void {
+    this.reserve(b.length);
+    b.copy(this.buf, this.len);
+    this.len += b.length;
+  }
+
+  private crlf(): void {
+    this.buf.writeUInt16LE(CRLF, this.len);
+    this.len += 2;
+  }
+
+  /** Writes prefix char, integer, CRLF. Caller reserved room. */
+  private line(prefix: number, n: number): void {
+    const buf = this.buf;
+    buf[this.len++] = prefix;
+    if (n < 0) {
+      buf[this.len++] = 0x2d;
+      n = -n;
+    }
+    if (n < 10) {
+      buf[this.len++] = 0x30 + n;
+    } else {
+      let digits = 1;
+      for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+      let p = this.len + digits;
+      this.len = p;
+      for (; n > 0; n = Math.floor(n / 10)) buf[--p] = 0x30 + (n % 10);
+    }
+    this.crlf();
+  }
+
+  ok(): void {
+    this.raw(OK);
+  }
+
+  simple(s: string): void {
+    this.reserve(s.length + 3);
+    this.buf[this.len++] = 0x2b;
+    this.len += this.buf.latin1Write(s, this.len);
+    this.crlf();
+  }
+
+  error(msg: string): void {
+    if (msg.indexOf('\r') >= 0 || msg.indexOf('\n') >= 0) msg = msg.replace(/[\r\n]/g, ' ');
+    this.onError?.(msg);
+    this.reserve(msg.length + 3);
+    this.buf[this.len++] = 0x2d;
+    this.len += this.buf.latin1Write(msg, this.len);
+    this.crlf();
+  }
+
+  integer(n: Int64): void {
+    if (typeof n === 'bigint' || n > 0xffffffff || n < -0xffffffff) {
+      this.simpleLine(0x3a, String(n));
+      return;
+    }
+    this.reserve(24);
+    this.line(0x3a, n);
+  }
+
+  private simpleLine(prefix: number, s: string): void {
+    this.reserve(s.length + 3);
+    this.buf[this.len++] = prefix;
+    this.len += this.buf.latin1Write(s, this.len);
+    this.crlf();
+  }
+
+  bulk(s: string): void {
+    const n = s.length;
+    this.reserve(n + 16);
+    this.line(0x24, n);
+    if (n > 0) this.len += this.buf.latin1Write(s, this.len);
+    this.crlf();
+  }
+
+  bulkBytes(b: Buffer): void {
+    this.reserve(b.length + 16);
+    this.line(0x24, b.length);
+    b.copy(this.buf, this.len);
+    this.len += b.length;
+    this.crlf();
+  }
+
+  bulkOrNil(s: string | null | undefined): void {
+    if (s === null || s === undefined) this.nil();
+    else this.bulk(s);
+  }
+
+  bulks(items: readonly string[]): void {
+    this.array(items.length);
+    for (const s of items) this.bulk(s);
+  }
+
+  nil(): void {
+    this.raw(this.resp === 2 ? NIL2 : NIL3);
+  }
+
+  nilArray(): void {
+    this.raw(this.resp === 2 ? NILARRAY2 : NIL3);
+  }
+
+  array(n: number): void {
+    this.reserve(24);
+    this.line(0x2a, n);
+  }
+
+  map(n: number): void {
+    this.reserve(24);
+    if (this.resp === 2) this.line(0x2a, n * 2);
+    else this.line(0x25, n);
+  }
+
+  set(n: number): void {
+    this.reserve(24);
+    this.line(this.resp === 2 ? 0x2a : 0x7e, n);
+  }
+
+  push(n: number): void {
+    this.reserve(24);
+    this.line(this.resp === 2 ? 0x2a : 0x3e, n);
+  }
+
+  double(d: number): void {
+    if (this.resp === 2) this.bulk(formatDouble(d));
+    else this.simpleLine(0x2c, formatDouble(d));
+  }
+
+  bool(b: boolean): void {
+    if (this.resp === 2) this.integer(b ? 1 : 0);
+    else this.simpleLine(0x23, b ? 't' : 'f');
+  }
+
+  verbatim(s: string, format = 'txt'): void {
+    if (this.resp === 2) {
+      this.bulk(s);
+      return;
+    }
+    this.reserve(s.length + 24);
+    this.line(0x3d, s.length + 4);
+    this.len += this.buf.latin1Write(format, this.len);
+    this.buf[this.len++] = 0x3a;
+    this.len += this.buf.latin1Write(s, this.len);
+    this.crlf();
+  }
+
+  bigNumber(digits: string): void {
+    if (this.resp === 2) this.bulk(digits);
+    else this.simpleLine(0x28, digits);
+  }
+}
