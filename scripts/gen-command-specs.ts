@@ -6,8 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { encodeCommand, RespReader, type RespValue } from '../src/protocol/resp-reader.js';
 import type { SpecNode } from '../src/commands/spec-tree.js';
+import { encodeCommand, RespReader, type RespValue } from '../src/protocol/resp-reader.js';
 
 function toNode(v: RespValue): SpecNode {
   switch (v.type) {

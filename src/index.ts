@@ -41,12 +41,19 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       : Object.entries(options.config ?? {})
           .map(([k, v]) => `${k} ${quoteRepr(v)}`)
           .join('\n');
-  config.load(`bind 127.0.0.1\nsave ""\n${text}${options.port !== undefined ? `\nport ${options.port}` : ''}`);
+  config.load(
+    `bind 127.0.0.1\nsave ""\n${text}${options.port !== undefined ? `\nport ${options.port}` : ''}`,
+  );
   const logger = new Logger();
   const sink = options.log;
   if (sink === undefined) logger.silent = true;
   else logger.raw = (line: string) => sink(line);
-  const server = new Server({ config, logger, clock: options.clock, ephemeralPort: options.port === undefined });
+  const server = new Server({
+    config,
+    logger,
+    clock: options.clock,
+    ephemeralPort: options.port === undefined,
+  });
   await server.start();
   return {
     server,

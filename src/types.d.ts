@@ -5,4 +5,5 @@ declare global {
     latin1Write(s: string, offset?: number, length?: number): number;
   }
 }
+
 export {};

@@ -119,7 +119,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   for (const name of config.ignoredSet) {
-    logger.log('notice', `Config directive '${name}' is accepted for compatibility but has no effect in tsredis.`);
+    logger.log(
+      'notice',
+      `Config directive '${name}' is accepted for compatibility but has no effect in tsredis.`,
+    );
   }
   if (config.bool('always-show-logo') || (process.stdout.isTTY && logger.file === '' && !logger.silent)) {
     logger.raw(banner(server.port, process.pid, 'standalone'));
@@ -142,7 +145,9 @@ function installSignalHandlers(server: Server, logger: Logger): void {
       process.exit(1);
     }
     requested = true;
-    logger.raw(`${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) Received ${signal} scheduling shutdown...\n`);
+    logger.raw(
+      `${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) Received ${signal} scheduling shutdown...\n`,
+    );
     void server.shutdown().then((ok) => {
       if (ok) process.exit(0);
       requested = false;

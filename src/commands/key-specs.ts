@@ -4,7 +4,10 @@ import { leafText, mapGet, type SpecNode, setItems } from './spec-tree.js';
 /** A Redis 7 key specification: where the keys of a command are in its arguments. */
 export interface KeySpec {
   flags: string[];
-  begin: { kind: 'index'; index: number } | { kind: 'keyword'; keyword: string; startFrom: number } | { kind: 'unknown' };
+  begin:
+    | { kind: 'index'; index: number }
+    | { kind: 'keyword'; keyword: string; startFrom: number }
+    | { kind: 'unknown' };
   find:
     | { kind: 'range'; lastKey: number; keyStep: number; limit: number }
     | { kind: 'keynum'; keyNumIdx: number; firstKey: number; keyStep: number }

@@ -36,7 +36,13 @@ export function leafText(node: SpecNode): string {
 
 /** Looks up a key in a map node. */
 export function mapGet(node: SpecNode | undefined, key: string): SpecNode | undefined {
-  if (node === null || node === undefined || typeof node !== 'object' || Array.isArray(node) || !('%' in node)) {
+  if (
+    node === null ||
+    node === undefined ||
+    typeof node !== 'object' ||
+    Array.isArray(node) ||
+    !('%' in node)
+  ) {
     return undefined;
   }
   const items = node['%'];
@@ -45,7 +51,13 @@ export function mapGet(node: SpecNode | undefined, key: string): SpecNode | unde
 }
 
 export function setItems(node: SpecNode | undefined): SpecNode[] {
-  if (node !== null && node !== undefined && typeof node === 'object' && !Array.isArray(node) && '~' in node) {
+  if (
+    node !== null &&
+    node !== undefined &&
+    typeof node === 'object' &&
+    !Array.isArray(node) &&
+    '~' in node
+  ) {
     return node['~'];
   }
   return Array.isArray(node) ? node : [];

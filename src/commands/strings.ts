@@ -1,5 +1,5 @@
 import { addInt64, type Int64, parseInt64 } from '../lib/numbers.js';
-import { MutableString, type StringValue, isString } from '../store/values.js';
+import { isString, MutableString, type StringValue } from '../store/values.js';
 import { intArg, is, readString, WRONGTYPE } from './args.js';
 import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
@@ -11,7 +11,7 @@ export function replyString(ctx: CommandContext, v: StringValue): void {
   else ctx.reply.bulkBytes(v.view());
 }
 
-const enum SetFlag {
+enum SetFlag {
   NX = 1,
   XX = 2,
   GET = 4,
@@ -22,7 +22,7 @@ const enum SetFlag {
   PXAT = 128,
 }
 const EXPIRE_FLAGS = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT;
-const LLONG_MAX_DIV_1000 = 9223372036854775;
+const LLONG_MAX_DIV_1000 = 9223372036854775n;
 
 /**
  * Redis's getExpireMillisecondsOrReply: an absolute unix time in ms, or null after replying
@@ -33,7 +33,7 @@ export function expireArgToAbsolute(ctx: CommandContext, arg: string, flag: numb
   if (v === null) return null;
   let ms = Number(v);
   const seconds = flag === SetFlag.EX || flag === SetFlag.EXAT;
-  if (ms <= 0 || (seconds && ms > LLONG_MAX_DIV_1000)) {
+  if (ms <= 0 || (seconds && BigInt(v) > LLONG_MAX_DIV_1000)) {
     ctx.reply.error(`ERR invalid expire time in '${ctx.command.name}' command`);
     return null;
   }

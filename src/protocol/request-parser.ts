@@ -187,6 +187,6 @@ function parseLength(buf: Buffer, start: number, end: number): number {
     v = v * 10 + (c - 0x30);
   }
   // Out of int64 range: string2ll fails (the boundary itself is imprecise in a double; harmless here).
-  if (v > 9223372036854775807) return Number.NaN;
+  if (v >= 2 ** 63) return Number.NaN;
   return negative ? -v : v;
 }

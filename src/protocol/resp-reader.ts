@@ -47,14 +47,20 @@ export class RespReader {
 
   /** The next complete reply, or undefined if more bytes are needed. */
   next(): RespValue | undefined {
+    return this.nextWithRaw()?.value;
+  }
+
+  /** Like next(), also giving the exact bytes of the reply (differential tests compare those). */
+  nextWithRaw(): { value: RespValue; raw: Buffer } | undefined {
     if (this.buf.length + this.chunkBytes < this.needed) return undefined;
     this.collect();
     if (this.buf.length === 0) return undefined;
     try {
       const [value, end] = this.parse(0);
+      const raw = this.buf.subarray(0, end);
       this.buf = this.buf.subarray(end);
       this.needed = 0;
-      return value;
+      return { value, raw };
     } catch (e) {
       if (e instanceof Incomplete) {
         this.needed = e.needed;
@@ -98,7 +104,10 @@ export class RespReader {
         const data = Buffer.from(this.buf.subarray(after, after + n));
         if (prefix === '!') return [{ type: 'error', value: data.toString('latin1') }, after + n + 2];
         if (prefix === '=') {
-          return [{ type: 'verbatim', format: data.latin1Slice(0, 3), value: data.subarray(4) }, after + n + 2];
+          return [
+            { type: 'verbatim', format: data.latin1Slice(0, 3), value: data.subarray(4) },
+            after + n + 2,
+          ];
         }
         return [{ type: 'bulk', value: data }, after + n + 2];
       }
@@ -118,7 +127,15 @@ export class RespReader {
           p = next;
         }
         const type =
-          prefix === '*' ? 'array' : prefix === '~' ? 'set' : prefix === '>' ? 'push' : prefix === '%' ? 'map' : 'attribute';
+          prefix === '*'
+            ? 'array'
+            : prefix === '~'
+              ? 'set'
+              : prefix === '>'
+                ? 'push'
+                : prefix === '%'
+                  ? 'map'
+                  : 'attribute';
         return [{ type, value: items } as RespValue, p];
       }
       default:

@@ -19,13 +19,30 @@ export function splitArgs(line: string): string[] | null {
     for (let done = false; !done; ) {
       const c = p < n ? line.charCodeAt(p) : 0;
       if (inDouble) {
-        if (c === 0x5c && p + 3 < n && line[p + 1] === 'x' && isHex(line.charCodeAt(p + 2)) && isHex(line.charCodeAt(p + 3))) {
+        if (
+          c === 0x5c &&
+          p + 3 < n &&
+          line[p + 1] === 'x' &&
+          isHex(line.charCodeAt(p + 2)) &&
+          isHex(line.charCodeAt(p + 3))
+        ) {
           current += String.fromCharCode(Number.parseInt(line.substr(p + 2, 2), 16));
           p += 3;
         } else if (c === 0x5c && p + 1 < n) {
           p++;
           const e = line[p];
-          current += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
+          current +=
+            e === 'n'
+              ? '\n'
+              : e === 'r'
+                ? '\r'
+                : e === 't'
+                  ? '\t'
+                  : e === 'b'
+                    ? '\b'
+                    : e === 'a'
+                      ? '\x07'
+                      : e;
         } else if (c === 0x22) {
           // A closing quote must be followed by a space or nothing at all.
           if (p + 1 < n && !isSpace(line.charCodeAt(p + 1))) return null;

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import type { CommandContext, EventClass } from '../commands/context.js';
 import type { CommandDef } from '../commands/table.js';
-import { ProtocolError, QueryBufferLimitError, RequestParser } from '../protocol/request-parser.js';
 import { RespWriter } from '../protocol/reply.js';
+import { ProtocolError, QueryBufferLimitError, RequestParser } from '../protocol/request-parser.js';
 import type { Database, Watcher } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
 import type { Server } from './server.js';

@@ -44,7 +44,8 @@ function parseSave(args: string[]): Array<[number, number]> {
   for (let i = 0; i < args.length; i += 2) {
     const seconds = Number(args[i]);
     const changes = Number(args[i + 1]);
-    if (!/^\d+$/.test(args[i]) || !/^\d+$/.test(args[i + 1])) throw new DirectiveError('Invalid save parameters');
+    if (!/^\d+$/.test(args[i]) || !/^\d+$/.test(args[i + 1]))
+      throw new DirectiveError('Invalid save parameters');
     out.push([seconds, changes]);
   }
   return out;
@@ -65,7 +66,8 @@ export const DIRECTIVES: Directive[] = [
     kind: {
       type: 'special',
       parse: (a) => {
-        if (a.length !== 1 || !/^[0-7]+$/.test(a[0])) throw new DirectiveError('Invalid socket file permissions');
+        if (a.length !== 1 || !/^[0-7]+$/.test(a[0]))
+          throw new DirectiveError('Invalid socket file permissions');
         return Number.parseInt(a[0], 8);
       },
       format: (v) => (v as number).toString(8),
@@ -82,7 +84,12 @@ export const DIRECTIVES: Directive[] = [
   { name: 'daemonize', kind: bool, default: 'no', immutable: true, implemented: true },
   { name: 'pidfile', kind: str, default: '', immutable: true, implemented: true },
   { name: 'logfile', kind: str, default: '', immutable: true, implemented: true },
-  { name: 'loglevel', kind: oneOf('debug', 'verbose', 'notice', 'warning', 'nothing'), default: 'notice', implemented: true },
+  {
+    name: 'loglevel',
+    kind: oneOf('debug', 'verbose', 'notice', 'warning', 'nothing'),
+    default: 'notice',
+    implemented: true,
+  },
   { name: 'dir', kind: str, default: '', implemented: true },
   { name: 'proto-max-bulk-len', kind: mem(1024 * 1024, LONG_MAX), default: '512mb', implemented: true },
   { name: 'client-query-buffer-limit', kind: mem(1024 * 1024, LONG_MAX), default: '1gb', implemented: true },

@@ -60,7 +60,8 @@ export class Config {
     for (const d of DIRECTIVES) {
       this.byName.set(d.name, d);
       for (const alias of d.aliases ?? []) this.byName.set(alias, d);
-      const args = d.kind.type === 'special' ? (d.default === '' ? [''] : (splitArgs(d.default) ?? [])) : [d.default];
+      const args =
+        d.kind.type === 'special' ? (d.default === '' ? [''] : (splitArgs(d.default) ?? [])) : [d.default];
       this.values.set(d.name, this.parse(d, args));
     }
   }
@@ -219,7 +220,8 @@ export class Config {
           ? `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`
           : `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`;
       }
-      if (seen.has(d.name)) return `ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`;
+      if (seen.has(d.name))
+        return `ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`;
       seen.add(d.name);
       try {
         const args = d.kind.type === 'special' ? (arg === '' ? [''] : (splitArgs(arg) ?? [arg])) : [arg];

@@ -1,4 +1,4 @@
-import { writeSync, openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { LogLevel } from '../commands/context.js';
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 };

@@ -1,17 +1,17 @@
-import { unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { EventClass, LogLevel, ServerContext } from '../commands/context.js';
 import { allFamilies } from '../commands/index.js';
 import { Commands } from '../commands/table.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
+import { quoteRepr } from '../protocol/split-args.js';
 import { type Clock, Keyspace, systemClock } from '../store/keyspace.js';
 import { Client } from './client.js';
 import { Config } from './config.js';
 import { execute } from './dispatch.js';
 import { Logger } from './log.js';
 import { PubSub } from './pubsub.js';
-import { quoteRepr } from '../protocol/split-args.js';
 import { SlowLog } from './slowlog.js';
 import { Stats } from './stats.js';
 import { REDIS_VERSION } from './version.js';
@@ -131,10 +131,16 @@ export class Server implements ServerContext {
           if (typeof bound === 'object' && bound !== null) chosen = bound.port;
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
-          if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EPROTONOSUPPORT')) {
+          if (
+            optional &&
+            (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EPROTONOSUPPORT')
+          ) {
             continue;
           }
-          this.log('warning', `Warning: Could not create server TCP listening socket ${addr}:${chosen}: ${describeListenError(e)}`);
+          this.log(
+            'warning',
+            `Warning: Could not create server TCP listening socket ${addr}:${chosen}: ${describeListenError(e)}`,
+          );
           this.closeListeners();
           throw new ListenError(`Failed listening on port ${chosen} (TCP), aborting.`);
         }
@@ -163,9 +169,16 @@ export class Server implements ServerContext {
     this.restartCron();
   }
 
-  private listen(options: { host?: string; port?: number; ipv6Only?: boolean; path?: string }): Promise<NetServer> {
+  private listen(options: {
+    host?: string;
+    port?: number;
+    ipv6Only?: boolean;
+    path?: string;
+  }): Promise<NetServer> {
     return new Promise((resolve, reject) => {
-      const listener = createServer({ noDelay: true }, (socket) => this.accept(socket, options.path !== undefined));
+      const listener = createServer({ noDelay: true }, (socket) =>
+        this.accept(socket, options.path !== undefined),
+      );
       listener.once('error', reject);
       listener.listen({ ...options, backlog: 511, exclusive: true }, () => {
         listener.removeListener('error', reject);
@@ -190,7 +203,12 @@ export class Server implements ServerContext {
       return;
     }
     const remote = unix ? '/unixsocket:0' : formatAddr(socket.remoteAddress, socket.remotePort);
-    if (!unix && this.config.bool('protected-mode') && !this.authRequired && !isLoopback(socket.remoteAddress)) {
+    if (
+      !unix &&
+      this.config.bool('protected-mode') &&
+      !this.authRequired &&
+      !isLoopback(socket.remoteAddress)
+    ) {
       this.stats.rejectedConnections++;
       socket.end(`-${PROTECTED_MODE_MESSAGE}\r\n`);
       return;
@@ -262,7 +280,7 @@ export class Server implements ServerContext {
     });
   }
 
-  countError(client: Client, msg: string): void {
+  countError(_client: Client, msg: string): void {
     this.stats.totalErrorReplies++;
     const space = msg.indexOf(' ');
     const code = space < 0 ? msg : msg.slice(0, space);
@@ -395,7 +413,10 @@ function isLoopback(ip: string | undefined): boolean {
 
 function randomHex(n: number): string {
   let s = '';
-  while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  while (s.length < n)
+    s += Math.floor(Math.random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, n);
 }
 

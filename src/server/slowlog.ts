@@ -36,7 +36,14 @@ export class SlowLog {
         args.push(argv[i]);
       }
     }
-    this.entries.unshift({ id: this.nextId++, time: Math.floor(Date.now() / 1000), usec, args, addr: c.addr, name: c.name });
+    this.entries.unshift({
+      id: this.nextId++,
+      time: Math.floor(Date.now() / 1000),
+      usec,
+      args,
+      addr: c.addr,
+      name: c.name,
+    });
     const max = this.config.num('slowlog-max-len');
     if (this.entries.length > max) this.entries.length = max;
   }

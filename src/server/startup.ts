@@ -15,7 +15,13 @@ export interface CommandLine {
 }
 
 export function parseCommandLine(args: string[]): CommandLine {
-  const cl: CommandLine = { mode: 'run', configFile: null, fromStdin: false, options: '', bare: args.length === 0 };
+  const cl: CommandLine = {
+    mode: 'run',
+    configFile: null,
+    fromStdin: false,
+    options: '',
+    bare: args.length === 0,
+  };
   if (args.length === 1 && (args[0] === '-v' || args[0] === '--version')) return { ...cl, mode: 'version' };
   if (args.length === 1 && (args[0] === '-h' || args[0] === '--help')) return { ...cl, mode: 'help' };
   let j = 0;
@@ -70,7 +76,12 @@ export function assembleConfigText(cl: CommandLine, readStdin: () => string): st
       text = readFileSync(cl.configFile, 'latin1');
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const reason = err.code === 'ENOENT' ? 'No such file or directory' : err.code === 'EACCES' ? 'Permission denied' : err.message;
+      const reason =
+        err.code === 'ENOENT'
+          ? 'No such file or directory'
+          : err.code === 'EACCES'
+            ? 'Permission denied'
+            : err.message;
       throw new ConfigOpenError(`Fatal error, can't open config file '${cl.configFile}': ${reason}`);
     }
   }

@@ -12,7 +12,10 @@ export class Stats {
   /** Unexpected errors while processing, e.g. a handler bug reported to the client. */
   unexpectedErrors = 0;
   /** Samples for instantaneous_ops_per_sec and friends (ring of 16, one per 100 ms). */
-  private readonly samples = new Map<string, { ring: number[]; index: number; lastValue: number; lastTime: number }>();
+  private readonly samples = new Map<
+    string,
+    { ring: number[]; index: number; lastValue: number; lastTime: number }
+  >();
 
   reset(): void {
     this.totalConnections = 0;

@@ -1,0 +1,3 @@
+import type { CommandFamily } from './table.js';
+
+export const serverAdminCommands: CommandFamily = {};
