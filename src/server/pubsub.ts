@@ -1,14 +1,16 @@
 import { globMatch } from '../lib/glob.js';
+import type { CommandContext, PubSubContext } from '../commands/context.js';
 import type { Client } from './client.js';
 
 /** Channel and pattern subscriptions; delivers messages into subscribers' reply buffers. */
-export class PubSub {
+export class PubSub implements PubSubContext {
   readonly channels = new Map<string, Set<Client>>();
   readonly patterns = new Map<string, Set<Client>>();
 
   constructor(private readonly wake: (client: Client) => void) {}
 
-  subscribe(client: Client, channel: string): boolean {
+  subscribe(ctx: CommandContext, channel: string): boolean {
+    const client = ctx as Client;
     if (client.channels.has(channel)) return false;
     client.channels.add(channel);
     let set = this.channels.get(channel);
@@ -17,7 +19,8 @@ export class PubSub {
     return true;
   }
 
-  unsubscribe(client: Client, channel: string): boolean {
+  unsubscribe(ctx: CommandContext, channel: string): boolean {
+    const client = ctx as Client;
     if (!client.channels.delete(channel)) return false;
     const set = this.channels.get(channel);
     set?.delete(client);
@@ -25,7 +28,8 @@ export class PubSub {
     return true;
   }
 
-  psubscribe(client: Client, pattern: string): boolean {
+  psubscribe(ctx: CommandContext, pattern: string): boolean {
+    const client = ctx as Client;
     if (client.patterns.has(pattern)) return false;
     client.patterns.add(pattern);
     let set = this.patterns.get(pattern);
@@ -34,7 +38,8 @@ export class PubSub {
     return true;
   }
 
-  punsubscribe(client: Client, pattern: string): boolean {
+  punsubscribe(ctx: CommandContext, pattern: string): boolean {
+    const client = ctx as Client;
     if (!client.patterns.delete(pattern)) return false;
     const set = this.patterns.get(pattern);
     set?.delete(client);
