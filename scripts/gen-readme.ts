@@ -17,7 +17,9 @@ export function commandsSection(): string {
   const groups = new Map<string, string[]>();
   for (const def of table.all()) {
     const group = leafText(mapGet(def.docs ?? null, 'group') ?? '$other');
-    const names = def.subcommands ? [...def.subcommands.values()].map((s) => s.name.replace('|', ' ').toUpperCase()) : [def.name.toUpperCase()];
+    const names = def.subcommands
+      ? [...def.subcommands.values()].map((s) => s.name.replace('|', ' ').toUpperCase())
+      : [def.name.toUpperCase()];
     const list = groups.get(group) ?? [];
     list.push(...names);
     groups.set(group, list);
@@ -31,8 +33,12 @@ export function commandsSection(): string {
 }
 
 export function directivesSection(): string {
-  const implemented = DIRECTIVES.filter((d) => d.implemented).map((d) => d.name).sort();
-  const ignored = DIRECTIVES.filter((d) => !d.implemented).map((d) => d.name).sort();
+  const implemented = DIRECTIVES.filter((d) => d.implemented)
+    .map((d) => d.name)
+    .sort();
+  const ignored = DIRECTIVES.filter((d) => !d.implemented)
+    .map((d) => d.name)
+    .sort();
   return (
     `Implemented (${implemented.length}): ${implemented.map((n) => `\`${n}\``).join(', ')}\n\n` +
     `Accepted for compatibility, no effect yet (${ignored.length}): ${ignored.map((n) => `\`${n}\``).join(', ')}\n`

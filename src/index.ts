@@ -55,6 +55,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ephemeralPort: options.port === undefined,
   });
   await server.start();
+  server.startReplication();
   return {
     server,
     port: server.port,

@@ -55,7 +55,8 @@ describe('pub/sub: differential against redis-server 7.0', { skip: skipWithoutRe
       'UNSUBSCRIBE ch',
     ]));
 
-  test('PUBSUB HELP and errors', () => pair.run(['PUBSUB HELP', 'PUBSUB', 'PUBSUB FOO', 'PUBLISH a', 'SUBSCRIBE']));
+  test('PUBSUB HELP and errors', () =>
+    pair.run(['PUBSUB HELP', 'PUBSUB', 'PUBSUB FOO', 'PUBLISH a', 'SUBSCRIBE']));
 });
 
 describe('keyspace notifications', () => {

@@ -59,7 +59,8 @@ describe('RDB reader over files written by redis-server 7.0.15', () => {
       readRdb(readFileSync(join(FIXTURES, file)), { entry: (e) => entries.push(e) });
       entries.sort((a, b) => a.db - b.db || byBytes(a.key, b.key));
       const got = entries.map(
-        (e) => `db=${e.db} key=${quoteRepr(e.key)} type=${e.value.type} expire_at_ms=${e.expireMs} value=${render(e.value)}`,
+        (e) =>
+          `db=${e.db} key=${quoteRepr(e.key)} type=${e.value.type} expire_at_ms=${e.expireMs} value=${render(e.value)}`,
       );
       const want = expected
         .split('\n')
@@ -98,8 +99,30 @@ describe('RDB primitives', () => {
   });
 
   test('listpack and intset round trip with integer encodings at every width', () => {
-    const items = ['0', '127', '128', '-1', '-4096', '4095', '4096', '-32768', '32767', '32768', '-8388608', '8388608'];
-    items.push('2147483648', '-9223372036854775808', '9223372036854775807', '', 'x', 'y'.repeat(70), 'z'.repeat(5000), '007');
+    const items = [
+      '0',
+      '127',
+      '128',
+      '-1',
+      '-4096',
+      '4095',
+      '4096',
+      '-32768',
+      '32767',
+      '32768',
+      '-8388608',
+      '8388608',
+    ];
+    items.push(
+      '2147483648',
+      '-9223372036854775808',
+      '9223372036854775807',
+      '',
+      'x',
+      'y'.repeat(70),
+      'z'.repeat(5000),
+      '007',
+    );
     assert.deepEqual(decodeListpack(encodeListpack(items)), items);
     const ints = [-9223372036854775808n, -5n, 1n, 70000n];
     assert.deepEqual(decodeIntset(encodeIntset(ints)), ints.map(String));

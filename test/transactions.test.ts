@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock, startServer } from '../src/index.js';
-import { RawClient } from './support/raw-client.js';
 import { DiffPair } from './support/diff.js';
+import { RawClient } from './support/raw-client.js';
 import { skipWithoutRedis } from './support/servers.js';
 
 describe('MULTI/EXEC/WATCH: differential against redis-server 7.0', { skip: skipWithoutRedis() }, () => {
@@ -61,9 +61,18 @@ describe('MULTI/EXEC/WATCH: differential against redis-server 7.0', { skip: skip
       'EXEC',
     ]));
 
-
   test('RESP3 EXEC replies and null', () =>
-    pair.run([{ cmd: 'HELLO 3', compare: 'type' }, 'MULTI', 'SET k v', 'GET k', 'EXEC', 'WATCH k', { cmd: 'SET k 2', conn: 2 }, 'MULTI', 'EXEC']));
+    pair.run([
+      { cmd: 'HELLO 3', compare: 'type' },
+      'MULTI',
+      'SET k v',
+      'GET k',
+      'EXEC',
+      'WATCH k',
+      { cmd: 'SET k 2', conn: 2 },
+      'MULTI',
+      'EXEC',
+    ]));
 });
 
 test('WATCH: a key that expires after WATCH aborts EXEC (Redis 7.0), one already expired does not', async () => {

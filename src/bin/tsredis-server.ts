@@ -3,40 +3,52 @@
 import { fork } from 'node:child_process';
 import { readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ShutdownOptions } from '../commands/context.js';
+import { allFamilies } from '../commands/index.js';
+import { Commands } from '../commands/table.js';
+import { FatalLoadError } from '../persistence/rdb-load.js';
 import { banner } from '../server/banner.js';
 import type { Config } from '../server/config.js';
+import { processHost } from '../server/config-directives.js';
 import { Logger } from '../server/log.js';
 import { ListenError, Server } from '../server/server.js';
 import {
   assembleConfigText,
+  type CommandLine,
   ConfigFileError,
   ConfigOpenError,
   loadConfig,
   parseCommandLine,
+  reachabilityWarnings,
 } from '../server/startup.js';
 import { REDIS_VERSION, TSREDIS_VERSION } from '../server/version.js';
 
-const USAGE = `Usage: tsredis-server [/path/to/redis.conf] [options] [-]
-       tsredis-server - (read config from stdin)
-       tsredis-server -v or --version
-       tsredis-server -h or --help
-       tsredis-server /path/to/redis.conf --test-config (check the configuration and exit)
+const PROGRAM = 'tsredis-server';
+
+const USAGE = `Usage: ./${PROGRAM} [/path/to/redis.conf] [options] [-]
+       ./${PROGRAM} - (read config from stdin)
+       ./${PROGRAM} -v or --version
+       ./${PROGRAM} -h or --help
+       ./${PROGRAM} /path/to/redis.conf --test-config (load the configuration, report, exit)
 
 Examples:
-       tsredis-server (run the server with default conf)
-       echo 'maxmemory 128mb' | tsredis-server -
-       tsredis-server /etc/redis/6379.conf
-       tsredis-server --port 7777
-       tsredis-server --port 7777 --replicaof 127.0.0.1 8888
-       tsredis-server /etc/myredis.conf --loglevel verbose -
-       tsredis-server /etc/myredis.conf --loglevel verbose
+       ./${PROGRAM} (run the server with default conf)
+       echo 'maxmemory 128mb' | ./${PROGRAM} -
+       ./${PROGRAM} /etc/redis/6379.conf
+       ./${PROGRAM} --port 7777
+       ./${PROGRAM} --port 7777 --replicaof 127.0.0.1 8888
+       ./${PROGRAM} /etc/myredis.conf --loglevel verbose -
+       ./${PROGRAM} /etc/myredis.conf --loglevel verbose
+
 `;
 
+/** Set in the environment of the detached copy that `daemonize yes` starts. */
 const DAEMON_ENV = 'TSREDIS_DAEMON_CHILD';
 
+type ParentMessage = { ready: true } | { failed: true };
+
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const cl = parseCommandLine(args);
+  const cl = parseCommandLine(process.argv.slice(2));
   if (cl.mode === 'version') {
     process.stdout.write(
       `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=tsredis-${TSREDIS_VERSION}\n`,
@@ -45,132 +57,201 @@ async function main(): Promise<void> {
   }
   if (cl.mode === 'help') {
     process.stderr.write(USAGE);
-    process.exitCode = 1;
-    return;
+    process.exit(1);
+  }
+  if (cl.mode === 'sentinel') {
+    process.stderr.write('tsredis-server does not implement Sentinel mode.\n');
+    process.exit(1);
   }
   const logger = new Logger();
   const isDaemonChild = process.env[DAEMON_ENV] === '1';
-  let text: string;
-  if (isDaemonChild) {
-    text = await receiveConfigText();
-  } else {
-    try {
-      text = assembleConfigText(cl, () => readFileSync(0, 'latin1'));
-    } catch (e) {
-      if (!(e instanceof ConfigOpenError)) throw e;
-      logger.log('warning', e.message);
-      process.exit(1);
-    }
-  }
-  let config: Config;
-  try {
-    config = loadConfig(cl, text);
-  } catch (e) {
-    if (!(e instanceof ConfigFileError)) throw e;
-    writeSync(2, e.report(REDIS_VERSION));
-    process.exit(1);
-  }
+  const startDir = process.cwd();
+  const text = isDaemonChild ? await receiveConfigText() : readConfigText(cl, logger);
+  const config = loadOrExit(cl, text, logger);
   if (cl.mode === 'test-config') {
     process.stdout.write('Configuration OK\n');
     return;
   }
   if (config.bool('daemonize') && !isDaemonChild) {
-    process.exit(await daemonize(text));
+    process.exit(await daemonize(text, startDir));
   }
-  logger.file = config.str('logfile');
-  if (isDaemonChild && logger.file === '') logger.silent = true;
-  logger.level = config.str('loglevel') as Logger['level'];
-  if (config.str('dir') !== '') {
-    try {
-      process.chdir(config.str('dir'));
-    } catch (e) {
-      logger.log('warning', `Can't chdir to '${config.str('dir')}': ${(e as Error).message}`);
+  if (isDaemonChild && config.str('logfile') === '') logger.silent = true;
+  await run(cl, config, logger);
+}
+
+function readConfigText(cl: CommandLine, logger: Logger): string {
+  try {
+    return assembleConfigText(
+      cl,
+      () => readFileSync(0, 'latin1'),
+      (message) => logger.log('warning', message),
+    );
+  } catch (e) {
+    if (!(e instanceof ConfigOpenError)) throw e;
+    logger.log('warning', e.message);
+    process.exit(1);
+  }
+}
+
+/** Loads the configuration; a bad line is reported on stderr as Redis does, exit code 1. */
+function loadOrExit(cl: CommandLine, text: string, logger: Logger): Config {
+  try {
+    const names = () => [...new Commands(allFamilies).all()].map((d) => d.name);
+    return loadConfig(cl, text, { host: processHost, commandNames: names });
+  } catch (e) {
+    if (e instanceof ConfigFileError) {
+      writeSync(2, e.report(REDIS_VERSION));
       process.exit(1);
     }
+    if (e instanceof ConfigOpenError) {
+      logger.log('warning', e.message);
+      process.exit(1);
+    }
+    throw e;
   }
+}
+
+/** main() after loading: start-up log lines in Redis's order, listeners, pidfile, signals. */
+async function run(cl: CommandLine, config: Config, logger: Logger): Promise<void> {
+  logger.file = config.str('logfile');
+  config.watch('loglevel', (v) => (logger.level = v as Logger['level']));
   logger.log('warning', 'oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
   logger.log(
     'warning',
-    `Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started (tsredis ${TSREDIS_VERSION})`,
+    `Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`,
   );
   if (cl.bare) {
     logger.log(
       'warning',
-      'Warning: no config file specified, using the default config. In order to specify a config file use tsredis-server /path/to/redis.conf',
+      `Warning: no config file specified, using the default config. In order to specify a config file use ${PROGRAM} /path/to/redis.conf`,
     );
   } else {
     logger.log('warning', 'Configuration loaded');
   }
-  let server: Server;
-  try {
-    server = new Server({ config, logger });
-  } catch (e) {
-    writeSync(2, `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n${(e as Error).message}\n`);
-    process.exit(1);
-  }
-  logger.role = 'M';
+  const server = new Server({ config, logger });
+  server.onShutdownComplete = (code) => process.exit(code);
+  installSignalHandlers(server, config, logger);
+  logger.role = config.get('replicaof') ? 'S' : 'M';
   logger.log('notice', 'monotonic clock: POSIX clock_gettime');
   try {
     await server.start();
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;
-    logger.log('warning', e.message);
-    reportToParent({ failed: 1 });
+    if (e.message !== '') logger.log('warning', e.message);
+    reportToParent({ failed: true });
     process.exit(1);
   }
-  for (const name of config.ignoredSet) {
+  const unixsocket = config.str('unixsocket');
+  if (server.port === 0 && unixsocket === '') {
+    logger.log('warning', 'Configured to not listen anywhere, exiting.');
+    reportToParent({ failed: true });
+    process.exit(1);
+  }
+  if (config.bool('daemonize') || config.str('pidfile') !== '') server.writePidFile();
+  const port = config.num('port');
+  const showLogo = config.bool('always-show-logo') || (logger.file === '' && process.stdout.isTTY === true);
+  if (showLogo) logger.raw(banner(port, process.pid, 'standalone'));
+  else logger.log('notice', `Running mode=standalone, port=${port}.`);
+  logger.log('warning', 'Server initialized');
+  if (!config.get('replicaof')) for (const w of reachabilityWarnings(config)) logger.log('warning', w);
+  refuseModules(config, logger);
+  if (config.ignoredSet.size > 0) {
     logger.log(
       'notice',
-      `Config directive '${name}' is accepted for compatibility but has no effect in tsredis.`,
+      `Directives accepted for compatibility but without effect in tsredis: ${[...config.ignoredSet].join(', ')}`,
     );
   }
-  if (config.bool('always-show-logo') || (process.stdout.isTTY && logger.file === '' && !logger.silent)) {
-    logger.raw(banner(server.port, process.pid, 'standalone'));
-  } else {
-    logger.log('notice', `Running mode=standalone, port=${server.port}.`);
+  // loadDataFromDisk: the RDB (or the AOF); a file that cannot be loaded stops the server.
+  try {
+    await server.loadDataFromDisk();
+  } catch (e) {
+    if (!(e instanceof FatalLoadError)) throw e;
+    reportToParent({ failed: true });
+    process.exit(1);
   }
-  server.writePidFile();
-  logger.log('warning', 'Server initialized');
-  logger.log('notice', 'Ready to accept connections');
-  reportToParent({ ready: 1 });
-  installSignalHandlers(server, logger);
-  server.onShutdownComplete = (code) => process.exit(code);
+  if (server.port !== 0) logger.log('notice', 'Ready to accept connections');
+  server.startReplication();
+  if (unixsocket !== '')
+    logger.log('notice', `The server is now ready to accept connections at ${unixsocket}`);
+  reportToParent({ ready: true });
 }
 
-function installSignalHandlers(server: Server, logger: Logger): void {
+/** tsredis cannot load Redis modules (native code): Redis's own failure lines, exit code 1. */
+function refuseModules(config: Config, logger: Logger): void {
+  const first = config.modules[0];
+  if (first !== undefined) {
+    const path = first.args[0];
+    logger.log('warning', `Module ${path} failed to load: tsredis cannot load Redis modules`);
+    logger.log('warning', `Can't load module from ${path}: server aborting`);
+    reportToParent({ failed: true });
+    process.exit(1);
+  }
+  if (config.moduleConfigs.length > 0) {
+    logger.log(
+      'warning',
+      'Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting',
+    );
+    reportToParent({ failed: true });
+    process.exit(1);
+  }
+}
+
+/** shutdown-on-sigterm / shutdown-on-sigint flags as SHUTDOWN options. */
+function signalShutdownOptions(flags: string): ShutdownOptions {
+  const set = new Set(flags.split(' '));
+  return {
+    save: set.has('nosave') ? false : set.has('save') ? true : null,
+    now: set.has('now'),
+    force: set.has('force'),
+  };
+}
+
+function installSignalHandlers(server: Server, config: Config, logger: Logger): void {
   let requested = false;
   const handler = (signal: 'SIGTERM' | 'SIGINT') => {
     if (requested && signal === 'SIGINT') {
-      logger.log('warning', 'You insist... exiting now.');
+      logger.raw(
+        `${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) You insist... exiting now.\n`,
+      );
       process.exit(1);
     }
     requested = true;
     logger.raw(
       `${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) Received ${signal} scheduling shutdown...\n`,
     );
-    void server.shutdown().then((ok) => {
+    const flags = config.str(signal === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint');
+    void server.shutdown(signalShutdownOptions(flags)).then((ok) => {
       if (ok) process.exit(0);
+      logger.log(
+        'warning',
+        `${signal} received but errors trying to shut down the server, check the logs for more information`,
+      );
       requested = false;
     });
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));
   process.on('SIGHUP', () => {});
+  process.on('SIGPIPE', () => {});
 }
 
-/** Starts a detached copy of this program and returns once it listens (0) or failed (1). */
-function daemonize(configText: string): Promise<number> {
+/**
+ * `daemonize yes`: starts a detached copy of this program (same arguments, the config text over
+ * IPC, the original working directory) and returns its fate once it listens (0) or fails (1).
+ */
+function daemonize(configText: string, startDir: string): Promise<number> {
   return new Promise((resolve) => {
     const child = fork(fileURLToPath(import.meta.url), process.argv.slice(2), {
       detached: true,
+      cwd: startDir,
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       env: { ...process.env, [DAEMON_ENV]: '1' },
     });
     child.send({ configText });
-    child.on('message', (m: { ready?: number; failed?: number }) => {
+    child.on('message', (m: ParentMessage) => {
       child.disconnect();
       child.unref();
-      resolve(m.ready ? 0 : 1);
+      resolve('ready' in m ? 0 : 1);
     });
     child.on('exit', (code) => resolve(code ?? 1));
   });
@@ -182,8 +263,8 @@ function receiveConfigText(): Promise<string> {
   });
 }
 
-function reportToParent(message: { ready?: number; failed?: number }): void {
-  if (process.send === undefined) return;
+function reportToParent(message: ParentMessage): void {
+  if (process.send === undefined || !process.connected) return;
   process.send(message);
   process.disconnect();
 }

@@ -35,6 +35,10 @@ function quit(ctx: CommandContext): void {
 function select(ctx: CommandContext, argv: string[]): void {
   const index = numArg(ctx, argv[1]);
   if (index === null) return;
+  if (index < -2147483648 || index > 2147483647) {
+    ctx.reply.error('ERR value is out of range, value must between -2147483648 and 2147483647');
+    return;
+  }
   if (!ctx.select(index)) ctx.reply.error(ERR.dbIndexOutOfRange);
   else ctx.reply.ok();
 }
@@ -121,7 +125,7 @@ function hello(ctx: CommandContext, argv: string[]): void {
   }
   if (!ctx.authenticated) {
     ctx.reply.error(
-      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
     return;
   }

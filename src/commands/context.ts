@@ -1,6 +1,7 @@
 import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
+import type { TypeName } from '../store/values.js';
 import type { CommandDef } from './table.js';
 
 /**
@@ -31,25 +32,78 @@ export interface CommandContext {
   /** Set to close the connection once pending replies are written (QUIT). */
   closeAfterReply: boolean;
 
+  /** Queued commands while in MULTI, or null. */
+  multi: string[][] | null;
+  /** A command failed to queue: EXEC answers EXECABORT. */
+  multiError: boolean;
+  /** A watched key was modified since WATCH (CAS failed). */
+  watchTouched: boolean;
+  /** Running the commands of EXEC: blocking commands must not block. */
+  inExec: boolean;
+  /** Channels and patterns this client is subscribed to. */
+  readonly channels: ReadonlySet<string>;
+  readonly patterns: ReadonlySet<string>;
+
   setAuthenticated(user: string): void;
   /** RESET: back to a fresh connection's state. */
   resetState(): void;
 
   /**
    * After a write to key: invalidates WATCHes, emits the keyspace notification, counts one change
-   * towards save points and propagation.
+   * towards save points and propagation. db: another db than the selected one (MOVE, COPY … DB).
    */
-  changed(key: string, cls: EventClass, event: string): void;
+  changed(key: string, cls: EventClass, event: string, db?: Database): void;
   /** A keyspace notification without a modification (e.g. 'expired' handled elsewhere). */
-  notify(cls: EventClass, event: string, key: string): void;
+  notify(cls: EventClass, event: string, key: string, db?: Database): void;
   /** Counts changes towards dirty without a key (FLUSHALL counts its keys). */
   addDirty(n: number): void;
   /** Propagate this command vector instead of the one received (e.g. SET EX -> SET PXAT). */
   rewriteArgv(argv: string[]): void;
-  /** Propagate an extra command after this one (e.g. the DEL of an expired key). */
+  /** Propagate another command (in order, before this command's own propagation), in the current db. */
   alsoPropagate(argv: string[]): void;
+  /** Do not propagate this command itself (it propagated its effects with alsoPropagate). */
+  preventPropagation(): void;
   /** Selects a db for this client; returns false if the index is out of range. */
   select(index: number): boolean;
+
+  /** This connection as CLIENT LIST / INFO / KILL see it. */
+  readonly handle: ClientHandle;
+  /** CLIENT NO-EVICT (accepted; tsredis does not evict clients). */
+  noEvict: boolean;
+  /** CLIENT REPLY: 'skip' drops the reply of the next command only. */
+  setReplyMode(mode: 'on' | 'off' | 'skip'): void;
+
+  /**
+   * False inside EXEC or a script and for clients without a connection (Redis's
+   * CLIENT_DENY_BLOCKING): a blocking command then answers as if it timed out.
+   */
+  readonly canBlock: boolean;
+  /** Blocks this client without a reply for now (BLPOP & co); see BlockSpec and server/blocking.ts. */
+  block(spec: BlockSpec): void;
+  /**
+   * Redis's signalKeyAsReady: key (in db, default the selected one) was created or got new
+   * elements, so clients blocked on it are tried after the current command (or EXEC, or script).
+   * Call it wherever Redis's dbAdd would run for a list or sorted set.
+   */
+  signalKeyReady(key: string, db?: Database): void;
+}
+
+/** How a blocked client waits; given to CommandContext.block by a blocking command's handler. */
+export interface BlockSpec {
+  /** Keys waited on, in the client's db (empty for a block without keys, like WAIT). */
+  readonly keys: readonly string[];
+  /** Relative timeout in ms; 0 waits forever. */
+  readonly timeoutMs: number;
+  /** Only a ready key holding this type is offered to serve(); others skip this client. */
+  readonly valueType: TypeName | null;
+  /**
+   * Called with the blocked client as ctx when one of its keys is ready and holds valueType:
+   * writes the reply (and propagates with ctx.alsoPropagate) and returns true, or returns false
+   * when the key cannot serve anyone now (then no later waiter of that key is tried this round).
+   */
+  serve(ctx: CommandContext, key: string): boolean;
+  /** The reply on timeout and on CLIENT UNBLOCK … TIMEOUT; default a null array. */
+  onTimeout?(ctx: CommandContext): void;
 }
 
 /** Read access to configuration values by directive name. */
@@ -58,6 +112,14 @@ export interface ConfigView {
   bool(name: string): boolean;
   str(name: string): string;
   get(name: string): unknown;
+  /** CONFIG GET: [name, value] pairs for names and glob patterns. */
+  getMatching(patterns: string[]): Array<[string, string]>;
+  /** CONFIG SET pairs, atomically: null, Redis's error text, or a promise of one (re-listening). */
+  setPairs(args: string[], client: { local: boolean }): string | null | Promise<string | null>;
+  /** CONFIG REWRITE: rewrites the config file; throws (errno) on failure. */
+  rewriteFile(): void;
+  /** Path of the config file the server was started with, or null. */
+  readonly file: string | null;
 }
 
 /** Server services available to commands, implemented by server/server.ts. */
@@ -72,6 +134,52 @@ export interface ServerContext {
   log(level: LogLevel, message: string): void;
   /** After FLUSHALL: persistence resets its save state (Redis saves an empty RDB if save points exist). */
   afterFlushAll(): void;
+  /** Runs a command on behalf of ctx without the pre-call checks (EXEC, scripts). */
+  invoke(ctx: CommandContext, argv: string[]): void;
+  watch(ctx: CommandContext, key: string): void;
+  unwatchAll(ctx: CommandContext): void;
+  /** True if a key watched by ctx expired since it was watched (Redis 7.0 aborts EXEC then). */
+  watchedKeyExpired(ctx: CommandContext): boolean;
+  readonly pubsub: PubSubContext;
+  readonly replication: ReplicationControl;
+  /** Introspection and administration: CLIENT, INFO, SLOWLOG, MONITOR, SHUTDOWN, … */
+  readonly admin: AdminContext;
+  /** CONFIG RESETSTAT: INFO stats, command statistics and error statistics back to zero. */
+  resetStats(): void;
+  /** CLIENT UNBLOCK: ends a blocking command of client id as a timeout or with an UNBLOCKED error. */
+  unblockClient(id: number, asError: boolean): boolean;
+  /** After SWAPDB, for both dbs: keys waited on that now exist there become ready (Redis does this). */
+  scanDatabaseForReadyKeys(db: Database): void;
+  /** Holds ctx's input until work settles, then done writes the reply (CONFIG SET port). */
+  replyLater<T>(ctx: CommandContext, work: Promise<T>, done: (result: T) => void): void;
+}
+
+/** Replication as commands see it (REPLICAOF, SYNC/PSYNC, REPLCONF, WAIT, FAILOVER). */
+export interface ReplicationControl {
+  readonly isReplica: boolean;
+  readonly masterHost: string | null;
+  readonly masterPort: number;
+  /** REPLICAOF host port; `by` is the requesting client (for the log). */
+  setMaster(host: string, port: number, by: CommandContext | null): void;
+  /** REPLICAOF NO ONE. */
+  unsetMaster(by: CommandContext | null): void;
+  sync(ctx: CommandContext, argv: string[]): void;
+  replconf(ctx: CommandContext, argv: string[]): void;
+  wait(ctx: CommandContext, numReplicas: number, timeoutMs: number): void;
+  /** FAILOVER: null when started, else the error text. */
+  startFailover(host: string | null, port: number, timeoutMs: number, force: boolean): string | null;
+  abortFailover(reason: string): boolean;
+}
+
+/** Subscriptions, as commands see them. */
+export interface PubSubContext {
+  readonly channels: ReadonlyMap<string, ReadonlySet<unknown>>;
+  readonly patterns: ReadonlyMap<string, ReadonlySet<unknown>>;
+  subscribe(ctx: CommandContext, channel: string): boolean;
+  unsubscribe(ctx: CommandContext, channel: string): boolean;
+  psubscribe(ctx: CommandContext, pattern: string): boolean;
+  punsubscribe(ctx: CommandContext, pattern: string): boolean;
+  publish(channel: string, message: string): number;
 }
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
@@ -79,4 +187,179 @@ export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 export interface CommandTable {
   lookup(name: string): CommandDef | undefined;
   all(): Iterable<CommandDef>;
+}
+
+// ---- Introspection and administration (CLIENT, INFO, COMMAND, SLOWLOG, LATENCY, SHUTDOWN, ROLE) ----
+
+/** CLIENT LIST TYPE / CLIENT KILL TYPE classes. A MONITOR client counts as normal, as in Redis. */
+export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
+
+/** A connection as CLIENT LIST / INFO / KILL see it (implemented by server/client.ts). */
+export interface ClientHandle {
+  readonly id: number;
+  /** Peer and local address, "ip:port" (unix socket: "path:0"). */
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+  readonly name: string;
+  readonly db: { readonly id: number };
+  /** Creation and last interaction times (ms since the epoch). */
+  readonly createdAt: number;
+  readonly lastInteraction: number;
+  readonly user: string;
+  readonly resp: 2 | 3;
+  /** Full name of the last command looked up ("client|list"), "NULL" when none or unknown. */
+  readonly lastCommandName: string;
+  readonly multi: readonly unknown[] | null;
+  readonly channels: ReadonlySet<string>;
+  readonly patterns: ReadonlySet<string>;
+  /** Sharded channels (SSUBSCRIBE). */
+  readonly shardChannelCount: number;
+  clientType(): ClientType;
+  /** CLIENT LIST flags: "N" when none apply. */
+  listFlags(): string;
+  /** Buffer figures for CLIENT LIST (qbuf … tot-mem, events). */
+  memoryStats(): ClientMemoryStats;
+  /** Closes the connection; the calling client is closed after its reply. */
+  kill(): void;
+}
+
+export interface ClientMemoryStats {
+  qbuf: number;
+  qbufFree: number;
+  argvMem: number;
+  multiMem: number;
+  /** Reply buffer size and peak. */
+  rbs: number;
+  rbp: number;
+  obl: number;
+  oll: number;
+  omem: number;
+  totMem: number;
+  /** "r", "rw" or "" as Redis's file events. */
+  events: string;
+}
+
+/** One SLOWLOG entry. */
+export interface SlowlogEntryView {
+  readonly id: number;
+  /** Unix seconds. */
+  readonly time: number;
+  readonly usec: number;
+  readonly args: readonly string[];
+  readonly addr: string;
+  readonly name: string;
+}
+
+export interface SlowlogView {
+  /** Newest first. */
+  readonly entries: readonly SlowlogEntryView[];
+  reset(): void;
+}
+
+/** One LATENCY event's time series: [unix seconds, ms] samples. */
+export interface LatencyEventSeries {
+  readonly max: number;
+  latest(): [number, number];
+  samples(): Array<[number, number]>;
+}
+
+export interface LatencyMonitorView {
+  readonly events: ReadonlyMap<string, LatencyEventSeries>;
+  reset(events: string[]): number;
+}
+
+/** A command's latency histogram (LATENCY HISTOGRAM). */
+export interface LatencyHistogramView {
+  readonly total: number;
+  /** [microseconds, cumulative count] pairs. */
+  cumulativeDistribution(): Array<[number, number]>;
+}
+
+/** ROLE's view of replication. */
+export type RoleInfo =
+  | { role: 'master'; offset: number; replicas: Array<{ ip: string; port: number; offset: number }> }
+  | { role: 'slave'; masterHost: string; masterPort: number; state: string; offset: number };
+
+/** What ROLE and INFO replication report; the replication code installs its own implementation. */
+export interface ReplicationStatus {
+  role(): RoleInfo;
+  /** The INFO replication section's fields, in Redis's order. */
+  infoFields(): Array<[string, string | number]>;
+  /** INFO stats / memory figures that belong to replication. */
+  counters(): ReplicationCounters;
+}
+
+export interface ReplicationCounters {
+  syncFull: number;
+  syncPartialOk: number;
+  syncPartialErr: number;
+  netReplInputBytes: number;
+  netReplOutputBytes: number;
+  /** Replication backlog and replica output buffer memory (INFO memory). */
+  backlogMemory: number;
+  replicaClientsMemory: number;
+}
+
+/** What LASTSAVE and INFO persistence report; the persistence code installs its own implementation. */
+export interface PersistenceStatus {
+  /** Unix seconds of the last successful save (the start time before any). */
+  lastSaveTime(): number;
+  /** The INFO persistence section's fields, in Redis's order. */
+  infoFields(): Array<[string, string | number]>;
+}
+
+/** SHUTDOWN's options: save null means "save if save points are configured". */
+export interface ShutdownOptions {
+  save: boolean | null;
+  now: boolean;
+  force: boolean;
+}
+
+/**
+ * Work to do before the process exits (final RDB save, waiting for replicas). Returns false to
+ * refuse the shutdown (after logging why); with FORCE the shutdown goes on anyway.
+ */
+export type ShutdownHook = (options: ShutdownOptions) => Promise<boolean> | boolean;
+
+/** Server-wide introspection and administration, as commands see it (server/admin.ts). */
+export interface AdminContext {
+  /** Connected clients in creation order. */
+  clients(): Iterable<ClientHandle>;
+  client(id: number): ClientHandle | undefined;
+  /** Whether an ACL user exists (CLIENT KILL USER). */
+  userExists(name: string): boolean;
+  /** The INFO text for the requested sections (INFO's arguments). */
+  info(sections: string[]): string;
+  readonly slowlog: SlowlogView;
+  readonly latency: LatencyMonitorView;
+  latencyHistogram(cmd: CommandDef): LatencyHistogramView | undefined;
+  readonly replication: ReplicationStatus;
+  readonly persistence: PersistenceStatus;
+  /** Server start time (ms). */
+  readonly startTime: number;
+  /** CLIENT PAUSE until endMs (absolute, ms); a stricter mode or later end wins. */
+  pauseClients(mode: 'write' | 'all', endMs: number): void;
+  unpauseClients(): void;
+  /** MONITOR: false if the client is already a monitor or replica (no reply then). */
+  addMonitor(ctx: CommandContext): boolean;
+  /** Starts a shutdown on behalf of ctx; replies an error to ctx if it fails. */
+  shutdown(ctx: CommandContext, options: ShutdownOptions): void;
+  /** SHUTDOWN ABORT: false when no shutdown is in progress. */
+  abortShutdown(): boolean;
+  /** Current memory figures (used_memory and friends). */
+  memory(): MemoryFigures;
+  /** RDB serialized length of a value, when the persistence code provides it (DEBUG OBJECT). */
+  serializedLength(value: unknown): number | null;
+}
+
+export interface MemoryFigures {
+  used: number;
+  rss: number;
+  peak: number;
+  startup: number;
+  /** Overhead not counted as dataset: clients, replication, structures. */
+  overhead: number;
+  heapTotal: number;
+  external: number;
 }

@@ -2,12 +2,21 @@ import { bitmapCommands } from './bitmaps.js';
 import { clientCommands } from './client.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
+import { dumpCommands } from './dump.js';
 import { expireCommands } from './expire.js';
+import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
+import { listCommands } from './lists.js';
+import { persistenceCommands } from './persistence.js';
+import { pubsubCommands } from './pubsub.js';
+import { replicationCommands } from './replication.js';
 import { serverAdminCommands } from './server-admin.js';
+import { setCommands } from './sets.js';
 import { stringCommands } from './strings.js';
 import type { CommandFamily } from './table.js';
+import { transactionCommands } from './transactions.js';
+import { zsetCommands } from './zsets.js';
 
 /** Every command family; the command table is built from these and Redis's specs. */
 export const allFamilies: CommandFamily[] = [
@@ -16,8 +25,17 @@ export const allFamilies: CommandFamily[] = [
   expireCommands,
   stringCommands,
   bitmapCommands,
+  listCommands,
+  hashCommands,
+  setCommands,
+  zsetCommands,
+  transactionCommands,
+  pubsubCommands,
+  replicationCommands,
   configCommands,
   clientCommands,
   serverAdminCommands,
   introspectionCommands,
+  persistenceCommands,
+  dumpCommands,
 ];

@@ -57,7 +57,9 @@ function publish(ctx: CommandContext, argv: string[]): void {
 
 function pubsubChannels(ctx: CommandContext, argv: string[]): void {
   const pattern = argv.length > 2 ? argv[2] : null;
-  const names = [...ctx.server.pubsub.channels.keys()].filter((c) => pattern === null || globMatch(pattern, c));
+  const names = [...ctx.server.pubsub.channels.keys()].filter(
+    (c) => pattern === null || globMatch(pattern, c),
+  );
   ctx.reply.array(names.length);
   for (const n of names) ctx.reply.bulk(n);
 }
@@ -84,7 +86,7 @@ const PUBSUB_HELP = [
   '    Return the number of subscribers for the specified channels, excluding',
   '    pattern subscriptions(default: no channels).',
   'SHARDCHANNELS [<pattern>]',
-  '    Return the currently active shard level channels matching a <pattern> (default: \'*\').',
+  "    Return the currently active shard level channels matching a <pattern> (default: '*').",
   'SHARDNUMSUB [<shardchannel> ...]',
   '    Return the number of subscribers for the specified shard level channel(s)',
   'HELP',

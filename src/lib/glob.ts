@@ -1,10 +1,11 @@
 /**
  * Redis's glob-style matcher (stringmatchlen): `*`, `?`, `[...]` with `^` and ranges, `\` escapes.
  * Works on latin1 strings, so on raw bytes. Same early exit for hopeless `*` backtracking and the
- * same nesting limit against abusive patterns.
+ * same nesting limit against abusive patterns. Like Redis, nothing matches an empty subject (not
+ * even `*`): KEYS and SCAN special-case the pattern `*` themselves.
  */
 export function globMatch(pattern: string, subject: string, nocase = false): boolean {
-  if (pattern === '*') return true;
+  if (pattern === '*') return subject.length > 0;
   const state = { skipLonger: false };
   return matchFrom(pattern, 0, subject, 0, nocase, state, 0);
 }

@@ -8,9 +8,21 @@ export class LzfError extends Error {}
 /** Decompresses exactly `outLen` bytes. Throws LzfError on a corrupt stream. */
 export function lzfDecompress(input: Uint8Array, outLen: number): Buffer {
   const out = Buffer.allocUnsafe(outLen);
-  let ip = 0;
+  lzfDecompressInto(input, 0, input.length, out, outLen);
+  return out;
+}
+
+/** Decompresses input[start, end) into the first outLen bytes of out (no allocation). */
+export function lzfDecompressInto(
+  input: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  outLen: number,
+): void {
+  let ip = start;
   let op = 0;
-  const inLen = input.length;
+  const inLen = end;
   while (ip < inLen) {
     const ctrl = input[ip++];
     if (ctrl < 32) {
@@ -32,15 +44,31 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Buffer {
     }
   }
   if (op !== outLen) throw new LzfError('LZF output length mismatch');
-  return out;
 }
 
-const HLOG = 14;
+/*
+ * The compressor follows liblzf's lzf_c.c as Redis builds it (HLOG 16, VERY_FAST), so for the same
+ * input it usually produces the same bytes as Redis (Redis's hash table starts with whatever is on
+ * its stack, so even Redis is not fully deterministic; a fresh table is what we emulate).
+ */
+const HLOG = 16;
 const HSIZE = 1 << HLOG;
 const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 const MAX_LIT = 1 << 5;
+/**
+ * Input offsets stored relative to `tableBase`, which moves past each input, so entries left by
+ * earlier calls read as stale (like a zeroed table) without clearing 256 KiB per call: values are
+ * often ~100 bytes and a fill per call would cost more than the compression.
+ */
 const hashTable = new Int32Array(HSIZE);
+let tableBase = 0;
+const TABLE_BASE_LIMIT = 0x70000000;
+
+/** liblzf's IDX(h) for VERY_FAST: bits 8..23 of h minus 5h, low HLOG bits. */
+function idx(h: number): number {
+  return ((h >>> 8) - Math.imul(h, 5)) & (HSIZE - 1);
+}
 
 /**
  * Compresses into at most maxOut bytes; returns null when the result would not fit (Redis then
@@ -48,65 +76,87 @@ const hashTable = new Int32Array(HSIZE);
  */
 export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
   const inLen = input.length;
-  if (inLen < 4) return null;
-  const out = Buffer.allocUnsafe(maxOut + 1);
-  hashTable.fill(-1);
-  let ip = 0;
-  let op = 1; // room for the first literal-run control byte
+  if (inLen === 0 || maxOut <= 0) return null;
+  if (tableBase > TABLE_BASE_LIMIT - inLen) {
+    hashTable.fill(0);
+    tableBase = 0;
+  }
+  const base = tableBase;
+  tableBase += inLen + 1;
+  const table = hashTable;
+  const out = Buffer.allocUnsafe(maxOut + 4);
+  const outEnd = maxOut;
+  const inEnd = inLen;
   let lit = 0;
-  while (ip < inLen - 2) {
-    const h = ((((input[ip] << 16) | (input[ip + 1] << 8) | input[ip + 2]) * 2654435761) >>> (32 - HLOG)) & (HSIZE - 1);
-    const ref = hashTable[h];
-    hashTable[h] = ip;
+  let op = 1; // start run
+  let ip = 0;
+  let hval = (input[0] << 8) | input[1];
+  while (ip < inEnd - 2) {
+    hval = ((hval << 8) | input[ip + 2]) >>> 0;
+    const slot = idx(hval);
+    let ref = table[slot] - base;
+    if (ref < 0) ref = 0;
+    table[slot] = ip + base;
     const off = ip - ref - 1;
     if (
-      ref >= 0 &&
+      ref < ip &&
       off < MAX_OFF &&
+      ref > 0 &&
+      input[ref + 2] === input[ip + 2] &&
       input[ref] === input[ip] &&
-      input[ref + 1] === input[ip + 1] &&
-      input[ref + 2] === input[ip + 2]
+      input[ref + 1] === input[ip + 1]
     ) {
       let len = 2;
-      const maxLen = Math.min(MAX_REF, inLen - ip);
-      while (len + 1 < maxLen && input[ref + len + 1] === input[ip + len + 1]) len++;
-      // len counts matched bytes minus one; the encoding stores (matched - 2).
-      if (op + 3 + 1 >= maxOut) return null;
-      out[op - lit - 1] = lit - 1;
-      if (lit === 0) op--;
-      const encoded = len - 1;
-      if (encoded < 7) {
-        out[op++] = (encoded << 5) | (off >>> 8);
+      const maxlen = Math.min(inEnd - ip - len, MAX_REF);
+      if (op + 3 + 1 >= outEnd && op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return null;
+      out[op - lit - 1] = lit - 1; // stop run
+      if (lit === 0) op--; // undo run if length is zero
+      do len++;
+      while (len < maxlen && input[ref + len] === input[ip + len]);
+      len -= 2; // now #octets - 1
+      ip++;
+      if (len < 7) {
+        out[op++] = (off >>> 8) + (len << 5);
       } else {
-        out[op++] = (7 << 5) | (off >>> 8);
-        out[op++] = encoded - 7;
+        out[op++] = (off >>> 8) + (7 << 5);
+        out[op++] = len - 7;
       }
       out[op++] = off & 0xff;
-      op++; // start a new literal run
       lit = 0;
+      op++; // start run
       ip += len + 1;
-      continue;
+      if (ip >= inEnd - 2) break;
+      // VERY_FAST: hash the two positions before ip again.
+      ip -= 2;
+      hval = (input[ip] << 8) | input[ip + 1];
+      hval = ((hval << 8) | input[ip + 2]) >>> 0;
+      table[idx(hval)] = ip + base;
+      ip++;
+      hval = ((hval << 8) | input[ip + 2]) >>> 0;
+      table[idx(hval)] = ip + base;
+      ip++;
+    } else {
+      if (op >= outEnd) return null;
+      lit++;
+      out[op++] = input[ip++];
+      if (lit === MAX_LIT) {
+        out[op - lit - 1] = lit - 1;
+        lit = 0;
+        op++;
+      }
     }
-    if (op >= maxOut) return null;
+  }
+  if (op + 3 > outEnd) return null;
+  while (ip < inEnd) {
     lit++;
     out[op++] = input[ip++];
     if (lit === MAX_LIT) {
-      out[op - lit - 1] = MAX_LIT - 1;
+      out[op - lit - 1] = lit - 1;
       lit = 0;
       op++;
     }
   }
-  while (ip < inLen) {
-    if (op >= maxOut) return null;
-    lit++;
-    out[op++] = input[ip++];
-    if (lit === MAX_LIT) {
-      out[op - lit - 1] = MAX_LIT - 1;
-      lit = 0;
-      op++;
-    }
-  }
-  out[op - lit - 1] = lit - 1;
+  out[op - lit - 1] = lit - 1; // end run
   if (lit === 0) op--;
-  if (op > maxOut) return null;
   return out.subarray(0, op);
 }

@@ -34,6 +34,11 @@ export interface Reply {
 }
 
 const CRLF = 0x0a0d; // little-endian "\r\n"
+const INITIAL_SIZE = 16 * 1024;
+/** A buffer grown past this (a big reply) is not kept for reuse after it was sent. */
+const KEEP_MAX = 256 * 1024;
+/** Strings up to this length are copied in JS: Buffer#latin1Write is a C++ call with fixed overhead. */
+const SHORT_STRING = 32;
 const OK = Buffer.from('+OK\r\n');
 const NIL2 = Buffer.from('$-1\r\n');
 const NILARRAY2 = Buffer.from('*-1\r\n');
@@ -47,7 +52,7 @@ export class RespWriter implements Reply {
   private buf: Buffer;
   private len = 0;
 
-  constructor(initialSize = 16 * 1024) {
+  constructor(initialSize = INITIAL_SIZE) {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
 
@@ -62,13 +67,30 @@ export class RespWriter implements Reply {
     if (this.len > 4096) {
       // Hand the big buffer itself to the socket rather than copying it.
       out = this.buf.subarray(0, this.len);
-      this.buf = Buffer.allocUnsafe(16 * 1024);
+      this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
     } else {
       out = Buffer.allocUnsafe(this.len);
       this.buf.copy(out, 0, 0, this.len);
     }
     this.len = 0;
     return out;
+  }
+
+  /**
+   * What has been written so far as a view of the internal buffer, without copying. Follow with
+   * release() once the view has been handed to its consumer.
+   */
+  pending(): Buffer | null {
+    return this.len === 0 ? null : this.buf.subarray(0, this.len);
+  }
+
+  /**
+   * Empties the writer after pending(). consumed: the consumer no longer needs the view (the socket
+   * wrote it synchronously), so the memory is reused; otherwise a fresh buffer is started.
+   */
+  release(consumed: boolean): void {
+    this.len = 0;
+    if (!consumed || this.buf.length > KEEP_MAX) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
   }
 
   /** Drops buffered replies (CLIENT REPLY OFF). */
@@ -89,9 +111,30 @@ export class RespWriter implements Reply {
   }
 
   raw(b: Buffer): void {
-    this.reserve(b.length);
-    b.copy(this.buf, this.len);
-    this.len += b.length;
+    const n = b.length;
+    this.reserve(n);
+    if (n <= SHORT_STRING) {
+      const buf = this.buf;
+      let p = this.len;
+      for (let i = 0; i < n; i++) buf[p++] = b[i];
+      this.len = p;
+    } else {
+      b.copy(this.buf, this.len);
+      this.len += n;
+    }
+  }
+
+  /** Copies a latin1 string at the write position (caller reserved room). */
+  private text(s: string): void {
+    const n = s.length;
+    if (n <= SHORT_STRING) {
+      const buf = this.buf;
+      let p = this.len;
+      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+      this.len = p;
+    } else {
+      this.len += this.buf.latin1Write(s, this.len);
+    }
   }
 
   private crlf(): void {
@@ -109,6 +152,13 @@ export class RespWriter implements Reply {
     }
     if (n < 10) {
       buf[this.len++] = 0x30 + n;
+    } else if (n <= 0x7fffffff) {
+      // Small integer arithmetic (| 0) is much cheaper than Math.floor on doubles.
+      let digits = 2;
+      for (let t = (n / 100) | 0; t > 0; t = (t / 10) | 0) digits++;
+      let p = this.len + digits;
+      this.len = p;
+      for (; n > 0; n = (n / 10) | 0) buf[--p] = 0x30 + (n % 10);
     } else {
       let digits = 1;
       for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
@@ -126,7 +176,7 @@ export class RespWriter implements Reply {
   simple(s: string): void {
     this.reserve(s.length + 3);
     this.buf[this.len++] = 0x2b;
-    this.len += this.buf.latin1Write(s, this.len);
+    this.text(s);
     this.crlf();
   }
 
@@ -135,7 +185,7 @@ export class RespWriter implements Reply {
     this.onError?.(msg);
     this.reserve(msg.length + 3);
     this.buf[this.len++] = 0x2d;
-    this.len += this.buf.latin1Write(msg, this.len);
+    this.text(msg);
     this.crlf();
   }
 
@@ -151,7 +201,7 @@ export class RespWriter implements Reply {
   private simpleLine(prefix: number, s: string): void {
     this.reserve(s.length + 3);
     this.buf[this.len++] = prefix;
-    this.len += this.buf.latin1Write(s, this.len);
+    this.text(s);
     this.crlf();
   }
 
@@ -159,7 +209,7 @@ export class RespWriter implements Reply {
     const n = s.length;
     this.reserve(n + 16);
     this.line(0x24, n);
-    if (n > 0) this.len += this.buf.latin1Write(s, this.len);
+    this.text(s);
     this.crlf();
   }
 

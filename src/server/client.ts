@@ -1,5 +1,13 @@
 import type { Socket } from 'node:net';
-import type { CommandContext, EventClass } from '../commands/context.js';
+import { performance } from 'node:perf_hooks';
+import type {
+  BlockSpec,
+  ClientHandle,
+  ClientMemoryStats,
+  ClientType,
+  CommandContext,
+  EventClass,
+} from '../commands/context.js';
 import type { CommandDef } from '../commands/table.js';
 import { RespWriter } from '../protocol/reply.js';
 import { ProtocolError, QueryBufferLimitError, RequestParser } from '../protocol/request-parser.js';
@@ -7,13 +15,51 @@ import type { Database, Watcher } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
 import type { Server } from './server.js';
 
+/** Query buffer room Redis shows for an idle client (qbuf-free), and its per-client struct overhead. */
+const QUERY_BUFFER_SIZE = 20474;
+const CLIENT_STRUCT_SIZE = 1024;
+const REPLY_BUFFER_SIZE = 16 * 1024;
+
+/** Bytes of a command in RESP multibulk form. */
+function requestSize(argv: string[]): number {
+  let n = 3 + String(argv.length).length;
+  for (const a of argv) n += 5 + String(a.length).length + a.length;
+  return n;
+}
+
 /** Pause reading from a client whose unsent replies exceed this, until its socket drains. */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
+/** One read buffer shared by every connection: each read is fully handled before the next starts. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Delivers what the socket reads to onChunk. Where Node allows it, reads land in READ_BUFFER (the
+ * mechanism behind net.Socket's `onread` option, which accepted sockets cannot be given), so a read
+ * costs no allocation and skips the stream machinery; otherwise plain 'data' events. onChunk must
+ * copy whatever it keeps.
+ */
+function readSocket(socket: Socket, onChunk: (chunk: Buffer) => void): void {
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: (b: Buffer) => void } })._handle;
+  const symbols = Object.getOwnPropertySymbols(socket);
+  const kBuffer = symbols.find((s) => s.description === 'kBuffer');
+  const kBufferCb = symbols.find((s) => s.description === 'kBufferCb');
+  if (typeof handle?.useUserBuffer !== 'function' || kBuffer === undefined || kBufferCb === undefined) {
+    socket.on('data', onChunk);
+    return;
+  }
+  const internals = socket as unknown as Record<symbol, unknown>;
+  internals[kBuffer] = READ_BUFFER;
+  internals[kBufferCb] = (nread: number, buf: Buffer) => {
+    onChunk(buf.subarray(0, nread));
+  };
+  handle.useUserBuffer(READ_BUFFER);
+}
+
 /** One connection: its parser, output buffer and per-client state. Commands see it as their context. */
-export class Client implements CommandContext, Watcher {
+export class Client implements CommandContext, ClientHandle, Watcher {
   readonly reply = new RespWriter();
   readonly parser: RequestParser;
   readonly keyspace: Keyspace;
@@ -23,8 +69,16 @@ export class Client implements CommandContext, Watcher {
   user = 'default';
   now = 0;
   command!: CommandDef;
-  /** Last command executed, for CLIENT LIST cmd=. */
+  /** Last command looked up (even if then rejected), for CLIENT LIST cmd=; 'NULL' when unknown. */
   lastCommandName = 'NULL';
+  /** Connected through the unix socket (CLIENT LIST flag U, MONITOR "unix:…"). */
+  isUnixSocket = false;
+  /** Arguments of the command being executed (CLIENT LIST argv-mem). */
+  currentArgv: string[] | null = null;
+  /** The command held back by CLIENT PAUSE, run again once clients are unpaused. */
+  postponedArgv: string[] | null = null;
+  /** CLIENT REPLY SKIP: this command's reply is dropped (skipNext: the next one's). */
+  private skipThis = false;
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   replyMode: ReplyMode = 'on';
@@ -40,8 +94,11 @@ export class Client implements CommandContext, Watcher {
   /** A command failed to queue: EXEC will answer EXECABORT. */
   multiError = false;
   watchTouched = false;
-  /** Keys this client WATCHes: db index and key. */
-  watching: Array<[Database, string]> = [];
+  /** Keys this client WATCHes, and whether each was already logically expired when watched. */
+  watching: Array<[Database, string, boolean]> = [];
+  inExec = false;
+  /** Replication offset after this client's last write (what WAIT waits for). */
+  woff = 0;
   /** Pub/sub subscriptions. */
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
@@ -49,7 +106,7 @@ export class Client implements CommandContext, Watcher {
   blocked = false;
   /** Propagation overrides set by the running command. */
   rewrittenArgv: string[] | null = null;
-  extraPropagation: string[][] | null = null;
+  propagationPrevented = false;
   /** Replies skipped for the current command (CLIENT REPLY SKIP). */
   skipNext = false;
   private paused = false;
@@ -69,7 +126,7 @@ export class Client implements CommandContext, Watcher {
     this.parser.unauthenticated = !this.authenticated;
     this.reply.onError = (msg) => server.countError(this, msg);
     if (socket !== null) {
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      readSocket(socket, (chunk: Buffer) => this.onData(chunk));
       socket.on('drain', () => this.onDrain());
     }
   }
@@ -110,8 +167,15 @@ export class Client implements CommandContext, Watcher {
     return this.channels.size + this.patterns.size;
   }
 
+  /** One read from the socket. The chunk's memory is reused once this returns (see readSocket). */
   private onData(chunk: Buffer): void {
+    if (this.closed) return;
     this.server.stats.netInputBytes += chunk.length;
+    this.server.stats.readsProcessed++;
+    // Like Redis, the time of the last read (not of each command in it).
+    const server = this.server;
+    server.perfNow = performance.now();
+    this.lastInteraction = this.keyspace.wallTime(server.perfNow);
     try {
       this.parser.append(chunk);
     } catch (e) {
@@ -120,8 +184,22 @@ export class Client implements CommandContext, Watcher {
       this.close();
       return;
     }
-    this.processInput();
+    try {
+      server.clockChain = true;
+      this.processInput();
+    } catch (e) {
+      // A bug, not the client's doing: drop this connection rather than crash the server.
+      this.server.stats.unexpectedErrors++;
+      this.server.log('warning', `Closing client after an internal error: ${(e as Error).stack ?? e}`);
+      this.close();
+      return;
+    } finally {
+      server.clockChain = false;
+    }
+    this.parser.preserve();
     this.flush();
+    // Redis's beforeSleep fast expire cycle: returns at once unless the last slow cycle ran out of time.
+    this.keyspace.activeExpireCycle('fast');
   }
 
   /** Runs every complete command buffered, unless blocked. */
@@ -138,21 +216,48 @@ export class Client implements CommandContext, Watcher {
         break;
       }
       if (argv === null) break;
-      this.lastInteraction = Date.now();
+      const mark = this.reply.size;
       this.server.execute(this, argv);
+      // A command that blocked (CLIENT PAUSE, BLPOP) completes later.
+      if (!this.blocked) this.afterCommand(mark);
+    }
+  }
+
+  /** CLIENT REPLY OFF/SKIP: drops what the command just replied (Redis's resetClient handling). */
+  afterCommand(mark: number): void {
+    if (this.replyMode === 'off' || this.skipThis) this.reply.truncate(mark);
+    this.skipThis = this.skipNext;
+    this.skipNext = false;
+  }
+
+  setReplyMode(mode: ReplyMode): void {
+    if (mode === 'on') {
+      this.replyMode = 'on';
+      this.skipNext = false;
+    } else if (mode === 'off') {
+      this.replyMode = 'off';
+    } else if (this.replyMode !== 'off') {
+      this.skipNext = true;
     }
   }
 
   /** Sends buffered replies in one write; closes if asked to after replying. */
   flush(): void {
+    // The AOF is written (and fsynced with appendfsync always) before any reply leaves.
+    if (this.server.beforeReplies !== null) this.server.beforeReplies();
     if (this.closed || this.socket === null) {
       this.reply.discard();
       return;
     }
-    const out = this.reply.take();
+    // With CLIENT REPLY OFF nothing reaches the client, not even pushed messages.
+    if (this.replyMode === 'off') this.reply.discard();
+    const out = this.reply.pending();
     if (out !== null) {
       this.server.stats.netOutputBytes += out.length;
+      this.server.stats.writesProcessed++;
       this.socket.write(out);
+      // Nothing queued means the kernel took the whole write: the reply buffer can be reused.
+      this.reply.release(this.socket.writableLength === 0);
       if (!this.paused && this.socket.writableLength > OUTPUT_HIGH_WATER) {
         this.paused = true;
         this.socket.pause();
@@ -178,19 +283,86 @@ export class Client implements CommandContext, Watcher {
     this.server.onClientClosed(this);
   }
 
+  get handle(): ClientHandle {
+    return this;
+  }
+
+  get shardChannelCount(): number {
+    return 0;
+  }
+
+  clientType(): ClientType {
+    if (this.roleFlags.includes('M')) return 'master';
+    if (this.roleFlags.includes('S')) return 'replica';
+    if (this.subscriptionCount > 0) return 'pubsub';
+    return 'normal';
+  }
+
+  /** Redis's client flags string, in its order; 'N' when none apply. */
+  listFlags(): string {
+    let f = '';
+    if (this.roleFlags.includes('O')) f += 'O';
+    else if (this.roleFlags.includes('S')) f += 'S';
+    if (this.roleFlags.includes('M')) f += 'M';
+    if (this.subscriptionCount > 0) f += 'P';
+    if (this.multi !== null) f += 'x';
+    if (this.blocked) f += 'b';
+    if (this.watchTouched) f += 'd';
+    if (this.closeAfterReply) f += 'c';
+    if (this.isUnixSocket) f += 'U';
+    if (this.noEvict) f += 'e';
+    return f === '' ? 'N' : f;
+  }
+
+  memoryStats(): ClientMemoryStats {
+    // Redis still holds the executing command in its query buffer.
+    const qbuf = this.parser.buffered + (this.currentArgv === null ? 0 : requestSize(this.currentArgv));
+    let argvMem = 0;
+    const argv = this.currentArgv ?? this.postponedArgv;
+    if (argv !== null) for (const a of argv) argvMem += a.length;
+    let multiMem = 0;
+    if (this.multi !== null) {
+      for (const queued of this.multi) {
+        multiMem += 24 + queued.length * 8;
+        for (const a of queued) multiMem += a.length;
+      }
+    }
+    const rbs = REPLY_BUFFER_SIZE;
+    const obl = this.reply.size;
+    const omem = this.socket?.writableLength ?? 0;
+    const qbufCapacity = Math.max(qbuf, QUERY_BUFFER_SIZE);
+    return {
+      qbuf,
+      qbufFree: qbufCapacity - qbuf,
+      argvMem,
+      multiMem,
+      rbs,
+      rbp: Math.max(obl, rbs),
+      obl,
+      oll: 0,
+      omem,
+      totMem: CLIENT_STRUCT_SIZE + qbufCapacity + argvMem + multiMem + rbs + omem,
+      events: omem > 0 || obl > 0 ? 'rw' : 'r',
+    };
+  }
+
+  kill(): void {
+    this.close();
+  }
+
   /** "id=… addr=… laddr=… fd=… name=…" prefix for log lines. */
   describe(): string {
     return `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.fd} name=${this.name}`;
   }
 
-  changed(key: string, cls: EventClass, event: string): void {
-    this.db.touch(key);
+  changed(key: string, cls: EventClass, event: string, db: Database = this.db): void {
+    db.touch(key);
     this.server.dirty++;
-    if (this.server.notifyFlags !== 0) this.server.notifyKeyspaceEvent(cls, event, key, this.db.id);
+    if (this.server.notifyFlags !== 0) this.server.notifyKeyspaceEvent(cls, event, key, db.id);
   }
 
-  notify(cls: EventClass, event: string, key: string): void {
-    if (this.server.notifyFlags !== 0) this.server.notifyKeyspaceEvent(cls, event, key, this.db.id);
+  notify(cls: EventClass, event: string, key: string, db: Database = this.db): void {
+    if (this.server.notifyFlags !== 0) this.server.notifyKeyspaceEvent(cls, event, key, db.id);
   }
 
   addDirty(n: number): void {
@@ -202,7 +374,23 @@ export class Client implements CommandContext, Watcher {
   }
 
   alsoPropagate(argv: string[]): void {
-    (this.extraPropagation ??= []).push(argv);
+    this.server.alsoPropagate(this.db.id, argv);
+  }
+
+  preventPropagation(): void {
+    this.propagationPrevented = true;
+  }
+
+  get canBlock(): boolean {
+    return this.socket !== null && !this.inExec && this.server.callDepth <= 1;
+  }
+
+  block(spec: BlockSpec): void {
+    this.server.blocking.block(this, spec);
+  }
+
+  signalKeyReady(key: string, db: Database = this.db): void {
+    this.server.blocking.signalKeyReady(db, key);
   }
 
   select(index: number): boolean {

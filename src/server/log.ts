@@ -21,7 +21,7 @@ export function logTimestamp(d = new Date()): string {
  * synchronously, line by line, like Redis, to the logfile or stdout.
  */
 export class Logger {
-  level: LogLevel | 'nothing' = 'notice';
+  level: LogLevel = 'notice';
   /** Empty: standard output. */
   file = '';
   role: 'C' | 'M' | 'S' = 'C';
@@ -29,7 +29,7 @@ export class Logger {
   silent = false;
 
   log(level: LogLevel, message: string): void {
-    if (this.level === 'nothing' || LEVELS[level] < LEVELS[this.level]) return;
+    if (LEVELS[level] < LEVELS[this.level]) return;
     this.raw(`${process.pid}:${this.role} ${logTimestamp()} ${LEVEL_CHAR[level]} ${message}\n`);
   }
 

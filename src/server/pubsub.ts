@@ -1,5 +1,5 @@
-import { globMatch } from '../lib/glob.js';
 import type { CommandContext, PubSubContext } from '../commands/context.js';
+import { globMatch } from '../lib/glob.js';
 import type { Client } from './client.js';
 
 /** Channel and pattern subscriptions; delivers messages into subscribers' reply buffers. */

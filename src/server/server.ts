@@ -1,15 +1,29 @@
 import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
-import type { EventClass, LogLevel, ServerContext } from '../commands/context.js';
+import type {
+  CommandContext,
+  EventClass,
+  LogLevel,
+  ServerContext,
+  ShutdownHook,
+  ShutdownOptions,
+} from '../commands/context.js';
 import { allFamilies } from '../commands/index.js';
-import { Commands } from '../commands/table.js';
+import { type CommandDef, Commands } from '../commands/table.js';
+import { Persistence } from '../persistence/manager.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
 import { quoteRepr } from '../protocol/split-args.js';
+import { Replication } from '../replication/replication.js';
+import type { Database } from '../store/database.js';
 import { type Clock, Keyspace, systemClock } from '../store/keyspace.js';
+import { Admin } from './admin.js';
+import { Blocking } from './blocking.js';
 import { Client } from './client.js';
 import { Config } from './config.js';
-import { execute } from './dispatch.js';
+import { NOTIFY, parseNotifyFlags, strerror } from './config-directives.js';
+import { call, execute, unknownCommandError } from './dispatch.js';
+import { nowUsec } from './info.js';
 import { Logger } from './log.js';
 import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
@@ -24,37 +38,22 @@ export interface ServerOptions {
   ephemeralPort?: boolean;
 }
 
-/** Propagation of applied writes (replication, AOF): the db they apply to and the command vectors. */
-export type PropagationListener = (dbIndex: number, commands: string[][]) => void;
-
-const NOTIFY_BITS: Record<string, number> = {
-  K: 1 << 0,
-  E: 1 << 1,
-  g: 1 << 2,
-  $: 1 << 3,
-  l: 1 << 4,
-  s: 1 << 5,
-  h: 1 << 6,
-  z: 1 << 7,
-  x: 1 << 8,
-  e: 1 << 9,
-  t: 1 << 10,
-  m: 1 << 11,
-  d: 1 << 12,
-  n: 1 << 13,
-};
-const NOTIFY_ALL = 'g$lshzxetd'.split('').reduce((a, c) => a | NOTIFY_BITS[c], 0);
-
-/** Parses notify-keyspace-events flags into bits; null if a flag is unknown. */
-export function parseNotifyFlags(s: string): number | null {
-  let bits = 0;
-  for (const c of s) {
-    if (c === 'A') bits |= NOTIFY_ALL;
-    else if (NOTIFY_BITS[c] !== undefined) bits |= NOTIFY_BITS[c];
-    else return null;
-  }
-  return bits;
+/** One applied write to hand to replicas and the AOF: the db it applies to and its command vector. */
+export interface PropagatedOp {
+  db: number;
+  argv: string[];
 }
+
+/**
+ * Receives the writes of one execution unit (a command, an EXEC, an expired key), already wrapped
+ * in MULTI/EXEC when there are several, as Redis 7.0's propagatePendingCommands does.
+ */
+export type PropagationListener = (ops: PropagatedOp[]) => void;
+
+/** Keyspace notification classes as bits (shared with the notify-keyspace-events directive). */
+const NOTIFY_BITS: Record<string, number> = NOTIFY;
+
+export { parseNotifyFlags };
 
 /** The server: listeners, clients, keyspace, command table, configuration and periodic work. */
 export class Server implements ServerContext {
@@ -70,6 +69,13 @@ export class Server implements ServerContext {
   /** Clients fed by the MONITOR command. */
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
+  /** Clients blocked in BLPOP & co. (server/blocking.ts). */
+  readonly blocking = new Blocking(this);
+  readonly admin: Admin;
+  /** DEBUG, which enable-debug-command guards (a protected command). */
+  readonly debugCommand: CommandDef | undefined;
+  /** Run in order by shutdown() before exiting (final save, waiting for replicas). */
+  readonly shutdownHooks: ShutdownHook[] = [];
   dirty = 0;
   notifyFlags = 0;
   /** Called when SHUTDOWN completes (the binary exits the process; embedded servers just stop). */
@@ -77,10 +83,30 @@ export class Server implements ServerContext {
   authRequired = false;
   /** TCP port actually listened on (0: none). */
   port = 0;
-  /** Db index of the last propagated command, to emit SELECT when it changes. */
-  propagatedDb = -1;
-  private nextClientId = 1;
+  /** Last performance.now() reading; while clockChain is set, call() starts from it. */
+  perfNow = 0;
+  clockChain = false;
+  /** Nesting of call(): propagation is flushed when the outermost call ends. */
+  callDepth = 0;
+  /** RDB/AOF persistence: snapshots, loading, the append-only file, INFO persistence. */
+  readonly persistence: Persistence;
+  readonly replication: Replication;
+  /** Loading the dataset (start-up): commands without the loading flag get -LOADING, nothing propagates. */
+  loading = false;
+  /** Installed while background snapshots run: called by call() before each write command. */
+  beforeWriteCommand: ((c: Client, cmd: CommandDef, argv: string[]) => void) | null = null;
+  /** Called before replies are written to a socket (the AOF writes its buffer there); usually null. */
+  beforeReplies: (() => void) | null = null;
+  private pendingOps: PropagatedOp[] = [];
+  /** Redis gives ids 1 and 2 to its Lua and functions clients: connections start at 3. */
+  private nextClientId = 3;
   private readonly listeners: NetServer[] = [];
+  /** Connections refused and being closed (maxclients, protected mode). */
+  private readonly refused = new Set<Socket>();
+  /** The TCP subset of listeners (CONFIG SET port/bind replaces them). */
+  private readonly tcpListeners: NetServer[] = [];
+  /** More statistics to zero on CONFIG RESETSTAT (latency histograms …). */
+  readonly statsResetHooks: Array<() => void> = [];
   private cron: NodeJS.Timeout | null = null;
   private readonly pendingFlush = new Set<Client>();
   private flushScheduled = false;
@@ -100,14 +126,37 @@ export class Server implements ServerContext {
     }
     this.pubsub = new PubSub((c) => this.wake(c));
     this.slowlog = new SlowLog(this.config);
+    this.admin = new Admin(this);
+    // Found by its real name: a rename-command does not lift the protection.
+    this.debugCommand = [...this.commands.all()].find((d) => d.name === 'debug');
     this.runId = randomHex(40);
     const c = this.config;
     c.watch('proto-max-bulk-len', (v) => (this.parserLimits.maxBulkLen = v as number));
     c.watch('client-query-buffer-limit', (v) => (this.parserLimits.maxQueryBuffer = v as number));
-    c.watch('requirepass', (v) => (this.authRequired = v !== ''));
+    c.watch('requirepass', (v) => this.onRequirepassChanged(v as string));
+    // CONFIG SET port/bind: re-listen like Redis's changeListenPort/changeBindAddr.
+    c.onApply('port', () => this.rebindTcp());
+    c.onApply('bind', () => this.rebindTcp());
+    c.log = (message) => this.log('warning', message);
     c.watch('loglevel', (v) => (this.logger.level = v as LogLevel));
-    c.watch('notify-keyspace-events', (v) => (this.notifyFlags = parseNotifyFlags(v as string) ?? 0));
+    c.watch('notify-keyspace-events', (v) => {
+      this.notifyFlags = v as number;
+      // The 'new' event fires from the store on every key creation: only hooked when wanted.
+      this.keyspace.onNewKey =
+        (this.notifyFlags & NOTIFY_BITS.n) !== 0
+          ? (db, key) => this.notifyKeyspaceEvent('n', 'new', key, db.id)
+          : null;
+    });
     c.watch('hz', () => this.restartCron());
+    // Expiry and access-tracking policy of the keyspace (directives not defined yet keep defaults).
+    const ks = this.keyspace;
+    c.watch('hz', (v) => (ks.hz = Math.min(Math.max(v as number, 1), 500)));
+    c.watch('maxmemory-policy', (v) => ks.setEvictionPolicy(v as string));
+    c.watch('lfu-log-factor', (v) => v !== undefined && (ks.lfuLogFactor = v as number));
+    c.watch('lfu-decay-time', (v) => v !== undefined && (ks.lfuDecayTime = v as number));
+    c.watch('active-expire-effort', (v) => v !== undefined && (ks.activeExpireEffort = v as number));
+    this.persistence = new Persistence(this);
+    this.replication = new Replication(this);
   }
 
   log(level: LogLevel, message: string): void {
@@ -116,37 +165,13 @@ export class Server implements ServerContext {
 
   /** Binds the configured addresses and starts periodic work. Rejects with a message on failure. */
   async start(): Promise<void> {
-    this.logger.role = 'M';
+    this.logger.role = this.config.get('replicaof') ? 'S' : 'M';
     const port = this.ephemeralPort ? 0 : this.config.num('port');
-    const binds = this.config.get('bind') as string[];
     if (port !== 0 || this.ephemeralPort) {
-      let chosen = port;
-      for (const spec of binds) {
-        const optional = spec.startsWith('-');
-        const addr = optional ? spec.slice(1) : spec;
-        const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
-        try {
-          const listener = await this.listen({ host, port: chosen, ipv6Only: host.includes(':') });
-          const bound = listener.address();
-          if (typeof bound === 'object' && bound !== null) chosen = bound.port;
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (
-            optional &&
-            (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EPROTONOSUPPORT')
-          ) {
-            continue;
-          }
-          this.log(
-            'warning',
-            `Warning: Could not create server TCP listening socket ${addr}:${chosen}: ${describeListenError(e)}`,
-          );
-          this.closeListeners();
-          throw new ListenError(`Failed listening on port ${chosen} (TCP), aborting.`);
-        }
+      if (!(await this.listenTcp(port))) {
+        throw new ListenError(`Failed listening on port ${port} (TCP), aborting.`);
       }
-      this.port = chosen;
-      if (this.ephemeralPort) this.config.set([['port', String(chosen)]]);
+      if (this.ephemeralPort) this.config.setFromText('port', [String(this.port)]);
     }
     const unixsocket = this.config.str('unixsocket');
     if (unixsocket !== '') {
@@ -162,9 +187,8 @@ export class Server implements ServerContext {
       } catch (e) {
         this.log('warning', `Failed opening Unix socket: ${describeListenError(e)}`);
         this.closeListeners();
-        throw new ListenError('Failed listening on unix socket, aborting.');
+        throw new ListenError('');
       }
-      this.log('notice', `The server is now ready to accept connections at ${unixsocket}`);
     }
     this.restartCron();
   }
@@ -180,7 +204,8 @@ export class Server implements ServerContext {
         this.accept(socket, options.path !== undefined),
       );
       listener.once('error', reject);
-      listener.listen({ ...options, backlog: 511, exclusive: true }, () => {
+      const backlog = this.config.num('tcp-backlog');
+      listener.listen({ ...options, backlog, exclusive: true }, () => {
         listener.removeListener('error', reject);
         listener.on('error', (e) => this.log('warning', `Accepting client connection: ${e.message}`));
         this.listeners.push(listener);
@@ -192,6 +217,127 @@ export class Server implements ServerContext {
   private closeListeners(): void {
     for (const l of this.listeners) l.close();
     this.listeners.length = 0;
+    this.tcpListeners.length = 0;
+  }
+
+  /**
+   * Listens on every `bind` address at `port` (0 with ephemeralPort: one the OS picks), like
+   * listenToPort: addresses with a leading '-' may be unavailable. On failure logs Redis's line,
+   * closes what it opened and returns false.
+   */
+  private async listenTcp(port: number): Promise<boolean> {
+    let chosen = port;
+    const opened: NetServer[] = [];
+    for (const spec of this.config.get('bind') as string[]) {
+      const optional = spec.startsWith('-');
+      const addr = optional ? spec.slice(1) : spec;
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      try {
+        const listener = await this.listen({ host, port: chosen, ipv6Only: host.includes(':') });
+        opened.push(listener);
+        const bound = listener.address();
+        if (typeof bound === 'object' && bound !== null) chosen = bound.port;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EPROTONOSUPPORT')) {
+          continue;
+        }
+        this.log(
+          'warning',
+          `Warning: Could not create server TCP listening socket ${addr}:${chosen}: ${describeListenError(e)}`,
+        );
+        for (const l of opened) {
+          l.close();
+          this.listeners.splice(this.listeners.indexOf(l), 1);
+        }
+        return false;
+      }
+    }
+    this.tcpListeners.push(...opened);
+    // bind "" leaves nothing to listen on.
+    this.port = opened.length > 0 ? chosen : 0;
+    return true;
+  }
+
+  /** CONFIG SET port / bind: closes the TCP listeners and listens again with the new values. */
+  private async rebindTcp(): Promise<string | null> {
+    for (const l of this.tcpListeners) {
+      l.close();
+      this.listeners.splice(this.listeners.indexOf(l), 1);
+    }
+    this.tcpListeners.length = 0;
+    this.port = 0;
+    const port = this.config.num('port');
+    if (port === 0) return null;
+    if (await this.listenTcp(port)) return null;
+    return 'Unable to listen on this port. Check server logs.';
+  }
+
+  /** requirepass: new clients must AUTH; removing it lets every client in (default user nopass). */
+  private onRequirepassChanged(pass: string): void {
+    this.authRequired = pass !== '';
+    if (this.authRequired) return;
+    for (const c of this.clients.values()) if (!c.authenticated) c.setAuthenticated('default');
+  }
+
+  /**
+   * Holds a client's input until `work` settles, then `done` writes its reply (CONFIG SET of port
+   * or bind, whose listeners open asynchronously). Pipelined commands wait, as they would in Redis.
+   */
+  replyLater<T>(ctx: CommandContext, work: Promise<T>, done: (result: T) => void): void {
+    const c = ctx as Client;
+    c.blocked = true;
+    void work.then(
+      (result) => {
+        c.blocked = false;
+        done(result);
+        c.flush();
+        c.processInput();
+        c.flush();
+      },
+      (e: unknown) => {
+        c.blocked = false;
+        c.reply.error(`ERR ${(e as Error).message}`);
+        c.flush();
+      },
+    );
+  }
+
+  /** CONFIG RESETSTAT: INFO stats, command and error statistics, as resetServerStats & co. */
+  unblockClient(id: number, asError: boolean): boolean {
+    return this.blocking.unblockById(id, asError);
+  }
+
+  scanDatabaseForReadyKeys(db: Database): void {
+    this.blocking.scanDatabaseForReadyKeys(db);
+  }
+
+  resetStats(): void {
+    this.stats.reset();
+    const ks = this.keyspace;
+    ks.hits = 0;
+    ks.misses = 0;
+    ks.expiredKeys = 0;
+    for (const def of this.commands.all()) {
+      for (const d of [def, ...(def.subcommands?.values() ?? [])]) {
+        d.calls = 0;
+        d.usec = 0;
+        d.rejectedCalls = 0;
+        d.failedCalls = 0;
+      }
+    }
+    for (const hook of this.statsResetHooks) hook();
+  }
+
+  /**
+   * Writes an error to a connection that is not served (maxclients, protected mode) and closes
+   * it; what the peer sends meanwhile is read and dropped so its FIN is seen.
+   */
+  private refuse(socket: Socket, text: string): void {
+    this.refused.add(socket);
+    socket.on('close', () => this.refused.delete(socket));
+    socket.end(text);
+    socket.resume();
   }
 
   private accept(socket: Socket, unix: boolean): void {
@@ -199,10 +345,12 @@ export class Server implements ServerContext {
     const maxclients = this.config.num('maxclients');
     if (this.clients.size >= maxclients) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      this.refuse(socket, '-ERR max number of clients reached\r\n');
       return;
     }
-    const remote = unix ? '/unixsocket:0' : formatAddr(socket.remoteAddress, socket.remotePort);
+    const remote = unix
+      ? `${this.config.str('unixsocket')}:0`
+      : formatAddr(socket.remoteAddress, socket.remotePort);
     if (
       !unix &&
       this.config.bool('protected-mode') &&
@@ -210,14 +358,17 @@ export class Server implements ServerContext {
       !isLoopback(socket.remoteAddress)
     ) {
       this.stats.rejectedConnections++;
-      socket.end(`-${PROTECTED_MODE_MESSAGE}\r\n`);
+      this.refuse(socket, `-${PROTECTED_MODE_MESSAGE}\r\n`);
       return;
     }
     const keepalive = this.config.num('tcp-keepalive');
     if (!unix && keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    const local = unix ? this.config.str('unixsocket') : formatAddr(socket.localAddress, socket.localPort);
+    const local = unix
+      ? `${this.config.str('unixsocket')}:0`
+      : formatAddr(socket.localAddress, socket.localPort);
     const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     const client = new Client(this, this.nextClientId++, socket, remote, local, fd);
+    client.isUnixSocket = unix;
     this.clients.set(client.id, client);
     this.stats.totalConnections++;
     socket.on('close', () => client.close());
@@ -229,14 +380,46 @@ export class Server implements ServerContext {
   }
 
   onClientClosed(client: Client): void {
+    this.replication.master.onClientClosed(client);
     this.clients.delete(client.id);
     this.pubsub.removeClient(client);
     this.monitors.delete(client);
     this.unwatchAll(client);
+    this.admin.onClientClosed(client);
+    this.blocking.removeClient(client);
+  }
+
+  invoke(ctx: CommandContext, argv: string[]): void {
+    const client = ctx as Client;
+    let cmd = this.commands.lookup(argv[0]);
+    if (cmd?.subcommands != null) cmd = cmd.subcommands.get(argv[1]?.toLowerCase() ?? '');
+    if (cmd === undefined || cmd.handler === null) {
+      client.reply.error(unknownCommandError(argv));
+      return;
+    }
+    call(this, client, cmd, argv);
+  }
+
+  watch(ctx: CommandContext, key: string): void {
+    const client = ctx as Client;
+    const db = client.db;
+    if (client.watching.some(([d, k]) => d === db && k === key)) return;
+    client.watching.push([db, key, db.isExpired(key)]);
+    db.watched ??= new Map();
+    let set = db.watched.get(key);
+    if (set === undefined) db.watched.set(key, (set = new Set()));
+    set.add(client);
+  }
+
+  watchedKeyExpired(ctx: CommandContext): boolean {
+    const client = ctx as Client;
+    this.keyspace.tick();
+    return client.watching.some(([db, key, expiredAtWatch]) => !expiredAtWatch && db.isExpired(key));
   }
 
   /** UNWATCH: forgets every key the client watches. */
-  unwatchAll(client: Client): void {
+  unwatchAll(ctx: CommandContext): void {
+    const client = ctx as Client;
     for (const [db, key] of client.watching) {
       const set = db.watched?.get(key);
       set?.delete(client);
@@ -247,10 +430,36 @@ export class Server implements ServerContext {
   }
 
   get roleName(): string {
-    return 'master';
+    return this.replication.isReplica ? 'replica' : 'master';
   }
 
-  afterFlushAll(): void {}
+  /**
+   * Starts replication once the data is loaded: the link to our master (replicaof), resuming
+   * from the replication id and offset saved in the RDB when there is one.
+   */
+  startReplication(): void {
+    this.replication.restoreFromRdb(this.persistence.lastLoadAux);
+    this.replication.start();
+  }
+
+  /** A client without a socket standing for an internal connection (the master link: flags M). */
+  internalClient(addr: string, laddr: string, flags: string): Client {
+    const client = new Client(this, this.nextClientId++, null, addr, laddr, -1);
+    client.roleFlags = flags;
+    client.user = '(superuser)';
+    client.setAuthenticated('(superuser)');
+    this.clients.set(client.id, client);
+    return client;
+  }
+
+  afterFlushAll(): void {
+    this.persistence.afterFlushAll();
+  }
+
+  /** Start-up load (RDB, or the AOF when appendonly is on); throws FatalLoadError when it failed. */
+  loadDataFromDisk(): Promise<void> {
+    return this.persistence.loadDataFromDisk();
+  }
 
   execute(client: Client, argv: string[]): void {
     execute(this, client, argv);
@@ -258,9 +467,10 @@ export class Server implements ServerContext {
 
   /** MONITOR output: `+<unix time.usec> [<db> <addr>] "arg" ...`. */
   feedMonitors(c: Client, argv: string[]): void {
-    const now = Date.now();
-    const time = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')}`;
-    const source = c.socket === null ? 'lua' : c.addr.startsWith('/') ? `unix:${c.laddr}` : c.addr;
+    const usec = nowUsec();
+    const time = `${Math.floor(usec / 1e6)}.${String(usec % 1e6).padStart(6, '0')}`;
+    const source =
+      c.socket === null ? 'lua' : c.isUnixSocket ? `unix:${this.config.str('unixsocket')}` : c.addr;
     const line = `${time} [${c.db.id} ${source}] ${argv.map(quoteRepr).join(' ')}`;
     for (const m of this.monitors) {
       m.reply.simple(line);
@@ -281,10 +491,7 @@ export class Server implements ServerContext {
   }
 
   countError(_client: Client, msg: string): void {
-    this.stats.totalErrorReplies++;
-    const space = msg.indexOf(' ');
-    const code = space < 0 ? msg : msg.slice(0, space);
-    this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
+    this.stats.countError(msg);
   }
 
   notifyKeyspaceEvent(cls: EventClass, event: string, key: string, dbId: number): void {
@@ -296,29 +503,47 @@ export class Server implements ServerContext {
 
   private onKeyExpired(dbId: number, key: string): void {
     this.notifyKeyspaceEvent('x', 'expired', key, dbId);
-    this.propagate(dbId, [['DEL', key]]);
+    this.alsoPropagate(dbId, [this.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
+    if (this.callDepth === 0) this.flushPropagation();
   }
 
-  /** Hands applied writes to replication and AOF. */
-  propagate(dbIndex: number, commands: string[][]): void {
-    for (const fn of this.propagationListeners) fn(dbIndex, commands);
+  /** Queues a write for propagation at the end of the current execution unit. */
+  alsoPropagate(db: number, argv: string[]): void {
+    if (this.loading) return;
+    if (this.propagationListeners.length > 0) this.pendingOps.push({ db, argv });
+  }
+
+  /** Hands the queued writes to replication and AOF, wrapped in MULTI/EXEC when several. */
+  /** Returns whether anything was propagated. */
+  flushPropagation(): boolean {
+    if (this.pendingOps.length === 0) return false;
+    let ops = this.pendingOps;
+    this.pendingOps = [];
+    if (ops.length > 1) {
+      ops = [{ db: ops[0].db, argv: ['MULTI'] }, ...ops, { db: ops[ops.length - 1].db, argv: ['EXEC'] }];
+    }
+    for (const fn of this.propagationListeners) fn(ops);
+    return true;
   }
 
   private restartCron(): void {
     if (this.cron !== null) clearInterval(this.cron);
     if (this.listeners.length === 0 && this.port === 0 && !this.ephemeralPort && this.shuttingDown) return;
     const hz = Math.min(Math.max(this.config.num('hz'), 1), 500);
-    this.cron = setInterval(() => this.serverCron(hz), Math.floor(1000 / hz));
+    this.cron = setInterval(() => this.serverCron(), Math.floor(1000 / hz));
     this.cron.unref();
   }
 
-  private serverCron(hz: number): void {
+  private serverCron(): void {
     const now = Date.now();
+    this.keyspace.syncWallClock();
     this.stats.sample('commands', this.stats.totalCommands, now);
     this.stats.sample('net_input', this.stats.netInputBytes, now);
     this.stats.sample('net_output', this.stats.netOutputBytes, now);
-    // Redis's slow expire cycle may use 25% of the cron period.
-    this.keyspace.activeExpireCycle(Math.max(1, 250 / hz));
+    // Redis's slow expire cycle (up to 25% of the cron period); keys do not expire while clients are paused.
+    if (!this.admin.clientsPaused) this.keyspace.activeExpireCycle('slow');
+    this.persistence.cron();
+    this.admin.samplePeakMemory();
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       for (const c of this.clients.values()) {
@@ -345,17 +570,33 @@ export class Server implements ServerContext {
   pidFilePath(): string {
     const configured = this.config.str('pidfile');
     if (configured !== '') return resolvePath(configured);
-    return this.config.bool('daemonize') ? '/var/run/redis_6379.pid' : '';
+    return this.config.bool('daemonize') ? '/var/run/redis.pid' : '';
   }
 
   /**
-   * Stops serving: closes listeners and clients, removes the pidfile and unix socket. Persistence
-   * hooks (save on shutdown) run first when registered. Returns false if shutdown was refused.
+   * Stops serving: runs the shutdown hooks (final save, replicas), then closes listeners and
+   * clients and removes the pidfile and unix socket. Returns false if shutdown was refused (a hook
+   * failed without FORCE, or SHUTDOWN ABORT came while hooks ran); the server then keeps serving.
    */
-  async shutdown(): Promise<boolean> {
+  async shutdown(
+    options: ShutdownOptions = { save: null, now: false, force: false },
+    aborted: () => boolean = () => false,
+  ): Promise<boolean> {
     if (this.shuttingDown) return true;
     this.shuttingDown = true;
     this.log('warning', 'User requested shutdown...');
+    for (const hook of this.shutdownHooks) {
+      const ok = await hook(options);
+      if (aborted()) {
+        this.shuttingDown = false;
+        return false;
+      }
+      if (!ok && !options.force) {
+        this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+        this.shuttingDown = false;
+        return false;
+      }
+    }
     if (this.cron !== null) clearInterval(this.cron);
     this.cron = null;
     const pidfile = this.pidFilePath();
@@ -376,12 +617,15 @@ export class Server implements ServerContext {
         // Already gone.
       }
     }
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    // net.Server.close waits for every connection: close the clients first.
+    const closing = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
     this.listeners.length = 0;
     for (const c of [...this.clients.values()]) {
       c.flush();
       c.close();
     }
+    for (const socket of this.refused) socket.destroy();
+    await Promise.all(closing);
     this.log('warning', `Redis is now ready to exit, bye bye...`);
     return true;
   }
@@ -394,11 +638,9 @@ export class Server implements ServerContext {
 export class ListenError extends Error {}
 
 function describeListenError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === 'EADDRINUSE') return 'bind: Address already in use';
-  if (err.code === 'EADDRNOTAVAIL') return 'bind: Cannot assign requested address';
-  if (err.code === 'EACCES') return 'bind: Permission denied';
-  return err.message;
+  // anet's "bind: <strerror>", as Redis logs it.
+  const code = (e as NodeJS.ErrnoException).code;
+  return code !== undefined && /^E[A-Z]+$/.test(code) ? `bind: ${strerror(e)}` : (e as Error).message;
 }
 
 function formatAddr(ip: string | undefined, port: number | undefined): string {

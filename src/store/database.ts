@@ -1,4 +1,5 @@
-import { Dict } from './dict.js';
+import type { Int64 } from '../lib/numbers.js';
+import { Dict, hashKey } from './dict.js';
 import type { Value } from './values.js';
 
 /** Something that WATCHes keys: flagged when one of them is modified (Redis's CLIENT_DIRTY_CAS). */
@@ -6,7 +7,11 @@ export interface Watcher {
   watchTouched: boolean;
 }
 
-/** How expired keys behave when accessed; the server sets it per command (see Keyspace). */
+/**
+ * How expired keys behave when accessed; the server sets it: 'delete' on a master, 'hide' on a
+ * replica (reads see the key as gone, the master's DEL removes it), 'ignore' while applying the
+ * master's stream or loading.
+ */
 export type ExpireMode = 'delete' | 'hide' | 'ignore';
 
 /** Services a Database needs from its owner, injected so the store never imports the server. */
@@ -14,19 +19,39 @@ export interface DatabaseHost {
   /** Time (ms) the current command runs at: one snapshot per command, like Redis. */
   readonly time: number;
   readonly expireMode: ExpireMode;
-  /** An expired key was deleted: the owner notifies and propagates a DEL. */
+  /** Access stamp of a key read now in LRU mode: Redis's 24-bit LRU clock (seconds). */
+  readonly lruClock: number;
+  /** An LFU maxmemory policy is selected: stamps hold LFU data (minutes << 8 | counter). */
+  readonly lfu: boolean;
+  /** Stamp of a value created now: the LRU clock, or LFU's initial counter at the current minute. */
+  readonly newStamp: number;
+  /** The LFU stamp after one more access (decay, then logarithmic increment). */
+  lfuTouch(stamp: number): number;
+  /** An expired key was deleted: the owner counts, touches WATCHes, notifies and propagates a DEL. */
   onExpired(db: Database, key: string): void;
+  /** Set while someone listens for created keys (the 'new' keyspace event of Redis's dbAdd). */
+  readonly onNewKey: ((db: Database, key: string) => void) | null;
 }
 
-/** One numbered database: the main dictionary plus the expires dictionary, as in Redis. */
+/**
+ * One numbered database: the main dictionary (with a per-key access stamp for OBJECT IDLETIME/FREQ
+ * and eviction) plus the expires dictionary of absolute unix times in ms, as in Redis.
+ */
 export class Database {
-  data = new Dict<Value>();
-  expires = new Dict<number>();
+  data = new Dict<Value>({ trackAccess: true });
+  expires = new Dict<number>({ numeric: true });
+  /**
+   * Expire times beyond ±2^53 ms (only reachable with huge EXPIREAT/PEXPIREAT arguments): the
+   * expires dict holds the nearest double for comparisons, this the exact int64 for replies.
+   */
+  private exactExpires: Map<string, bigint> | null = null;
   /** Keys some client WATCHes, with the watchers; null until first used. */
   watched: Map<string, Set<Watcher>> | null = null;
+  /** Told about every modified key after the change (a running snapshot's safety net); usually null. */
+  writeObserver: ((db: Database, key: string) => void) | null = null;
   /** Cursor of the active expiry cycle through the expires table. */
   expireCursor = 0;
-  /** Running average TTL of sampled keys (INFO keyspace avg_ttl). */
+  /** Running average TTL (ms) of keys sampled by the active expiry cycle (INFO keyspace avg_ttl). */
   avgTtl = 0;
 
   constructor(
@@ -38,86 +63,202 @@ export class Database {
     return this.data.size;
   }
 
-  /** The live value of a key, applying expiry first (lookupKey). */
+  /** Keys with a TTL (INFO keyspace expires=). */
+  get expiresCount(): number {
+    return this.expires.size;
+  }
+
+  /**
+   * The live value of a key (Redis's lookupKey): applies lazy expiry first, then records the
+   * access for LRU/LFU. The GET/SET hot path: one hash, no allocation.
+   */
   get(key: string): Value | undefined {
-    const value = this.data.get(key);
-    if (value === undefined || this.expires.size === 0) return value;
-    const when = this.expires.get(key);
-    if (when === undefined || this.host.time <= when) return value;
-    return this.expire(key) ? undefined : value;
-  }
-
-  /** Like get() but never deletes nor counts: for TYPE-like peeks that must not change anything. */
-  exists(key: string): boolean {
-    return this.get(key) !== undefined;
-  }
-
-  /** Applies the expire mode to an expired key. Returns true if the key is to be treated as gone. */
-  private expire(key: string): boolean {
-    const mode = this.host.expireMode;
-    if (mode === 'ignore') return false;
-    if (mode === 'delete') {
-      this.data.delete(key);
-      this.expires.delete(key);
-      this.host.onExpired(this, key);
+    const data = this.data;
+    const h = hashKey(key);
+    const i = data.slotOf(key, h);
+    if (i < 0) return undefined;
+    const host = this.host;
+    if (this.expires.size !== 0) {
+      const e = this.expires.slotOf(key, h);
+      if (e >= 0 && host.time > this.expires.valueAt(e) && this.expireFound(key)) return undefined;
     }
-    return true;
+    data.setStampAt(i, host.lfu ? host.lfuTouch(data.stampAt(i)) : host.lruClock);
+    return data.valueAt(i);
   }
 
+  /** Like get() but leaves the access stamp alone (LOOKUP_NOTOUCH: EXISTS, TYPE, TTL, OBJECT). */
+  peek(key: string): Value | undefined {
+    const h = hashKey(key);
+    const i = this.data.slotOf(key, h);
+    if (i < 0) return undefined;
+    if (this.expires.size !== 0) {
+      const e = this.expires.slotOf(key, h);
+      if (e >= 0 && this.host.time > this.expires.valueAt(e) && this.expireFound(key)) return undefined;
+    }
+    return this.data.valueAt(i);
+  }
+
+  /** The key exists and is not expired (applies lazy expiry, does not touch). */
+  exists(key: string): boolean {
+    return this.peek(key) !== undefined;
+  }
+
+  /** Logically expired at the command's time, whatever the expire mode (Redis's keyIsExpired). */
   isExpired(key: string): boolean {
     if (this.expires.size === 0) return false;
     const when = this.expires.get(key);
     return when !== undefined && this.host.time > when;
   }
 
-  /** Stores a value. Like Redis's setKey, any TTL is removed unless keepTtl. */
+  /**
+   * Redis's expireIfNeeded: if the key is logically expired, deletes it (master) and returns true;
+   * a replica only reports it as gone; while applying the master's stream nothing expires.
+   */
+  expireIfNeeded(key: string): boolean {
+    return this.isExpired(key) && this.expireFound(key);
+  }
+
+  /** Applies the expire mode to a key found expired. Returns true if it is to be treated as gone. */
+  private expireFound(key: string): boolean {
+    const mode = this.host.expireMode;
+    if (mode === 'ignore') return false;
+    if (mode === 'delete') this.deleteExpired(key);
+    return true;
+  }
+
+  /** Deletes an expired key and has the host count, notify and propagate it. */
+  deleteExpired(key: string): void {
+    this.delete(key);
+    this.host.onExpired(this, key);
+  }
+
+  /**
+   * Stores a value (Redis's setKey). An expired previous value is expired first (notification and
+   * propagated DEL, as lookupKeyWrite does); any TTL is removed unless keepTtl.
+   */
   set(key: string, value: Value, keepTtl = false): void {
-    this.data.set(key, value);
-    if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    const host = this.host;
+    const h = hashKey(key);
+    if (this.expires.size !== 0) {
+      const e = this.expires.slotOf(key, h);
+      if (e >= 0) {
+        if (host.time > this.expires.valueAt(e) && host.expireMode === 'delete') this.deleteExpired(key);
+        else if (!keepTtl) this.removeExpire(key);
+      }
+    }
+    const created = host.lfu
+      ? this.setLfu(key, value, h)
+      : this.data.set(key, value, host.lruClock, false, h);
+    if (created && host.onNewKey !== null) host.onNewKey(this, key);
+  }
+
+  /** LFU: an overwritten value keeps the key's counter, after counting this access (lookupKeyWrite). */
+  private setLfu(key: string, value: Value, h: number): boolean {
+    const data = this.data;
+    const i = data.slotOf(key, h);
+    if (i < 0) return data.set(key, value, this.host.newStamp, false, h);
+    data.setValueAt(i, value);
+    data.setStampAt(i, this.host.lfuTouch(data.stampAt(i)));
+    return false;
   }
 
   /** Replaces the value of an existing key, keeping its TTL (in-place updates). */
   replace(key: string, value: Value): void {
-    this.data.set(key, value);
+    this.data.set(key, value, this.host.lruClock, this.host.lfu);
   }
 
   delete(key: string): boolean {
     if (this.data.delete(key) === undefined) return false;
-    if (this.expires.size > 0) this.expires.delete(key);
+    if (this.expires.size !== 0 && this.expires.delete(key) !== undefined) this.exactExpires?.delete(key);
     return true;
   }
 
+  /** Absolute expire time in ms (nearest double for huge values), or undefined without a TTL. */
   getExpire(key: string): number | undefined {
     return this.expires.size === 0 ? undefined : this.expires.get(key);
   }
 
-  setExpire(key: string, when: number): void {
-    this.expires.set(key, when);
+  /** The exact absolute expire time (TTL/PEXPIRETIME replies, persistence), or undefined. */
+  getExpireExact(key: string): Int64 | undefined {
+    const when = this.getExpire(key);
+    if (when === undefined || this.exactExpires === null) return when;
+    return this.exactExpires.get(key) ?? when;
+  }
+
+  /** Sets the absolute expire time (ms) of an existing key. */
+  setExpire(key: string, when: Int64): void {
+    const approx = Number(when);
+    this.expires.set(key, approx);
+    if (typeof when === 'bigint' && !Number.isSafeInteger(approx)) {
+      (this.exactExpires ??= new Map()).set(key, when);
+    } else {
+      this.exactExpires?.delete(key);
+    }
   }
 
   removeExpire(key: string): boolean {
-    return this.expires.delete(key) !== undefined;
+    if (this.expires.delete(key) === undefined) return false;
+    this.exactExpires?.delete(key);
+    return true;
   }
 
-  /** A random live key (RANDOMKEY), deleting expired ones met on the way as Redis does. */
+  /** The key's raw access stamp (LRU clock or LFU data), or -1 if absent. No expiry applied. */
+  accessStamp(key: string): number {
+    const i = this.data.slotOf(key, hashKey(key));
+    return i < 0 ? -1 : this.data.stampAt(i);
+  }
+
+  /**
+   * RENAME: moves src's value, TTL and access stamp to dst, replacing dst. Both keys must have been
+   * looked up already (expired ones deleted).
+   */
+  rename(src: string, dst: string): void {
+    const data = this.data;
+    const i = data.slotOf(src, hashKey(src));
+    const value = data.valueAt(i);
+    const stamp = data.stampAt(i);
+    const when = this.getExpireExact(src);
+    this.delete(dst);
+    this.delete(src);
+    data.set(dst, value, stamp);
+    if (when !== undefined) this.setExpire(dst, when);
+    this.host.onNewKey?.(this, dst);
+  }
+
+  /** MOVE: transfers a live key with its TTL and access stamp to another db (where it is absent). */
+  moveTo(target: Database, key: string): void {
+    const data = this.data;
+    const i = data.slotOf(key, hashKey(key));
+    const value = data.valueAt(i);
+    const stamp = data.stampAt(i);
+    const when = this.getExpireExact(key);
+    this.delete(key);
+    target.data.set(key, value, stamp);
+    if (when !== undefined) target.setExpire(key, when);
+    this.host.onNewKey?.(target, key);
+  }
+
+  /**
+   * A random live key (RANDOMKEY, dbRandomKey), expiring the expired ones met on the way. On a
+   * replica whose keys all have a TTL, every pick may be logically expired: give up after 100
+   * tries and return one anyway, as Redis does.
+   */
   randomKey(): string | undefined {
-    let tries = 0;
+    const allVolatile = this.data.size === this.expires.size;
+    let tries = 100;
     for (;;) {
       const key = this.data.randomKey();
       if (key === undefined) return undefined;
-      if (!this.isExpired(key)) return key;
-      // On a replica whose keys are all volatile, every pick may be logically expired: give up.
-      if (this.host.expireMode !== 'delete' && ++tries >= 100 && this.expires.size === this.data.size) {
-        return key;
-      }
-      if (this.host.expireMode === 'delete') this.expire(key);
-      else if (tries >= 100) return key;
+      if (this.expires.size === 0 || !this.expires.has(key)) return key;
+      if (allVolatile && this.host.expireMode === 'hide' && --tries === 0) return key;
+      if (!this.expireIfNeeded(key)) return key;
     }
   }
 
   clear(): void {
-    this.data = new Dict<Value>();
-    this.expires = new Dict<number>();
+    this.data = new Dict<Value>({ trackAccess: true });
+    this.expires = new Dict<number>({ numeric: true });
+    this.exactExpires = null;
     this.expireCursor = 0;
     this.avgTtl = 0;
   }
@@ -126,15 +267,16 @@ export class Database {
   swapWith(other: Database): void {
     [this.data, other.data] = [other.data, this.data];
     [this.expires, other.expires] = [other.expires, this.expires];
+    [this.exactExpires, other.exactExpires] = [other.exactExpires, this.exactExpires];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
-    this.expireCursor = 0;
-    other.expireCursor = 0;
+    [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
   }
 
   /** Marks clients watching this key (signalModifiedKey). */
   touch(key: string): void {
     const watchers = this.watched?.get(key);
     if (watchers !== undefined) for (const w of watchers) w.watchTouched = true;
+    if (this.writeObserver !== null) this.writeObserver(this, key);
   }
 
   /** Marks every watcher of this db whose key exists in this db or in `also` (FLUSHDB, SWAPDB). */
@@ -144,5 +286,22 @@ export class Database {
       if (!this.data.has(key) && !(also?.data.has(key) ?? false)) continue;
       for (const w of watchers) w.watchTouched = true;
     }
+  }
+
+  /**
+   * Adds a key read from an RDB file or payload: value, absolute expire time (ms, or -1) and access
+   * stamp. Returns false, leaving the db unchanged, if the key already exists (a corrupt file).
+   */
+  loadEntry(key: string, value: Value, expireMs: number, stamp: number): boolean {
+    // A duplicate overwrites, but the caller aborts the load then anyway.
+    if (!this.data.set(key, value, stamp)) return false;
+    if (expireMs !== -1) this.setExpire(key, expireMs);
+    return true;
+  }
+
+  /** Sets the access stamp of an existing key (RESTORE IDLETIME/FREQ, loading LRU/LFU data). */
+  setAccessStamp(key: string, stamp: number): void {
+    const i = this.data.slotOfKey(key);
+    if (i >= 0) this.data.setStampAt(i, stamp);
   }
 }

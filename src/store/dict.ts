@@ -1,15 +1,56 @@
 /**
- * A chained hash table keyed by latin1 strings, laid out as parallel arrays (one slot per entry) so a
- * key costs a few machine words beyond its own string. It exists instead of a JS Map because Redis
+ * A chained hash table keyed by latin1 strings. It exists instead of a JS Map because Redis
  * semantics need what a Map cannot give: SCAN's reverse-binary cursor (every key present during the
- * whole iteration is returned even while the table grows or shrinks), and O(1) random sampling
- * (RANDOMKEY, SPOP, expiry and eviction sampling).
+ * whole iteration is returned even while the table grows or shrinks), O(1) random sampling
+ * (RANDOMKEY, SPOP, expiry and eviction sampling) and a compact per-key access stamp (LRU/LFU).
+ *
+ * Layout, chosen for memory and cache misses on the GET/SET path: entries live in slots; a slot's
+ * key and value sit side by side in one JS array, and its hash, chain link and access stamp side by
+ * side in one Int32Array, so a lookup touches about one cache line in each. A numeric dict (the
+ * expires table) keeps its values as unboxed doubles in that Int32Array's buffer instead.
+ *
+ * Resizing is immediate (no incremental rehash as in Redis), which keeps the single-table form of
+ * the cursor argument: growing splits bucket b into b and b+size, which the reverse-binary order
+ * visits together; shrinking merges buckets, which can repeat keys but never skips one.
  */
+
+/** One hash seed per process (Redis keeps one siphash key): a db hashes a key once for both its dicts. */
+const SEED = (Math.random() * 0x100000000) | 0;
+
+/** The hash of a key (FNV-1a over the bytes, then a murmur3 finalizer to spread the low bits). */
+export function hashKey(key: string): number {
+  let h = SEED ^ key.length;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+export interface DictOptions {
+  initialBuckets?: number;
+  /** Keep an access stamp per entry (Redis's 24-bit robj->lru: LRU clock or LFU data). */
+  trackAccess?: boolean;
+  /** Values are numbers, stored unboxed (the expires table). Excludes trackAccess. */
+  numeric?: boolean;
+}
+
+/** Offsets in a slot's meta record: [hash, next slot of the bucket's chain (-1 ends), stamp]. */
+const HASH = 0;
+const NEXT = 1;
+const STAMP = 2;
+
 export class Dict<V> {
-  private keys: (string | undefined)[] = [];
-  private vals: (V | undefined)[] = [];
-  private hashes: Int32Array;
-  private nexts: Int32Array;
+  /** Object values: [key0, value0, key1, value1, …]; numeric dicts: [key0, key1, …]. */
+  private ents: unknown[] = [];
+  /** Entries per slot in ents: 2 with object values, 1 for numeric dicts. */
+  private readonly kstride: number;
+  /** Int32 per slot in meta: 2 (hash, next), 3 (+ access stamp), 4 (+ a double value). */
+  private readonly stride: number;
+  private meta: Int32Array;
+  /** Numeric dicts: a Float64 view of meta, slot i's value at index 2i+1. */
+  private nums: Float64Array | null;
   private buckets: Int32Array;
   private mask: number;
   private used = 0;
@@ -18,14 +59,17 @@ export class Dict<V> {
   private freeHead = -1;
   /** While > 0, entries must not move (no compaction): an iteration is in progress. */
   private iterating = 0;
-  private readonly seed: number;
 
-  constructor(initialBuckets = 4) {
-    this.buckets = new Int32Array(initialBuckets).fill(-1);
-    this.mask = initialBuckets - 1;
-    this.hashes = new Int32Array(initialBuckets);
-    this.nexts = new Int32Array(initialBuckets);
-    this.seed = (Math.random() * 0x100000000) | 0;
+  /** options may be just the initial bucket count (a power of two). */
+  constructor(options: DictOptions | number = {}) {
+    if (typeof options === 'number') options = { initialBuckets: options };
+    const size = options.initialBuckets ?? 4;
+    this.buckets = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+    this.kstride = options.numeric ? 1 : 2;
+    this.stride = options.numeric ? 4 : options.trackAccess ? 3 : 2;
+    this.meta = new Int32Array(size * this.stride);
+    this.nums = options.numeric ? new Float64Array(this.meta.buffer) : null;
   }
 
   get size(): number {
@@ -37,55 +81,81 @@ export class Dict<V> {
     return this.buckets.length;
   }
 
-  private hash(key: string): number {
-    let h = this.seed ^ key.length;
-    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    return h ^ (h >>> 16);
-  }
-
-  private find(key: string, h: number): number {
+  /** The slot holding key (h = hashKey(key)), or -1. Slots stay valid until the next write. */
+  slotOf(key: string, h: number): number {
+    const meta = this.meta;
+    const stride = this.stride;
     let i = this.buckets[h & this.mask];
     while (i >= 0) {
-      if (this.hashes[i] === h && this.keys[i] === key) return i;
-      i = this.nexts[i];
+      const m = i * stride;
+      if (meta[m + HASH] === h && this.ents[i * this.kstride] === key) return i;
+      i = meta[m + NEXT];
     }
     return -1;
   }
 
+  valueAt(slot: number): V {
+    return (this.nums !== null ? this.nums[slot * 2 + 1] : this.ents[slot * 2 + 1]) as V;
+  }
+
+  keyAt(slot: number): string {
+    return this.ents[slot * this.kstride] as string;
+  }
+
+  /** Replaces the value in a live slot (in-place updates that found the slot already). */
+  setValueAt(slot: number, value: V): void {
+    if (this.nums !== null) this.nums[slot * 2 + 1] = value as number;
+    else this.ents[slot * 2 + 1] = value;
+  }
+
+  /** The access stamp of a live slot (0 when the dict does not track access). */
+  stampAt(slot: number): number {
+    return this.stride === 3 ? this.meta[slot * 3 + STAMP] : 0;
+  }
+
+  /** Records an access stamp (a 24-bit value: Redis's LRU clock or LFU data). */
+  setStampAt(slot: number, stamp: number): void {
+    if (this.stride === 3) this.meta[slot * 3 + STAMP] = stamp;
+  }
+
   get(key: string): V | undefined {
-    const i = this.find(key, this.hash(key));
-    return i >= 0 ? this.vals[i] : undefined;
+    const i = this.slotOf(key, hashKey(key));
+    return i >= 0 ? this.valueAt(i) : undefined;
   }
 
   has(key: string): boolean {
-    return this.find(key, this.hash(key)) >= 0;
+    return this.slotOf(key, hashKey(key)) >= 0;
   }
 
-  /** Inserts or replaces. Returns true if the key was new. */
-  set(key: string, value: V): boolean {
-    const h = this.hash(key);
-    const found = this.find(key, h);
+  /**
+   * Inserts or replaces. A new entry gets the access stamp; a replaced one gets it too unless
+   * keepStamp (LFU keeps the counter across overwrites, as Redis's dbSetValue). h: the key's
+   * hash when the caller has it already. Returns true if the key was new.
+   */
+  set(key: string, value: V, stamp = 0, keepStamp = false, h = hashKey(key)): boolean {
+    const found = this.slotOf(key, h);
     if (found >= 0) {
-      this.vals[found] = value;
+      this.setValueAt(found, value);
+      if (!keepStamp) this.setStampAt(found, stamp);
       return false;
     }
+    const stride = this.stride;
     let slot: number;
     if (this.freeHead >= 0) {
       slot = this.freeHead;
-      this.freeHead = this.nexts[slot];
+      this.freeHead = this.meta[slot * stride + NEXT];
     } else {
       slot = this.top++;
-      if (slot >= this.hashes.length) this.growSlots();
+      if (slot * stride >= this.meta.length) this.growSlots();
     }
-    this.keys[slot] = key;
-    this.vals[slot] = value;
-    this.hashes[slot] = h;
+    this.ents[slot * this.kstride] = key;
+    this.setValueAt(slot, value);
+    const meta = this.meta;
+    const m = slot * stride;
+    meta[m + HASH] = h;
+    if (stride === 3) meta[m + STAMP] = stamp;
     const b = h & this.mask;
-    this.nexts[slot] = this.buckets[b];
+    meta[m + NEXT] = this.buckets[b];
     this.buckets[b] = slot;
     this.used++;
     if (this.used > this.buckets.length) this.rehash(this.buckets.length * 2);
@@ -94,49 +164,52 @@ export class Dict<V> {
 
   /** Removes the key; returns its value, or undefined if it was absent. */
   delete(key: string): V | undefined {
-    const h = this.hash(key);
+    const h = hashKey(key);
     const b = h & this.mask;
+    const meta = this.meta;
+    const stride = this.stride;
     let prev = -1;
     let i = this.buckets[b];
     while (i >= 0) {
-      if (this.hashes[i] === h && this.keys[i] === key) {
-        if (prev < 0) this.buckets[b] = this.nexts[i];
-        else this.nexts[prev] = this.nexts[i];
-        const value = this.vals[i];
-        this.keys[i] = undefined;
-        this.vals[i] = undefined;
-        this.nexts[i] = this.freeHead;
+      const m = i * stride;
+      if (meta[m + HASH] === h && this.ents[i * this.kstride] === key) {
+        if (prev < 0) this.buckets[b] = meta[m + NEXT];
+        else meta[prev * stride + NEXT] = meta[m + NEXT];
+        const value = this.valueAt(i);
+        // Free slots hold no references, so deleted keys and values can be collected.
+        this.ents[i * this.kstride] = undefined;
+        if (this.nums === null) this.ents[i * 2 + 1] = undefined;
+        meta[m + NEXT] = this.freeHead;
         this.freeHead = i;
         this.used--;
         this.maybeShrink();
         return value;
       }
       prev = i;
-      i = this.nexts[i];
+      i = meta[m + NEXT];
     }
     return undefined;
   }
 
   clear(): void {
-    this.keys = [];
-    this.vals = [];
+    this.ents = [];
     this.buckets = new Int32Array(4).fill(-1);
     this.mask = 3;
-    this.hashes = new Int32Array(4);
-    this.nexts = new Int32Array(4);
+    this.setMeta(new Int32Array(4 * this.stride));
     this.used = 0;
     this.top = 0;
     this.freeHead = -1;
   }
 
+  private setMeta(meta: Int32Array): void {
+    this.meta = meta;
+    if (this.nums !== null) this.nums = new Float64Array(meta.buffer);
+  }
+
   private growSlots(): void {
-    const capacity = this.hashes.length * 2;
-    const hashes = new Int32Array(capacity);
-    hashes.set(this.hashes);
-    const nexts = new Int32Array(capacity);
-    nexts.set(this.nexts);
-    this.hashes = hashes;
-    this.nexts = nexts;
+    const meta = new Int32Array(this.meta.length * 2);
+    meta.set(this.meta);
+    this.setMeta(meta);
   }
 
   private maybeShrink(): void {
@@ -150,35 +223,38 @@ export class Dict<V> {
 
   /** Moves live entries to the front so the slot arrays can be released. */
   private compact(): void {
-    const n = this.used;
-    const keys: (string | undefined)[] = new Array(n);
-    const vals: (V | undefined)[] = new Array(n);
-    const capacity = Math.max(4, n);
-    const hashes = new Int32Array(capacity);
+    const stride = this.stride;
+    const kstride = this.kstride;
+    const ents: unknown[] = [];
+    const old = this.meta;
+    const oldNums = this.nums;
+    this.setMeta(new Int32Array(Math.max(4, this.used) * stride));
     let j = 0;
     for (let i = 0; i < this.top; i++) {
-      if (this.keys[i] === undefined) continue;
-      keys[j] = this.keys[i];
-      vals[j] = this.vals[i];
-      hashes[j] = this.hashes[i];
+      const key = this.ents[i * kstride];
+      if (key === undefined) continue;
+      ents.push(key);
+      if (kstride === 2) ents.push(this.ents[i * 2 + 1]);
+      this.meta[j * stride + HASH] = old[i * stride + HASH];
+      if (stride === 3) this.meta[j * 3 + STAMP] = old[i * 3 + STAMP];
+      if (oldNums !== null) this.nums![j * 2 + 1] = oldNums[i * 2 + 1];
       j++;
     }
-    this.keys = keys;
-    this.vals = vals;
-    this.hashes = hashes;
-    this.nexts = new Int32Array(capacity);
-    this.top = n;
+    this.ents = ents;
+    this.top = j;
     this.freeHead = -1;
   }
 
   private rehash(size: number): void {
     const buckets = new Int32Array(size).fill(-1);
     const mask = size - 1;
-    const nexts = this.nexts;
+    const meta = this.meta;
+    const stride = this.stride;
     for (let i = 0; i < this.top; i++) {
-      if (this.keys[i] === undefined) continue;
-      const b = this.hashes[i] & mask;
-      nexts[i] = buckets[b];
+      if (this.ents[i * this.kstride] === undefined) continue;
+      const m = i * stride;
+      const b = meta[m + HASH] & mask;
+      meta[m + NEXT] = buckets[b];
       buckets[b] = i;
     }
     this.buckets = buckets;
@@ -188,7 +264,7 @@ export class Dict<V> {
   /**
    * One SCAN step: calls fn for every entry of the bucket at cursor, returns the next cursor (0 when
    * done). Reverse-binary cursor increment, as Redis's dictScan, so resizes between calls never
-   * skip an entry that stays in the table.
+   * skip an entry that stays in the table. fn must not modify the dict.
    */
   scan(cursor: number, fn: (key: string, value: V) => void): number {
     if (this.used === 0) return 0;
@@ -197,17 +273,13 @@ export class Dict<V> {
     try {
       let i = this.buckets[cursor & mask];
       while (i >= 0) {
-        const next = this.nexts[i];
-        fn(this.keys[i]!, this.vals[i]!);
-        i = next;
+        fn(this.keyAt(i), this.valueAt(i));
+        i = this.meta[i * this.stride + NEXT];
       }
     } finally {
       this.iterating--;
     }
-    let v = (cursor | ~mask) >>> 0;
-    v = reverseBits(v);
-    v = (v + 1) >>> 0;
-    return reverseBits(v);
+    return nextCursor(cursor, mask);
   }
 
   /** Visits every entry. fn may delete entries (including the current one) but should not insert. */
@@ -216,8 +288,8 @@ export class Dict<V> {
     try {
       const top = this.top;
       for (let i = 0; i < top; i++) {
-        const key = this.keys[i];
-        if (key !== undefined) fn(key, this.vals[i]!);
+        const key = this.ents[i * this.kstride];
+        if (key !== undefined) fn(key as string, this.valueAt(i));
       }
     } finally {
       this.iterating--;
@@ -228,28 +300,71 @@ export class Dict<V> {
   keyList(): string[] {
     const out: string[] = [];
     for (let i = 0; i < this.top; i++) {
-      const key = this.keys[i];
-      if (key !== undefined) out.push(key);
+      const key = this.ents[i * this.kstride];
+      if (key !== undefined) out.push(key as string);
     }
     return out;
   }
 
-  /** A random key, each bucket equally likely then each entry of the chain (Redis's approach). */
-  randomKey(): string | undefined {
-    if (this.used === 0) return undefined;
+  /** A random live slot, each bucket equally likely then each entry of its chain; -1 when empty. */
+  randomSlot(): number {
+    if (this.used === 0) return -1;
     let i = -1;
     while (i < 0) i = this.buckets[(Math.random() * this.buckets.length) | 0];
+    const meta = this.meta;
+    const stride = this.stride;
     let len = 0;
-    for (let j = i; j >= 0; j = this.nexts[j]) len++;
-    for (let skip = (Math.random() * len) | 0; skip > 0; skip--) i = this.nexts[i];
-    return this.keys[i];
+    for (let j = i; j >= 0; j = meta[j * stride + NEXT]) len++;
+    for (let skip = (Math.random() * len) | 0; skip > 0; skip--) i = meta[i * stride + NEXT];
+    return i;
   }
 
-  /** A random live slot's key and value, or undefined when empty. */
-  randomEntry(): [string, V] | undefined {
-    const key = this.randomKey();
-    return key === undefined ? undefined : [key, this.get(key)!];
+  /** A random key (RANDOMKEY, SRANDMEMBER-like sampling), or undefined when empty. */
+  randomKey(): string | undefined {
+    const i = this.randomSlot();
+    return i < 0 ? undefined : this.keyAt(i);
   }
+
+  /** A random entry's key and value, or undefined when empty. */
+  randomEntry(): [string, V] | undefined {
+    const i = this.randomSlot();
+    return i < 0 ? undefined : [this.keyAt(i), this.valueAt(i)];
+  }
+
+  // --- Snapshots (persistence): a background save walks the slots in order while writes go on ---
+
+  /** Slots handed out so far: every live entry is in 0..slotCount-1; new ones may go beyond. */
+  get slotCount(): number {
+    return this.top;
+  }
+
+  /** The key in a slot, undefined for a free slot. */
+  entryAt(slot: number): string | undefined {
+    return this.ents[slot * this.kstride] as string | undefined;
+  }
+
+  /** The slot of a key, or -1 (slotOf without a precomputed hash). */
+  slotOfKey(key: string): number {
+    return this.slotOf(key, hashKey(key));
+  }
+
+  /** Keeps every entry in its slot (no compaction) until the matching unpin(); calls nest. */
+  pin(): void {
+    this.iterating++;
+  }
+
+  unpin(): void {
+    if (this.iterating > 0) this.iterating--;
+    this.maybeShrink();
+  }
+}
+
+/** Redis's dictScan cursor step for a table of mask+1 buckets: increment the reversed cursor. */
+export function nextCursor(cursor: number, mask: number): number {
+  let v = (cursor | ~mask) >>> 0;
+  v = reverseBits(v);
+  v = (v + 1) >>> 0;
+  return reverseBits(v);
 }
 
 function reverseBits(v: number): number {

@@ -69,28 +69,49 @@ const INT_RE = /^(?:0|-?[1-9][0-9]{0,18})$/;
 
 /** Encodes entries as a listpack; integer-looking strings are stored as integers, like lpAppend. */
 export function encodeListpack(items: readonly string[]): Buffer {
-  const parts: Buffer[] = [];
-  let size = 6 + 1;
-  for (const s of items) {
+  const b = new ListpackBuilder();
+  for (const s of items) b.add(s);
+  return b.finish();
+}
+
+/** Builds a listpack entry by entry, knowing its size as it grows (quicklist node splitting). */
+export class ListpackBuilder {
+  private parts: Buffer[] = [];
+  /** Bytes of the finished listpack so far: header (6) + entries + terminator (1). */
+  size = 7;
+  count = 0;
+
+  /** Encodes an entry; returns its size in bytes. */
+  add(s: string): number {
     const entry = encodeEntry(s);
-    parts.push(entry);
-    size += entry.length;
+    this.parts.push(entry);
+    this.size += entry.length;
+    this.count++;
+    return entry.length;
   }
-  const out = Buffer.allocUnsafe(size);
-  out.writeUInt32LE(size, 0);
-  out.writeUInt16LE(items.length < 65535 ? items.length : 65535, 4);
-  let p = 6;
-  for (const e of parts) {
-    e.copy(out, p);
-    p += e.length;
+
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.size);
+    out.writeUInt32LE(this.size, 0);
+    out.writeUInt16LE(Math.min(this.count, 65535), 4);
+    let p = 6;
+    for (const e of this.parts) {
+      e.copy(out, p);
+      p += e.length;
+    }
+    out[p] = 0xff;
+    return out;
   }
-  out[p] = 0xff;
-  return out;
 }
 
 function encodeEntry(s: string): Buffer {
   let body: Buffer;
-  if (s.length <= 20 && INT_RE.test(s) && BigInt(s) <= 9223372036854775807n && BigInt(s) >= -9223372036854775808n) {
+  if (
+    s.length <= 20 &&
+    INT_RE.test(s) &&
+    BigInt(s) <= 9223372036854775807n &&
+    BigInt(s) >= -9223372036854775808n
+  ) {
     const v = BigInt(s);
     if (v >= 0n && v <= 127n) body = Buffer.from([Number(v)]);
     else if (v >= -4096n && v <= 4095n) {

@@ -1,5 +1,5 @@
 import { Crc64 } from '../../lib/crc64.js';
-import { LzfError, lzfDecompress } from '../../lib/lzf.js';
+import { LzfError, lzfDecompressInto } from '../../lib/lzf.js';
 import { formatDouble, parseDouble } from '../../lib/numbers.js';
 import {
   QUICKLIST_NODE_PACKED,
@@ -48,10 +48,11 @@ export interface RdbHandler {
 /** A corrupt or unsupported RDB: the message says what and where, never a silent partial load. */
 export class RdbError extends Error {
   constructor(
-    message: string,
+    /** What is wrong, without the offset. */
+    readonly detail: string,
     readonly offset: number,
   ) {
-    super(`${message} (at offset ${offset})`);
+    super(`${detail} (at offset ${offset})`);
   }
 }
 
@@ -69,87 +70,166 @@ const MODULE_OPCODE_STRING = 5;
 
 /** Parses a whole RDB file (or a full-sync payload). Returns the RDB version. */
 export function readRdb(buf: Buffer, handler: RdbHandler, options: ReadOptions = {}): number {
-  const r = new Cursor(buf);
-  const magic = buf.latin1Slice(0, 5);
-  if (buf.length < 9 || magic !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file', 0);
-  const version = Number(buf.latin1Slice(5, 9));
-  if (!Number.isInteger(version) || version < 1 || version > 10) {
-    throw new RdbError(`Can't handle RDB format version ${buf.latin1Slice(5, 9)}`, 5);
+  const parser = new RdbParser(buf, handler, options);
+  while (!parser.step(Number.POSITIVE_INFINITY)) {
+    // step() only returns false when it hit the entry budget.
   }
-  r.pos = 9;
-  let db = 0;
-  let expireMs = -1;
-  let idle = -1;
-  let freq = -1;
-  for (;;) {
-    const opAt = r.pos;
-    const type = r.u8();
-    switch (type) {
-      case RdbOpcode.EXPIRETIME:
-        expireMs = r.i32le() * 1000;
-        continue;
-      case RdbOpcode.EXPIRETIME_MS:
-        expireMs = Number(r.i64le());
-        continue;
-      case RdbOpcode.FREQ:
-        freq = r.u8();
-        continue;
-      case RdbOpcode.IDLE:
-        idle = r.length();
-        continue;
-      case RdbOpcode.EOF: {
-        if (version >= 5) verifyFooter(buf, r.pos, options.verifyChecksum ?? true);
-        return version;
-      }
-      case RdbOpcode.SELECTDB:
-        db = r.length();
-        handler.selectDb?.(db);
-        continue;
-      case RdbOpcode.RESIZEDB: {
-        const size = r.length();
-        const expires = r.length();
-        handler.resizeDb?.(db, size, expires);
-        continue;
-      }
-      case RdbOpcode.AUX: {
-        const key = r.string();
-        const value = r.string();
-        handler.aux?.(key, value);
-        continue;
-      }
-      case RdbOpcode.MODULE_AUX: {
-        const moduleId = r.lengthBig();
-        r.length(); // when
-        skipModuleValue(r);
-        handler.moduleAux?.(moduleId);
-        continue;
-      }
-      case RdbOpcode.FUNCTION_PRE_GA:
-        throw new RdbError('Pre-release function format not supported', opAt);
-      case RdbOpcode.FUNCTION2: {
-        const code = r.string();
-        handler.functionLibrary?.(code);
-        continue;
-      }
-      default: {
-        const key = r.string();
-        const value = readValue(r, type, key);
-        handler.entry({ db, key, value, expireMs, idle, freq });
-        expireMs = -1;
-        idle = -1;
-        freq = -1;
+  return parser.version;
+}
+
+/**
+ * An RDB parse that can stop and resume between entries, so a large file loads in slices
+ * between event-loop turns (the server answers LOADING meanwhile).
+ */
+export class RdbParser {
+  readonly version: number;
+  private readonly r: Cursor;
+  private db = 0;
+  private expireMs = -1;
+  private idle = -1;
+  private freq = -1;
+  private done = false;
+  /** Running CRC-64 of the bytes consumed (computed as the parse goes: no long pass at the end). */
+  private readonly crc: Crc64 | null;
+  private crcPos = 0;
+  /** Byte offset where the trailer ends (valid once finished). */
+  end = 0;
+
+  /** Checks the header; throws RdbError for a bad signature or version. */
+  constructor(
+    readonly buf: Buffer,
+    private readonly handler: RdbHandler,
+    options: ReadOptions = {},
+  ) {
+    const magic = buf.latin1Slice(0, 5);
+    if (buf.length < 9 || magic !== 'REDIS')
+      throw new RdbError('Wrong signature trying to load DB from file', 0);
+    const version = Number(buf.latin1Slice(5, 9));
+    if (!Number.isInteger(version) || version < 1 || version > 10) {
+      throw new RdbError(`Can't handle RDB format version ${buf.latin1Slice(5, 9)}`, 5);
+    }
+    this.version = version;
+    this.r = new Cursor(buf);
+    this.r.pos = 9;
+    this.crc = (options.verifyChecksum ?? true) && version >= 5 ? new Crc64() : null;
+  }
+
+  private updateCrc(to: number): void {
+    if (this.crc === null || to <= this.crcPos) return;
+    this.crc.update(this.buf, this.crcPos, to);
+    this.crcPos = to;
+  }
+
+  /** Bytes consumed so far. */
+  get position(): number {
+    return this.r.pos;
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** Parses up to `maxEntries` keys; returns true once the EOF opcode (and checksum) was read. */
+  step(maxEntries: number): boolean {
+    if (this.done) return true;
+    const r = this.r;
+    const handler = this.handler;
+    let entries = 0;
+    for (;;) {
+      const opAt = r.pos;
+      const type = r.u8();
+      switch (type) {
+        case RdbOpcode.EXPIRETIME:
+          this.expireMs = r.i32le() * 1000;
+          continue;
+        case RdbOpcode.EXPIRETIME_MS:
+          this.expireMs = Number(r.i64le());
+          continue;
+        case RdbOpcode.FREQ:
+          this.freq = r.u8();
+          continue;
+        case RdbOpcode.IDLE:
+          this.idle = r.length();
+          continue;
+        case RdbOpcode.EOF: {
+          this.updateCrc(r.pos);
+          if (this.version >= 5) verifyFooter(this.buf, r.pos, this.crc);
+          this.end = this.version >= 5 ? r.pos + 8 : r.pos;
+          this.done = true;
+          return true;
+        }
+        case RdbOpcode.SELECTDB:
+          this.db = r.length();
+          handler.selectDb?.(this.db);
+          continue;
+        case RdbOpcode.RESIZEDB: {
+          const size = r.length();
+          const expires = r.length();
+          handler.resizeDb?.(this.db, size, expires);
+          continue;
+        }
+        case RdbOpcode.AUX: {
+          const key = r.string();
+          const value = r.string();
+          handler.aux?.(key, value);
+          continue;
+        }
+        case RdbOpcode.MODULE_AUX: {
+          const moduleId = r.lengthBig();
+          r.length(); // when
+          skipModuleValue(r);
+          handler.moduleAux?.(moduleId);
+          continue;
+        }
+        case RdbOpcode.FUNCTION_PRE_GA:
+          throw new RdbError('Pre-release function format not supported', opAt);
+        case RdbOpcode.FUNCTION2: {
+          const code = r.string();
+          handler.functionLibrary?.(code);
+          continue;
+        }
+        default: {
+          const key = r.string();
+          const value = readValue(r, type, key);
+          handler.entry({
+            db: this.db,
+            key,
+            value,
+            expireMs: this.expireMs,
+            idle: this.idle,
+            freq: this.freq,
+          });
+          this.expireMs = -1;
+          this.idle = -1;
+          this.freq = -1;
+          if (++entries >= maxEntries) {
+            this.updateCrc(r.pos);
+            return false;
+          }
+        }
       }
     }
   }
 }
 
-function verifyFooter(buf: Buffer, at: number, verify: boolean): void {
-  if (at + 8 > buf.length) throw new RdbError('Unexpected EOF reading RDB file (missing checksum)', at);
-  if (!verify) return;
-  const expected = buf.readBigUInt64LE(at);
-  if (expected === 0n) return; // written with rdbchecksum no
-  const actual = new Crc64().update(buf, 0, at).value();
-  if (actual !== expected) throw new RdbError('Wrong RDB checksum', at);
+/** The CRC-64 footer disagrees with the content. */
+export class RdbChecksumError extends RdbError {
+  constructor(
+    readonly computed: bigint,
+    readonly stored: bigint,
+    offset: number,
+  ) {
+    super('Wrong RDB checksum', offset);
+  }
+}
+
+function verifyFooter(buf: Buffer, at: number, crc: Crc64 | null): void {
+  if (at + 8 > buf.length) throw new RdbError('Unexpected EOF reading RDB file', at);
+  if (crc === null) return;
+  const stored = buf.readBigUInt64LE(at);
+  if (stored === 0n) return; // written with rdbchecksum no
+  const computed = crc.value();
+  if (computed !== stored) throw new RdbChecksumError(computed, stored, at);
 }
 
 function skipModuleValue(r: Cursor): void {
@@ -238,7 +318,12 @@ export function readValue(r: Cursor, type: number, key: string): RdbValue {
         );
     }
   } catch (e) {
-    if (e instanceof ListpackError || e instanceof EncodingError || e instanceof LzfError || e instanceof RangeError) {
+    if (
+      e instanceof ListpackError ||
+      e instanceof EncodingError ||
+      e instanceof LzfError ||
+      e instanceof RangeError
+    ) {
       throw new RdbError(`Corrupt value for key '${printable(key)}': ${e.message}`, at);
     }
     throw e;
@@ -253,6 +338,13 @@ function pairScores(flat: string[]): Array<[string, number]> {
 
 function printable(s: string): string {
   return s.length > 64 ? `${s.slice(0, 64)}...` : s;
+}
+
+/** Decompressed strings land here first (then one latin1 slice): no Buffer per value. */
+let lzfScratch = Buffer.allocUnsafe(64 * 1024);
+function scratchFor(n: number): Buffer {
+  if (n > lzfScratch.length) lzfScratch = Buffer.allocUnsafe(Math.max(n, lzfScratch.length * 2));
+  return lzfScratch;
 }
 
 /** A read position over the RDB bytes, with the length and string encodings. */
@@ -298,8 +390,8 @@ export class Cursor {
   /** A length; special encodings are not allowed here. */
   length(): number {
     const v = this.lengthOrEncoding();
-    if (v.encoded) throw new RdbError('Unexpected encoded length', this.pos);
-    return v.value;
+    if (this.encoded) throw new RdbError('Unexpected encoded length', this.pos);
+    return v;
   }
 
   lengthBig(): bigint {
@@ -314,32 +406,40 @@ export class Cursor {
     return BigInt(this.length());
   }
 
-  lengthOrEncoding(): { encoded: boolean; value: number } {
+  /** Set by lengthOrEncoding: the value is a special string encoding, not a length. */
+  encoded = false;
+
+  /** A length, or (with `encoded` set) a special string encoding number. No allocation: hot path. */
+  lengthOrEncoding(): number {
     const b = this.u8();
     const kind = b >> 6;
-    if (kind === 0) return { encoded: false, value: b & 0x3f };
-    if (kind === 1) return { encoded: false, value: ((b & 0x3f) << 8) | this.u8() };
-    if (kind === 3) return { encoded: true, value: b & 0x3f };
+    this.encoded = false;
+    if (kind === 0) return b & 0x3f;
+    if (kind === 1) return ((b & 0x3f) << 8) | this.u8();
+    if (kind === 3) {
+      this.encoded = true;
+      return b & 0x3f;
+    }
     if (b === 0x80) {
       this.need(4);
       const v = this.buf.readUInt32BE(this.pos);
       this.pos += 4;
-      return { encoded: false, value: v };
+      return v;
     }
     if (b === 0x81) {
       this.need(8);
       const v = this.buf.readBigUInt64BE(this.pos);
       this.pos += 8;
       if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RdbError('Length out of range', this.pos);
-      return { encoded: false, value: Number(v) };
+      return Number(v);
     }
     throw new RdbError(`Unknown length encoding ${b}`, this.pos - 1);
   }
 
   /** A string as latin1. */
   string(): string {
-    const { encoded, value } = this.lengthOrEncoding();
-    if (!encoded) {
+    const value = this.lengthOrEncoding();
+    if (!this.encoded) {
       this.need(value);
       const s = this.buf.latin1Slice(this.pos, this.pos + value);
       this.pos += value;
@@ -357,8 +457,10 @@ export class Cursor {
       }
       case RDB_ENC_INT32:
         return String(this.i32le());
-      case RDB_ENC_LZF:
-        return this.lzf().latin1Slice();
+      case RDB_ENC_LZF: {
+        const out = this.lzfInto(scratchFor);
+        return out.latin1Slice(0, this.lzfLength);
+      }
       default:
         throw new RdbError(`Unknown RDB string encoding type ${value}`, this.pos);
     }
@@ -367,23 +469,29 @@ export class Cursor {
   /** A string as raw bytes (for ziplist/listpack/intset blobs). */
   stringBytes(): Buffer {
     const at = this.pos;
-    const { encoded, value } = this.lengthOrEncoding();
-    if (!encoded) {
+    const value = this.lengthOrEncoding();
+    if (!this.encoded) {
       this.need(value);
       const b = this.buf.subarray(this.pos, this.pos + value);
       this.pos += value;
       return b;
     }
-    if (value === RDB_ENC_LZF) return this.lzf();
+    if (value === RDB_ENC_LZF) return this.lzfInto((n) => Buffer.allocUnsafe(n));
     this.pos = at;
     return Buffer.from(this.string(), 'latin1');
   }
 
-  private lzf(): Buffer {
+  /** Length of the last LZF string decompressed. */
+  private lzfLength = 0;
+
+  /** Decompresses an LZF string into a buffer from `alloc` (at least the length: see lzfLength). */
+  private lzfInto(alloc: (n: number) => Buffer): Buffer {
     const clen = this.length();
     const len = this.length();
     this.need(clen);
-    const out = lzfDecompress(this.buf.subarray(this.pos, this.pos + clen), len);
+    const out = alloc(len);
+    lzfDecompressInto(this.buf, this.pos, this.pos + clen, out, len);
+    this.lzfLength = len;
     this.pos += clen;
     return out;
   }

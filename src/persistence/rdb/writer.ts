@@ -10,6 +10,14 @@ import {
 } from './constants.js';
 
 const CHUNK = 64 * 1024;
+
+/** A reusable buffer holding a latin1 string's bytes for compression (no allocation per value). */
+let scratch = Buffer.allocUnsafe(CHUNK);
+function latin1Scratch(s: string): Buffer {
+  if (s.length > scratch.length) scratch = Buffer.allocUnsafe(Math.max(s.length, scratch.length * 2));
+  scratch.latin1Write(s, 0);
+  return scratch.subarray(0, s.length);
+}
 const INT_RE = /^(?:0|-?[1-9][0-9]{0,10})$/;
 
 /**
@@ -81,6 +89,11 @@ export class RdbWriter {
     this.written += data.length;
   }
 
+  /** Raw latin1 text (AOF commands share this buffer). */
+  text(s: string): void {
+    this.latin1(s);
+  }
+
   private latin1(s: string): void {
     if (s.length > CHUNK) {
       this.raw(Buffer.from(s, 'latin1'));
@@ -142,7 +155,7 @@ export class RdbWriter {
       }
     }
     if (this.compress && len > 20) {
-      const bytes = typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
+      const bytes = typeof s === 'string' ? latin1Scratch(s) : s;
       const packed = lzfCompress(bytes, len - 4);
       if (packed !== null) {
         this.byte(0xc0 | RDB_ENC_LZF);

@@ -61,7 +61,12 @@ export function decodeIntset(is: Uint8Array): string[] {
   const out: string[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const at = 8 + i * width;
-    out[i] = width === 2 ? String(buf.readInt16LE(at)) : width === 4 ? String(buf.readInt32LE(at)) : String(buf.readBigInt64LE(at));
+    out[i] =
+      width === 2
+        ? String(buf.readInt16LE(at))
+        : width === 4
+          ? String(buf.readInt32LE(at))
+          : String(buf.readBigInt64LE(at));
   }
   return out;
 }

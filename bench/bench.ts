@@ -1,0 +1,256 @@
+/**
+ * `npm run bench`: tsredis-server against redis-server, both as processes with persistence off.
+ *
+ * Throughput: redis-benchmark runs each test against each server in alternation for several
+ * rounds; the table shows medians of requests/s and of server CPU time per request (from
+ * /proc/<pid>/stat around each run). Memory: a bulk load into each server, then RSS and
+ * used_memory growth per key.
+ *
+ * Options (or BENCH_<NAME> environment variables, e.g. BENCH_ROUNDS=1):
+ *   --rounds N        rounds per test (default 3)
+ *   --scale F         multiply request and key counts (default 1; --quick is --scale 0.1 --rounds 1)
+ *   --pipelines 1,16  pipeline depths to run
+ *   --tests set,get   only these redis-benchmark tests
+ *   --no-memory       skip the memory scenarios;  --no-throughput  skip throughput
+ *   --no-persistence  skip SAVE / load / BGSAVE (bench/persistence-bench.ts)
+ *   --profile DIR     run tsredis under node --cpu-prof, profile written to DIR on exit
+ */
+
+import { loadPipelined, usedMemory } from './loader.js';
+import { printPersistence, runPersistenceBench } from './persistence-bench.js';
+import { type BenchmarkResult, runRedisBenchmark } from './redis-benchmark.js';
+import { findTool, startRedis, startTsredis, type Target } from './servers.js';
+import { MEMORY_SCENARIOS, type MemoryScenario, THROUGHPUT_SUITES } from './suites.js';
+
+interface Options {
+  rounds: number;
+  scale: number;
+  pipelines: number[] | null;
+  tests: string[] | null;
+  memory: boolean;
+  throughput: boolean;
+  persistence: boolean;
+  profileDir: string | null;
+}
+
+function parseOptions(argv: string[]): Options {
+  const raw = new Map<string, string>();
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('BENCH_') && v !== undefined) raw.set(k.slice(6).toLowerCase().replace(/_/g, '-'), v);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const eq = a.indexOf('=');
+    if (eq > 0) raw.set(a.slice(2, eq), a.slice(eq + 1));
+    else if (a === '--quick' || a.startsWith('--no-')) raw.set(a.slice(2), 'yes');
+    else raw.set(a.slice(2), argv[++i] ?? '');
+  }
+  const quick = raw.has('quick');
+  const list = (k: string) =>
+    raw.has(k)
+      ? raw
+          .get(k)!
+          .split(',')
+          .filter((s) => s !== '')
+      : null;
+  return {
+    rounds: Number(raw.get('rounds') ?? (quick ? 1 : 3)),
+    scale: Number(raw.get('scale') ?? (quick ? 0.1 : 1)),
+    pipelines: list('pipelines')?.map(Number) ?? null,
+    tests: list('tests'),
+    memory: !raw.has('no-memory'),
+    throughput: !raw.has('no-throughput'),
+    persistence: !raw.has('no-persistence'),
+    profileDir: raw.get('profile') ?? null,
+  };
+}
+
+interface Sample {
+  rps: number;
+  cpuMicrosPerRequest: number;
+}
+
+/** One table row: a test at a pipeline depth, samples per server name. */
+interface Row {
+  label: string;
+  pipeline: number;
+  samples: Map<string, Sample[]>;
+}
+
+async function measure(bin: string, target: Target, run: Parameters<typeof runRedisBenchmark>[1]) {
+  const cpuBefore = target.cpuMicros();
+  const result: BenchmarkResult = await runRedisBenchmark(bin, run);
+  const cpu = target.cpuMicros() - cpuBefore;
+  return { label: result.label, sample: { rps: result.rps, cpuMicrosPerRequest: cpu / run.requests } };
+}
+
+async function runThroughput(bin: string, targets: Target[], opts: Options): Promise<Row[]> {
+  const rows = new Map<string, Row>();
+  let turn = 0;
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const suite of THROUGHPUT_SUITES) {
+      for (const [depth, baseRequests] of Object.entries(suite.requests)) {
+        const pipeline = Number(depth);
+        if (opts.pipelines !== null && !opts.pipelines.includes(pipeline)) continue;
+        const requests = Math.max(1000, Math.round(baseRequests * opts.scale));
+        for (const test of suite.tests) {
+          if (opts.tests !== null && !opts.tests.includes(test)) continue;
+          // Alternate which server goes first so drift (thermal, neighbours) hits both alike.
+          const order = turn++ % 2 === 0 ? targets : [...targets].reverse();
+          for (const target of order) {
+            const { label, sample } = await measure(bin, target, {
+              port: target.port,
+              test,
+              clients: suite.clients,
+              pipeline,
+              requests,
+              keyspace: suite.keyspace,
+            });
+            const key = `${suite.name}/${test}/${pipeline}`;
+            let row = rows.get(key);
+            if (row === undefined) {
+              row = { label, pipeline, samples: new Map() };
+              rows.set(key, row);
+            }
+            const list = row.samples.get(target.name) ?? [];
+            list.push(sample);
+            row.samples.set(target.name, list);
+            process.stderr.write(
+              `  round ${round} ${label.padEnd(16)} -P ${String(pipeline).padEnd(3)} ${target.name.padEnd(8)} ` +
+                `${Math.round(sample.rps).toLocaleString('en-US').padStart(10)} req/s ` +
+                `${sample.cpuMicrosPerRequest.toFixed(2).padStart(7)} µs cpu/req\n`,
+            );
+          }
+        }
+      }
+    }
+  }
+  return [...rows.values()];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function printTable(headers: string[], rows: string[][]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(headers));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function printThroughput(rows: Row[], opts: Options): void {
+  console.log(
+    `\nThroughput: median of ${opts.rounds} round(s), redis-benchmark -c 50, server CPU per request`,
+  );
+  printTable(
+    ['test', '-P', 'tsredis req/s', 'redis req/s', 'ratio', 'tsredis µs/req', 'redis µs/req'],
+    rows.map((row) => {
+      const ts = row.samples.get('tsredis') ?? [];
+      const rd = row.samples.get('redis') ?? [];
+      const tsRps = median(ts.map((s) => s.rps));
+      const rdRps = median(rd.map((s) => s.rps));
+      return [
+        row.label,
+        String(row.pipeline),
+        fmtInt(tsRps),
+        fmtInt(rdRps),
+        `${(tsRps / rdRps).toFixed(2)}x`,
+        median(ts.map((s) => s.cpuMicrosPerRequest)).toFixed(2),
+        median(rd.map((s) => s.cpuMicrosPerRequest)).toFixed(2),
+      ];
+    }),
+  );
+}
+
+interface MemoryResult {
+  scenario: string;
+  target: string;
+  rssPerItem: number;
+  usedMemoryPerItem: number | null;
+}
+
+async function runMemory(
+  targets: Target[],
+  scenario: MemoryScenario,
+  count: number,
+): Promise<MemoryResult[]> {
+  const out: MemoryResult[] = [];
+  for (const target of targets) {
+    const rssBefore = target.rssBytes();
+    const usedBefore = await usedMemory(target.port);
+    const started = Date.now();
+    await loadPipelined(target.port, count, scenario.commandFor);
+    const usedAfter = await usedMemory(target.port);
+    const rssAfter = target.rssBytes();
+    process.stderr.write(`  loaded ${fmtInt(count)} into ${target.name} in ${Date.now() - started} ms\n`);
+    out.push({
+      scenario: `${scenario.name}, ${fmtInt(count)} keys`,
+      target: target.name,
+      rssPerItem: (rssAfter - rssBefore) / count,
+      usedMemoryPerItem: usedBefore !== null && usedAfter !== null ? (usedAfter - usedBefore) / count : null,
+    });
+  }
+  return out;
+}
+
+function printMemory(results: MemoryResult[]): void {
+  console.log('\nMemory: keys loaded by a pipelined writer, growth per key in bytes');
+  const scenarios = [...new Set(results.map((r) => r.scenario))];
+  const get = (s: string, t: string) => results.find((r) => r.scenario === s && r.target === t);
+  const used = (r: MemoryResult | undefined) =>
+    r === undefined ? '-' : r.usedMemoryPerItem === null ? 'n/a' : r.usedMemoryPerItem.toFixed(1);
+  printTable(
+    ['scenario', 'tsredis RSS', 'redis RSS', 'tsredis used_memory', 'redis used_memory'],
+    scenarios.map((s) => [
+      s,
+      get(s, 'tsredis')?.rssPerItem.toFixed(1) ?? '-',
+      get(s, 'redis')?.rssPerItem.toFixed(1) ?? '-',
+      used(get(s, 'tsredis')),
+      used(get(s, 'redis')),
+    ]),
+  );
+  if (results.some((r) => r.target === 'tsredis' && r.usedMemoryPerItem === null)) {
+    console.log('(tsredis does not report used_memory in INFO memory yet: compare the RSS columns)');
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const bin = findTool('redis-benchmark');
+  if (bin === null) throw new Error('redis-benchmark not found (apt-get install redis-tools)');
+  const nodeArgs = opts.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`];
+  const targets = await Promise.all([startTsredis({ nodeArgs }), startRedis()]);
+  const started = Date.now();
+  try {
+    console.log(
+      `tsredis (node ${process.version}) vs ${findTool('redis-server')}; pids ${targets.map((t) => `${t.name}=${t.pid}`).join(' ')}`,
+    );
+    if (opts.throughput) printThroughput(await runThroughput(bin, targets, opts), opts);
+    if (opts.memory) {
+      const results: MemoryResult[] = [];
+      for (const scenario of MEMORY_SCENARIOS) {
+        const count = Math.max(1000, Math.round(scenario.count * opts.scale));
+        results.push(...(await runMemory(targets, scenario, count)));
+      }
+      printMemory(results);
+    }
+    if (opts.persistence)
+      printPersistence(await runPersistenceBench(Math.max(1000, Math.round(1_000_000 * opts.scale))));
+    console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  } finally {
+    await Promise.all(targets.map((t) => t.stop()));
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

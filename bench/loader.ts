@@ -1,0 +1,114 @@
+/** A pipelined bulk loader and an INFO reader, talking raw RESP over one connection. */
+import { connect, type Socket } from 'node:net';
+import { encodeCommand, RespReader, type RespValue } from '../src/protocol/resp-reader.js';
+
+/** One raw RESP connection that can send many commands and wait for their replies. */
+export class BenchConnection {
+  private readonly reader = new RespReader();
+  private pending = 0;
+  private errors = 0;
+  private firstError = '';
+  private waiter: (() => void) | null = null;
+  private lastValue: RespValue | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.reader.append(chunk);
+      for (let v = this.reader.next(); v !== undefined; v = this.reader.next()) {
+        this.pending--;
+        this.lastValue = v;
+        if (v.type === 'error') {
+          this.errors++;
+          this.firstError ||= v.value;
+        }
+      }
+      this.waiter?.();
+    });
+  }
+
+  static open(port: number): Promise<BenchConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port, host: '127.0.0.1' });
+      socket.once('connect', () => resolve(new BenchConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Sends pre-encoded commands; `count` is how many replies they produce. */
+  send(bytes: Buffer, count: number): void {
+    this.pending += count;
+    this.socket.write(bytes);
+  }
+
+  /** Resolves once no more than `maxPending` replies are outstanding. */
+  drain(maxPending = 0): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.pending > maxPending) return;
+        this.waiter = null;
+        resolve();
+      };
+      this.waiter = check;
+      check();
+    });
+  }
+
+  async call(args: string[]): Promise<RespValue | undefined> {
+    this.send(encodeCommand(args), 1);
+    await this.drain();
+    return this.lastValue;
+  }
+
+  get errorSummary(): string | null {
+    return this.errors === 0 ? null : `${this.errors} error replies, first: ${this.firstError}`;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/**
+ * Loads `count` items through `commandFor(i)` in pipelined batches (several batches in flight),
+ * the way a bulk import would. Throws if any reply was an error.
+ */
+export async function loadPipelined(
+  port: number,
+  count: number,
+  commandFor: (i: number) => string[],
+  batch = 1000,
+): Promise<void> {
+  const conn = await BenchConnection.open(port);
+  try {
+    for (let start = 0; start < count; start += batch) {
+      const end = Math.min(count, start + batch);
+      const parts: Buffer[] = [];
+      for (let i = start; i < end; i++) parts.push(encodeCommand(commandFor(i)));
+      conn.send(Buffer.concat(parts), end - start);
+      await conn.drain(batch * 4);
+    }
+    await conn.drain();
+    const problem = conn.errorSummary;
+    if (problem !== null) throw new Error(`loading failed: ${problem}`);
+  } finally {
+    conn.close();
+  }
+}
+
+/** used_memory from INFO memory, or null when the server does not report it. */
+export async function usedMemory(port: number): Promise<number | null> {
+  const conn = await BenchConnection.open(port);
+  try {
+    const reply = await conn.call(['INFO', 'memory']);
+    if (reply === undefined || reply.type !== 'bulk') return null;
+    const m = /^used_memory:(\d+)\r?$/m.exec(reply.value.toString('latin1'));
+    return m === null ? null : Number(m[1]);
+  } finally {
+    conn.close();
+  }
+}
+
+/** A key like redis-benchmark's: "key:" and 12 zero-padded digits. */
+export function benchKey(i: number): string {
+  return `key:${String(i).padStart(12, '0')}`;
+}

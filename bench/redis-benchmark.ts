@@ -1,0 +1,73 @@
+/** Running redis-benchmark and reading its --csv output. */
+import { execFile } from 'node:child_process';
+
+export interface BenchmarkRun {
+  port: number;
+  /** redis-benchmark -t names: set, get, incr, mset, lpush … */
+  test: string;
+  clients: number;
+  pipeline: number;
+  requests: number;
+  /** -r: random keys from this keyspace (0: the single default key). */
+  keyspace?: number;
+  /** -d: value size in bytes. */
+  dataSize?: number;
+}
+
+export interface BenchmarkResult {
+  /** The CSV "test" column, e.g. "SET" or "MSET (10 keys)". */
+  label: string;
+  rps: number;
+  p50Ms: number;
+}
+
+export function runRedisBenchmark(bin: string, run: BenchmarkRun): Promise<BenchmarkResult> {
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(run.port),
+    '-t',
+    run.test,
+    '-c',
+    String(run.clients),
+    '-P',
+    String(run.pipeline),
+    '-n',
+    String(run.requests),
+    '--csv',
+  ];
+  if (run.keyspace) args.push('-r', String(run.keyspace));
+  if (run.dataSize) args.push('-d', String(run.dataSize));
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err !== null) {
+        reject(new Error(`redis-benchmark ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+        return;
+      }
+      const rows = parseCsv(stdout);
+      if (rows.length !== 1) {
+        reject(new Error(`redis-benchmark gave ${rows.length} result rows:\n${stdout}${stderr}`));
+        return;
+      }
+      resolve(rows[0]);
+    });
+  });
+}
+
+/** Rows after the header: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",... */
+export function parseCsv(text: string): BenchmarkResult[] {
+  const lines = text.split('\n').filter((l) => l.startsWith('"'));
+  const header = splitCsvLine(lines[0] ?? '');
+  const rpsCol = header.indexOf('rps');
+  const p50Col = header.indexOf('p50_latency_ms');
+  if (rpsCol < 0) return [];
+  return lines.slice(1).map((line) => {
+    const cells = splitCsvLine(line);
+    return { label: cells[0], rps: Number(cells[rpsCol]), p50Ms: Number(cells[p50Col]) };
+  });
+}
+
+function splitCsvLine(line: string): string[] {
+  return line.split('","').map((c) => c.replace(/^"|"$/g, ''));
+}

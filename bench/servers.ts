@@ -1,0 +1,132 @@
+/** Benchmark targets: tsredis-server and redis-server as processes, with their CPU time and RSS. */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** dist/ root: this file runs as dist/bench/servers.js. */
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const TSREDIS_SERVER_BIN = join(DIST, 'src', 'bin', 'tsredis-server.js');
+
+/** Kernel clock ticks per second for /proc/<pid>/stat times (getconf CLK_TCK). */
+const CLOCK_TICKS = readClockTicks();
+
+function readClockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+export function findTool(name: string): string | null {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Target {
+  /** "tsredis" or "redis": the column label. */
+  readonly name: string;
+  readonly port: number;
+  readonly pid: number;
+  /** User + system CPU time of the server process so far, in microseconds. */
+  cpuMicros(): number;
+  /** Resident set size in bytes. */
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+export interface TargetOptions {
+  /** Extra node flags for tsredis (e.g. --cpu-prof --cpu-prof-dir=...). */
+  nodeArgs?: string[];
+}
+
+/** Both servers get persistence off and loopback only, so they do the same work. */
+const COMMON_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+
+export async function startTsredis(options: TargetOptions = {}): Promise<Target> {
+  return startTarget('tsredis', process.execPath, [
+    ...(options.nodeArgs ?? []),
+    TSREDIS_SERVER_BIN,
+    ...COMMON_ARGS,
+  ]);
+}
+
+export async function startRedis(): Promise<Target> {
+  const bin = findTool('redis-server');
+  if (bin === null) throw new Error('redis-server not found (apt-get install redis-server)');
+  return startTarget('redis', bin, COMMON_ARGS);
+}
+
+async function startTarget(name: string, bin: string, args: string[]): Promise<Target> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const proc = spawn(bin, [...args, '--port', String(port)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitReady(proc);
+  const pid = proc.pid!;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    name,
+    port,
+    pid,
+    cpuMicros: () => readCpuMicros(pid),
+    rssBytes: () => readRssBytes(pid),
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function waitReady(proc: ChildProcess): Promise<void> {
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('latin1');
+      if (/Ready to accept connections/.test(out)) {
+        // Keep draining the pipes so a chatty server never blocks on a full pipe.
+        proc.stdout!.removeListener('data', onData);
+        proc.stderr!.removeListener('data', onData);
+        proc.stdout!.resume();
+        proc.stderr!.resume();
+        resolve();
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code} before ready:\n${out}`)));
+  });
+}
+
+/** utime + stime (fields 14 and 15 of /proc/<pid>/stat) in microseconds. */
+function readCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // The command name (field 2) may contain spaces; fields are counted after its closing paren.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks / CLOCK_TICKS) * 1e6;
+}
+
+function readRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m === null ? 0 : Number(m[1]) * 1024;
+}

@@ -1,0 +1,43 @@
+/**
+ * What the benchmark measures. Add a throughput suite for a new data type (lists, hashes …) or a
+ * memory scenario here; bench.ts runs every entry against both servers the same way.
+ */
+import { benchKey } from './loader.js';
+
+export interface ThroughputSuite {
+  name: string;
+  /** redis-benchmark -t names, run one at a time so CPU time can be attributed to each. */
+  tests: string[];
+  /** Pipeline depth (-P) → requests per run, chosen so one run lasts over a second. */
+  requests: Record<number, number>;
+  clients: number;
+  /** -r keyspace for the tests (0: redis-benchmark's single default key). */
+  keyspace?: number;
+}
+
+export interface MemoryScenario {
+  name: string;
+  /** Items loaded (the "per key" denominator). */
+  count: number;
+  /** The command that creates item i. */
+  commandFor: (i: number) => string[];
+}
+
+export const THROUGHPUT_SUITES: ThroughputSuite[] = [
+  {
+    name: 'strings',
+    tests: ['set', 'get', 'incr', 'mset'],
+    requests: { 1: 150_000, 16: 1_500_000 },
+    clients: 50,
+  },
+];
+
+const VALUE_100 = 'v'.repeat(100);
+
+export const MEMORY_SCENARIOS: MemoryScenario[] = [
+  {
+    name: 'strings: 100-byte values',
+    count: 1_000_000,
+    commandFor: (i) => ['SET', benchKey(i), VALUE_100],
+  },
+];

@@ -1,0 +1,54 @@
+/**
+ * MEMORY USAGE estimates with Redis's allocation sizes: string values are exact (robj, sds header,
+ * jemalloc size classes); collections report their own figure when their class provides one.
+ */
+import { MutableString, type StringValue, stringEncoding, type Value } from '../store/values.js';
+
+/** A dict entry: key pointer, value pointer, next pointer. */
+export const DICT_ENTRY_SIZE = 24;
+const ROBJ_SIZE = 16;
+
+/** jemalloc's size class for an allocation of n bytes. */
+export function jemallocSize(n: number): number {
+  if (n <= 8) return 8;
+  if (n <= 16) return 16;
+  let p = 1;
+  while (p * 2 < n) p *= 2;
+  const step = Math.max(16, p / 4);
+  return Math.ceil(n / step) * step;
+}
+
+/** The allocation of an sds string of len bytes (header by length; keys may use the 1-byte sdshdr5). */
+export function sdsAllocSize(len: number, allowType5: boolean): number {
+  const header = len < 32 && allowType5 ? 1 : len < 256 ? 3 : len < 65536 ? 5 : len < 2 ** 32 ? 9 : 17;
+  return jemallocSize(header + len + 1);
+}
+
+/** objectComputeSize for a string value. */
+export function stringMemoryUsage(v: StringValue): number {
+  const encoding = stringEncoding(v);
+  if (encoding === 'int') return ROBJ_SIZE;
+  // embstr: the robj and an sdshdr8 in one allocation.
+  if (encoding === 'embstr') return jemallocSize(ROBJ_SIZE + 3 + v.length + 1);
+  const capacity = v instanceof MutableString ? Math.max(v.bytes.length, v.length) : v.length;
+  return ROBJ_SIZE + sdsAllocSize(capacity, false);
+}
+
+/** A collection's own estimate, when its class implements memoryUsage(samples). */
+interface SizedValue {
+  memoryUsage(samples: number): number;
+}
+
+/** Base sizes of an empty value of each type (robj plus its encoding's header), for classes without memoryUsage(). */
+const EMPTY_SIZE: Record<string, number> = { list: 48, set: 48, zset: 48, hash: 48, stream: 48 };
+/** Per element: the element itself is not known here, so a small listpack entry is assumed. */
+const ELEMENT_SIZE = 16;
+
+export function valueMemoryUsage(v: Value, samples: number): number {
+  if (typeof v === 'string' || v instanceof MutableString) return stringMemoryUsage(v);
+  const sized = v as unknown as Partial<SizedValue> & { size?: unknown; length?: unknown };
+  if (typeof sized.memoryUsage === 'function') return sized.memoryUsage(samples);
+  const count =
+    typeof sized.size === 'number' ? sized.size : typeof sized.length === 'number' ? sized.length : 0;
+  return ROBJ_SIZE + (EMPTY_SIZE[v.type] ?? 48) + count * ELEMENT_SIZE;
+}

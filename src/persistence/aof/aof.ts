@@ -1,0 +1,1059 @@
+/**
+ * The Redis 7.0 multi-part append-only file: a directory (appenddirname) with a manifest, one base
+ * file (an RDB when aof-use-rdb-preamble is yes, else commands) and incremental files of commands.
+ * A rewrite takes a snapshot at time T (the fork-less engine) while every write after T goes to a
+ * new incremental file; when the snapshot is on disk it becomes the new base and the older files
+ * turn into history (deleted). Writes reach the file before the client gets its reply with
+ * appendfsync always (write and fsync per command); with everysec/no they are written within the
+ * same event-loop turn and everysec fsyncs in the background about once a second.
+ */
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CommandDef } from '../../commands/table.js';
+import type { Client } from '../../server/client.js';
+import { strerror } from '../../server/config-directives.js';
+import type { PropagatedOp, Server } from '../../server/server.js';
+import { aofEncoders, CommandWriter } from '../encoders.js';
+import { FileSink, fsyncDir, writeAllSync } from '../file-sink.js';
+import type { Persistence } from '../manager.js';
+import { FatalLoadError, type LoadStats } from '../rdb-load.js';
+import { Snapshot, SnapshotRunner } from '../snapshot.js';
+import { AofManifest, ManifestError } from './manifest.js';
+import { AOF_EOF, AOF_FORMAT_ERROR, AOF_TRUNCATED, AofCommandReader } from './reader.js';
+
+type AofState = 'off' | 'on' | 'wait_rewrite';
+
+/** Result of loading one AOF file (loadSingleAppendOnlyFile). */
+type FileResult = 'ok' | 'truncated' | 'empty' | 'not_exist' | 'open_err' | 'failed';
+
+/** AOF_REWRITE_LIMITE_THRESHOLD / _MAX_MINUTES: back-off after repeated rewrite failures. */
+const REWRITE_LIMIT_THRESHOLD = 3;
+const REWRITE_LIMIT_MAX_MINUTES = 60;
+
+interface Rewrite {
+  runner: SnapshotRunner;
+  startedMs: number;
+  tempPath: string;
+}
+
+export class Aof {
+  state: AofState = 'off';
+  private manifest = new AofManifest();
+  private fd = -1;
+  private readonly buf = new CommandWriter();
+  private selectedDb = -1;
+  /** aof_current_size, aof_last_incr_size, aof_rewrite_base_size, aof_fsync_offset. */
+  private currentSize = 0;
+  private lastIncrSize = 0;
+  private rewriteBaseSize = 0;
+  private fsyncOffset = 0;
+  private lastFsyncSec = 0;
+  private fsyncInProgress = 0;
+  private delayedFsync = 0;
+  private lastWriteOk = true;
+  private lastWriteErrno = '';
+  private lastWriteErrorLog = 0;
+  private flushQueued = false;
+  private rewrite: Rewrite | null = null;
+  rewriteScheduled = false;
+  private rewrites = 0;
+  private consecutiveFailures = 0;
+  private lastRewriteOk = true;
+  private lastRewriteTimeSec = -1;
+  private nextDelayMinutes = 0;
+  private nextRewriteSec = 0;
+  /** Set while the AOF is loading: the commands replayed must not be appended again. */
+  private replaying = false;
+
+  constructor(
+    private readonly server: Server,
+    private readonly p: Persistence,
+  ) {
+    server.propagationListeners.push((ops) => this.feed(ops));
+    server.config.onApply('appendonly', () => this.onAppendonlyChanged());
+  }
+
+  // --- Names and settings ---
+
+  private get dirPath(): string {
+    return resolvePath(this.p.dir, this.server.config.str('appenddirname'));
+  }
+
+  private get fileName(): string {
+    return this.server.config.str('appendfilename');
+  }
+
+  private path(name: string): string {
+    return join(this.dirPath, name);
+  }
+
+  private get fsyncPolicy(): string {
+    return this.server.config.str('appendfsync');
+  }
+
+  get rewriteInProgress(): boolean {
+    return this.rewrite !== null;
+  }
+
+  rewriteSnapshot(): Snapshot | null {
+    return this.rewrite?.runner.snapshot ?? null;
+  }
+
+  private log(level: 'notice' | 'warning' | 'verbose', message: string): void {
+    this.server.log(level, message);
+  }
+
+  /** The -MISCONF text while AOF writes fail, or null. */
+  writeError(): string | null {
+    if (this.state === 'off' || this.lastWriteOk) return null;
+    return `MISCONF Errors writing to the AOF file: ${this.lastWriteErrno}`;
+  }
+
+  // --- Appending ---
+
+  /** Propagated writes (already wrapped in MULTI/EXEC): into the AOF buffer, SELECT when the db changes. */
+  private feed(ops: readonly PropagatedOp[]): void {
+    if (this.replaying || this.server.loading) return;
+    if (this.state === 'off' || (this.state === 'wait_rewrite' && this.rewrite === null)) return;
+    for (const op of ops) {
+      if (op.db !== this.selectedDb) {
+        this.buf.command(['SELECT', String(op.db)]);
+        this.selectedDb = op.db;
+      }
+      this.buf.command(op.argv);
+    }
+    // Written before the next reply leaves (server.beforeReplies, like Redis's beforeSleep), or at
+    // the end of this turn when no client is waiting (expiries, cron).
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      this.server.beforeReplies = this.flushBeforeReplies;
+      queueMicrotask(this.flushBeforeReplies);
+    }
+  }
+
+  private readonly flushBeforeReplies = (): void => {
+    if (!this.flushQueued) return;
+    this.flushQueued = false;
+    this.server.beforeReplies = null;
+    this.flush();
+  };
+
+  /** flushAppendOnlyFile: writes the buffer, fsyncs per the policy. */
+  flush(): void {
+    if (this.fd < 0) return;
+    const pending = this.buf.w.pending;
+    if (pending === 0) {
+      this.maybeBackgroundFsync();
+      return;
+    }
+    const chunks = this.buf.w.take();
+    let written = 0;
+    try {
+      for (const c of chunks) {
+        writeAllSync(this.fd, [c]);
+        written += c.length;
+      }
+    } catch (e) {
+      this.onWriteError(e, chunks, written);
+      return;
+    }
+    if (!this.lastWriteOk) {
+      this.log('warning', 'AOF write error looks solved, Redis can write again.');
+      this.lastWriteOk = true;
+      this.p.refreshDiskError();
+    }
+    this.currentSize += written;
+    this.lastIncrSize += written;
+    if (this.server.config.bool('no-appendfsync-on-rewrite') && this.p.hasActiveChild()) return;
+    if (this.fsyncPolicy === 'always') {
+      try {
+        fdatasyncSync(this.fd);
+      } catch (e) {
+        this.log(
+          'warning',
+          `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(e)}. Exiting...`,
+        );
+        process.exit(1);
+      }
+      this.fsyncOffset = this.currentSize;
+      this.lastFsyncSec = nowSec();
+    } else {
+      this.maybeBackgroundFsync();
+    }
+  }
+
+  private onWriteError(e: unknown, chunks: Buffer[], written: number): void {
+    const now = nowSec();
+    if (now - this.lastWriteErrorLog > 30) {
+      this.lastWriteErrorLog = now;
+      this.log('warning', `Error writing to the AOF file: ${strerror(e)}`);
+    }
+    this.lastWriteErrno = strerror(e);
+    if (this.fsyncPolicy === 'always') {
+      this.log(
+        'warning',
+        "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
+      );
+      process.exit(1);
+    }
+    this.currentSize += written;
+    this.lastIncrSize += written;
+    // Keep what was not written for the next try.
+    let skip = written;
+    const rest: Buffer[] = [];
+    for (const c of chunks) {
+      if (skip >= c.length) {
+        skip -= c.length;
+        continue;
+      }
+      rest.push(skip > 0 ? c.subarray(skip) : c);
+      skip = 0;
+    }
+    const again = this.buf.w.take();
+    for (const c of rest) this.buf.w.raw(c);
+    for (const c of again) this.buf.w.raw(c);
+    this.lastWriteOk = false;
+    this.p.refreshDiskError();
+  }
+
+  /** everysec: an fsync in the background (libuv's pool, as Redis's bio thread) about once a second. */
+  private maybeBackgroundFsync(): void {
+    if (this.fsyncPolicy !== 'everysec' || this.fd < 0) return;
+    const now = nowSec();
+    if (now <= this.lastFsyncSec || this.fsyncOffset === this.currentSize) return;
+    if (this.fsyncInProgress > 0) return;
+    this.fsyncInProgress++;
+    const target = this.currentSize;
+    fdatasync(this.fd, (e) => {
+      this.fsyncInProgress--;
+      if (e) this.log('warning', `Fail to fsync the AOF file: ${strerror(e)}`);
+      else this.fsyncOffset = target;
+    });
+    this.lastFsyncSec = now;
+  }
+
+  /** Server cron: pending writes (after an error), everysec fsync. */
+  cron(): void {
+    if (this.state !== 'off' && this.fd >= 0) this.flush();
+  }
+
+  /** Server cron, with no background job running: scheduled or automatic rewrites. */
+  cronRewrite(): void {
+    if (this.rewriteScheduled && !this.rewriteLimited()) {
+      this.startRewrite();
+      return;
+    }
+    const perc = this.server.config.num('auto-aof-rewrite-percentage');
+    const minSize = this.server.config.num('auto-aof-rewrite-min-size');
+    if (this.state === 'on' && perc > 0 && this.currentSize > minSize) {
+      const base = this.rewriteBaseSize > 0 ? this.rewriteBaseSize : 1;
+      const growth = Math.floor((this.currentSize * 100) / base) - 100;
+      if (growth >= perc && !this.rewriteLimited()) {
+        this.log('notice', `Starting automatic rewriting of AOF on ${growth}% growth`);
+        this.startRewrite();
+      }
+    }
+  }
+
+  /** aofRewriteLimited: after 3 failures in a row, wait 1, 2, 4 … 60 minutes between automatic tries. */
+  private rewriteLimited(): boolean {
+    if (this.consecutiveFailures < REWRITE_LIMIT_THRESHOLD) {
+      this.nextDelayMinutes = 0;
+      this.nextRewriteSec = 0;
+      return false;
+    }
+    const now = nowSec();
+    if (this.nextRewriteSec !== 0) {
+      if (now < this.nextRewriteSec) return true;
+      this.nextRewriteSec = 0;
+      return false;
+    }
+    this.nextDelayMinutes = Math.min(
+      this.nextDelayMinutes === 0 ? 1 : this.nextDelayMinutes * 2,
+      REWRITE_LIMIT_MAX_MINUTES,
+    );
+    this.nextRewriteSec = now + this.nextDelayMinutes * 60;
+    this.log(
+      'warning',
+      `Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.nextDelayMinutes} minutes`,
+    );
+    return true;
+  }
+
+  // --- Manifest ---
+
+  private persistManifest(m: AofManifest): boolean {
+    const name = `${this.fileName}.manifest`;
+    const tempName = `temp-${name}`;
+    const tempPath = this.path(tempName);
+    try {
+      writeFileSync(tempPath, m.format(), { mode: 0o644 });
+      const fd = openSync(tempPath, 'r+');
+      try {
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      this.log('warning', `Can't open the AOF manifest file ${tempName}: ${strerror(e)}`);
+      return false;
+    }
+    try {
+      renameSync(tempPath, this.path(name));
+    } catch (e) {
+      this.log(
+        'warning',
+        `Error trying to rename the temporary AOF manifest file ${tempName} into ${name}: ${strerror(e)}`,
+      );
+      return false;
+    }
+    fsyncDir(this.path(name));
+    return true;
+  }
+
+  /** Reads the manifest (none: an empty one). Throws FatalLoadError after Redis's report. */
+  private loadManifest(): AofManifest {
+    const path = this.path(`${this.fileName}.manifest`);
+    if (!existsSync(this.dirPath) || !existsSync(path)) return new AofManifest();
+    let text: string;
+    try {
+      text = readFileSync(path, 'latin1');
+    } catch (e) {
+      this.log(
+        'warning',
+        `Fatal error: can't open the AOF manifest file ${path} for reading: ${strerror(e)}`,
+      );
+      throw this.fatal('manifest');
+    }
+    try {
+      return AofManifest.parse(text);
+    } catch (e) {
+      if (!(e instanceof ManifestError)) throw e;
+      this.log('warning', '\n*** FATAL AOF MANIFEST FILE ERROR ***\n');
+      if (e.line !== null) {
+        this.log('warning', `Reading the manifest file, at line ${e.lineNo}\n`);
+        this.log('warning', `>>> '${e.line}'\n`);
+      }
+      this.log('warning', `${e.message}\n`);
+      throw this.fatal('manifest');
+    }
+  }
+
+  private fatal(message: string): FatalLoadError {
+    return new FatalLoadError(message);
+  }
+
+  // --- Loading at start-up ---
+
+  /** loadAppendOnlyFiles: base then incremental files. Throws FatalLoadError when start-up must stop. */
+  async loadAtStartup(): Promise<void> {
+    const started = performance.now();
+    let m = this.loadManifest();
+    this.manifest = m;
+    const oldStyle = resolvePath(this.p.dir, this.fileName);
+    if (existsSync(oldStyle)) {
+      const onlyOldBase =
+        m.base !== null &&
+        m.incr.length === 0 &&
+        m.base.name === this.fileName &&
+        !existsSync(this.path(this.fileName));
+      if (!existsSync(this.dirPath) || m.empty || onlyOldBase) {
+        m = this.upgradeOldStyle(m);
+        this.manifest = m;
+      }
+    }
+    if (m.empty) return;
+    const files = m.files;
+    let total = 0;
+    for (const f of files) {
+      try {
+        total += statSync(this.path(f.name)).size;
+      } catch (e) {
+        this.log('warning', `Unable to obtain the AOF file ${f.name} length. stat: ${strerror(e)}`);
+        throw this.fatal('missing AOF file');
+      }
+    }
+    if (total === 0) {
+      this.log('notice', `DB loaded from append only file: ${elapsed(started)} seconds`);
+      return;
+    }
+    let loadedBefore = 0;
+    let current: { pos: () => number } = { pos: () => 0 };
+    let baseSize = 0;
+    await this.p.withLoading(
+      total,
+      () => loadedBefore + current.pos(),
+      async () => {
+        for (let i = 0; i < files.length; i++) {
+          const f = files[i];
+          const last = i === files.length - 1;
+          const t0 = performance.now();
+          const size = statSync(this.path(f.name)).size;
+          if (f.type === 'b') baseSize = size;
+          let result = await this.loadFile(f.name, (pos) => (current = { pos }));
+          loadedBefore += size;
+          current = { pos: () => 0 };
+          if (result === 'ok' || (result === 'truncated' && last)) {
+            this.log(
+              'notice',
+              `DB loaded from ${f.type === 'b' ? 'base' : 'incr'} file ${f.name}: ${elapsed(t0)} seconds`,
+            );
+          }
+          if (result === 'empty' && f.type === 'i') result = 'ok';
+          if (result === 'truncated' && !last) result = 'failed';
+          if (result === 'open_err' || result === 'failed' || result === 'not_exist')
+            throw this.fatal(f.name);
+        }
+      },
+    );
+    this.currentSize = total;
+    this.rewriteBaseSize = baseSize;
+    this.fsyncOffset = total;
+    // What was replayed is on disk already: nothing to save.
+    this.server.dirty = 0;
+    this.log('notice', `DB loaded from append only file: ${elapsed(started)} seconds`);
+  }
+
+  /** An old single-file AOF (appendfilename in dir): moved into the directory as the base. */
+  private upgradeOldStyle(_m: AofManifest): AofManifest {
+    try {
+      mkdirSync(this.dirPath, { recursive: true });
+    } catch (e) {
+      this.log(
+        'warning',
+        `Can't open or create append-only dir ${this.server.config.str('appenddirname')}: ${strerror(e)}`,
+      );
+      throw this.fatal('dir');
+    }
+    const m = new AofManifest();
+    m.base = { name: this.fileName, seq: 1, type: 'b' };
+    m.baseSeq = 1;
+    if (!this.persistManifest(m)) throw this.fatal('manifest');
+    try {
+      renameSync(resolvePath(this.p.dir, this.fileName), this.path(this.fileName));
+    } catch (e) {
+      this.log(
+        'warning',
+        `Error trying to move the old AOF file ${this.fileName} into dir ${this.server.config.str('appenddirname')}: ${strerror(e)}`,
+      );
+      throw this.fatal('upgrade');
+    }
+    this.log(
+      'notice',
+      `Successfully migrated an old-style AOF file (${this.fileName}) into the AOF directory (${this.server.config.str('appenddirname')}).`,
+    );
+    return m;
+  }
+
+  /** loadSingleAppendOnlyFile. progress receives a function giving the bytes consumed so far. */
+  private async loadFile(name: string, progress: (pos: () => number) => void): Promise<FileResult> {
+    const path = this.path(name);
+    let buf: Buffer;
+    try {
+      buf = readFileSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.log('warning', `The append log file ${name} doesn't exist: ${strerror(e)}`);
+        return 'not_exist';
+      }
+      this.log('warning', `Fatal error: can't open the append log file ${name} for reading: ${strerror(e)}`);
+      return 'open_err';
+    }
+    if (buf.length === 0) return 'empty';
+    let start = 0;
+    if (buf.length >= 5 && buf.latin1Slice(0, 5) === 'REDIS') {
+      const oldStyle = name === this.fileName;
+      this.log(
+        'notice',
+        oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...',
+      );
+      let stats: LoadStats;
+      try {
+        const load = this.p.loadRdbBuffer(buf, { aofPreamble: true });
+        progress(() => load.position);
+        stats = await load.run();
+      } catch (e) {
+        this.p.reportLoadError(e);
+        this.log(
+          'warning',
+          oldStyle
+            ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted`
+            : `Error reading the RDB base file ${name}, AOF loading aborted`,
+        );
+        return 'failed';
+      }
+      this.p.finishRdbLoad(stats);
+      start = stats.end;
+      if (oldStyle) this.log('notice', 'Reading the remaining AOF tail...');
+    }
+    const reader = new AofCommandReader(buf, start);
+    progress(() => reader.pos);
+    return this.replay(name, path, reader);
+  }
+
+  /** Replays the commands of one file, in slices (LOADING answered in between). */
+  private async replay(name: string, path: string, reader: AofCommandReader): Promise<FileResult> {
+    const client = this.server.fakeClient();
+    const truncatedAllowed = this.server.config.bool('aof-load-truncated');
+    let multi: string[][] | null = null;
+    let validBeforeMulti = reader.validUpTo;
+    let outcome: 'eof' | 'truncated' | 'format' | 'unknown' = 'eof';
+    this.replaying = true;
+    try {
+      let t0 = performance.now();
+      for (;;) {
+        const startOfCommand = reader.pos;
+        const r = reader.next();
+        if (r === AOF_EOF) break;
+        if (r === AOF_TRUNCATED || r === AOF_FORMAT_ERROR) {
+          outcome = r;
+          break;
+        }
+        const lower = r[0].toLowerCase();
+        if (lower === 'multi') {
+          validBeforeMulti = startOfCommand;
+          multi = [];
+          continue;
+        }
+        if (lower === 'exec' && multi !== null) {
+          for (const argv of multi) if (!this.runLoaded(client, argv, name)) return 'failed';
+          multi = null;
+          continue;
+        }
+        if (multi !== null) {
+          if (this.lookup(r) === undefined && !isFunctionLoad(r)) {
+            this.log('warning', `Unknown command '${r[0]}' reading the append only file ${name}`);
+            return 'failed';
+          }
+          multi.push(r);
+          continue;
+        }
+        if (!this.runLoaded(client, r, name)) return 'failed';
+        if (performance.now() - t0 > 10) {
+          await new Promise((res) => setImmediate(res));
+          t0 = performance.now();
+        }
+      }
+    } finally {
+      this.replaying = false;
+      client.close();
+    }
+    let validUpTo = reader.validUpTo;
+    if (outcome === 'eof' && multi !== null) {
+      this.log('warning', `Revert incomplete MULTI/EXEC transaction in AOF file ${name}`);
+      validUpTo = validBeforeMulti;
+      outcome = 'truncated';
+    }
+    if (outcome === 'eof') return 'ok';
+    if (outcome === 'format') {
+      this.log(
+        'warning',
+        `Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`,
+      );
+      return 'failed';
+    }
+    if (truncatedAllowed) {
+      this.log('warning', `!!! Warning: short read while loading the AOF file ${name}!!!`);
+      this.log('warning', `!!! Truncating the AOF ${name} at offset ${validUpTo} !!!`);
+      try {
+        truncateSync(path, validUpTo);
+        this.log('warning', `AOF ${name} loaded anyway because aof-load-truncated is enabled`);
+        return 'truncated';
+      } catch (e) {
+        this.log('warning', `Error truncating the AOF file ${name}: ${strerror(e)}`);
+      }
+    }
+    this.log(
+      'warning',
+      `Unexpected end of file reading the append only file ${name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
+    );
+    return 'failed';
+  }
+
+  private lookup(argv: string[]): CommandDef | undefined {
+    let cmd = this.server.commands.lookup(argv[0]);
+    if (cmd?.subcommands != null && argv.length > 1) cmd = cmd.subcommands.get(argv[1].toLowerCase()) ?? cmd;
+    return cmd?.handler === null ? undefined : cmd;
+  }
+
+  /** Runs one command from the file on the AOF client, as Redis calls cmd->proc directly. */
+  private runLoaded(client: Client, argv: string[], name: string): boolean {
+    if (isFunctionLoad(argv) && this.lookup(argv) === undefined) {
+      if (!this.p.functionLibraries.includes(argv[2])) this.p.functionLibraries.push(argv[2]);
+      return true;
+    }
+    const cmd = this.lookup(argv);
+    if (cmd === undefined) {
+      this.log('warning', `Unknown command '${argv[0]}' reading the append only file ${name}`);
+      return false;
+    }
+    const server = this.server;
+    client.now = server.keyspace.tick();
+    client.command = cmd;
+    client.rewrittenArgv = null;
+    client.propagationPrevented = false;
+    server.callDepth++;
+    try {
+      cmd.handler!(client, argv);
+    } catch (e) {
+      this.log(
+        'warning',
+        `Error replaying '${argv[0]}' from the append only file ${name}: ${(e as Error).message}`,
+      );
+      return false;
+    } finally {
+      server.callDepth--;
+      client.reply.discard();
+    }
+    return true;
+  }
+
+  /** aofOpenIfNeededOnServerStart: a base for an empty start, the last incr file opened for appends. */
+  openOnServerStart(): void {
+    this.state = 'on';
+    try {
+      mkdirSync(this.dirPath, { recursive: true });
+    } catch (e) {
+      this.log(
+        'warning',
+        `Can't open or create append-only dir ${this.server.config.str('appenddirname')}: ${strerror(e)}`,
+      );
+      throw this.fatal('dir');
+    }
+    const m = this.manifest;
+    const hadIncr = m.incr.length > 0;
+    if (m.empty) {
+      const base = m.newBase(this.fileName, this.server.config.bool('aof-use-rdb-preamble'));
+      if (!this.rewriteSync(this.path(base))) throw this.fatal('base');
+      this.log('notice', `Creating AOF base file ${base} on server start`);
+    }
+    const incr = m.lastIncr(this.fileName);
+    try {
+      this.fd = openSync(this.path(incr), 'a', 0o644);
+    } catch (e) {
+      this.log('warning', `Can't open the append-only file ${incr}: ${strerror(e)}`);
+      throw this.fatal('open');
+    }
+    if (!this.persistManifest(m)) throw this.fatal('manifest');
+    this.lastIncrSize = fileSizeOf(this.path(incr));
+    if (!hadIncr || this.currentSize === 0) {
+      this.currentSize = (m.base === null ? 0 : fileSizeOf(this.path(m.base.name))) + this.lastIncrSize;
+      if (this.rewriteBaseSize === 0) this.rewriteBaseSize = this.currentSize;
+      this.fsyncOffset = this.currentSize;
+    }
+    this.selectedDb = -1;
+    this.log('notice', `${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${incr} on server start`);
+  }
+
+  /** rewriteAppendOnlyFile: a synchronous snapshot into `path` (temp file, fsync, rename). */
+  private rewriteSync(path: string): boolean {
+    const tempName = `temp-rewriteaof-${process.pid}.aof`;
+    const tempPath = join(this.p.dir, tempName);
+    let fd: number;
+    try {
+      fd = openSync(tempPath, 'w', 0o644);
+    } catch (e) {
+      this.log('warning', `Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${strerror(e)}`);
+      return false;
+    }
+    try {
+      const snapshot = new Snapshot(this.server.keyspace.dbs, this.baseEncoders());
+      while (!snapshot.step(Number.POSITIVE_INFINITY, 4096)) writeAllSync(fd, snapshot.take());
+      writeAllSync(fd, snapshot.take());
+      fdatasyncSync(fd);
+      closeSync(fd);
+      renameSync(tempPath, path);
+    } catch (e) {
+      this.log('warning', `Write error writing append only file on disk: ${strerror(e)}`);
+      try {
+        closeSync(fd);
+      } catch {
+        // Closed already.
+      }
+      removeQuietly(tempPath);
+      return false;
+    }
+    return true;
+  }
+
+  private baseEncoders() {
+    return this.server.config.bool('aof-use-rdb-preamble')
+      ? this.p.rdbEncoders(true)
+      : aofEncoders(this.p.functionLibraries);
+  }
+
+  // --- Rewrite ---
+
+  /** BGREWRITEAOF: the status reply or an error. */
+  rewriteCommand(inExec: boolean): { ok: string } | { err: string } {
+    if (this.rewrite !== null)
+      return { err: 'ERR Background append only file rewriting already in progress' };
+    if (this.p.hasActiveChild() || inExec) {
+      this.rewriteScheduled = true;
+      this.consecutiveFailures = 0;
+      return { ok: 'Background append only file rewriting scheduled' };
+    }
+    if (this.startRewrite()) return { ok: 'Background append only file rewriting started' };
+    return {
+      err: "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
+    };
+  }
+
+  /** rewriteAppendOnlyFileBackground. */
+  startRewrite(): boolean {
+    if (this.p.hasActiveChild()) return false;
+    try {
+      mkdirSync(this.dirPath, { recursive: true });
+    } catch (e) {
+      this.log(
+        'warning',
+        `Can't open or create append-only dir ${this.server.config.str('appenddirname')}: ${strerror(e)}`,
+      );
+      this.lastRewriteOk = false;
+      return false;
+    }
+    this.selectedDb = -1;
+    this.flush();
+    if (!this.openNewIncr()) {
+      this.lastRewriteOk = false;
+      return false;
+    }
+    this.rewrites++;
+    const tempPath = join(this.p.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
+    let sink: FileSink;
+    try {
+      sink = new FileSink(join(this.p.dir, `temp-rewriteaof-${process.pid}.aof`), tempPath);
+    } catch (e) {
+      this.log('warning', `Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${strerror(e)}`);
+      this.rewriteDone(false, Date.now(), tempPath);
+      return true;
+    }
+    // The snapshot is taken now, at the same point the new incr file starts.
+    const snapshot = new Snapshot(this.server.keyspace.dbs, this.baseEncoders());
+    const runner = new SnapshotRunner(snapshot, sink, this.p.registry, this.p.runnerOptions());
+    const job: Rewrite = { runner, startedMs: Date.now(), tempPath };
+    this.rewrite = job;
+    this.rewriteScheduled = false;
+    this.log('notice', `Background append only file rewriting started by pid ${process.pid}`);
+    void runner.done.then((outcome) => {
+      if (this.rewrite !== job) return;
+      this.rewrite = null;
+      if (outcome.ok) {
+        this.log(
+          'notice',
+          `Successfully created the temporary AOF base file temp-rewriteaof-bg-${process.pid}.aof`,
+        );
+      } else {
+        this.log('warning', `Write error writing append only file on disk: ${strerror(outcome.error)}`);
+      }
+      this.rewriteDone(outcome.ok, job.startedMs, tempPath);
+    });
+    return true;
+  }
+
+  /** openNewIncrAofForAppend: writes from now on go to a new incremental file. */
+  private openNewIncr(): boolean {
+    if (this.state === 'off') return true;
+    let name: string;
+    let temp: AofManifest | null = null;
+    if (this.state === 'wait_rewrite') {
+      name = this.tempIncrName;
+    } else {
+      temp = this.manifest.copy();
+      name = temp.newIncr(this.fileName);
+    }
+    let fd: number;
+    try {
+      fd = openSync(this.path(name), 'w', 0o644);
+    } catch (e) {
+      this.log('warning', `Can't open the append-only file ${name}: ${strerror(e)}`);
+      return false;
+    }
+    if (temp !== null && !this.persistManifest(temp)) {
+      closeSync(fd);
+      return false;
+    }
+    this.log('notice', `Creating AOF incr file ${name} on background rewrite`);
+    if (this.fd >= 0) {
+      const old = this.fd;
+      fdatasync(old, () => closeSync(old));
+      this.fsyncOffset = this.currentSize;
+      this.lastFsyncSec = nowSec();
+    }
+    this.fd = fd;
+    this.lastIncrSize = 0;
+    if (temp !== null) this.manifest = temp;
+    return true;
+  }
+
+  private get tempIncrName(): string {
+    return `temp-${this.fileName}.incr`;
+  }
+
+  /** backgroundRewriteDoneHandler. */
+  private rewriteDone(ok: boolean, startedMs: number, tempPath: string): void {
+    if (ok) ok = this.installRewrite(tempPath);
+    else {
+      this.log('warning', 'Background AOF rewrite terminated with error');
+    }
+    if (!ok) {
+      this.lastRewriteOk = false;
+      this.consecutiveFailures++;
+    }
+    removeQuietly(tempPath);
+    if (this.state === 'wait_rewrite' && !ok) {
+      this.buf.w.take();
+      if (this.fd >= 0) {
+        closeSync(this.fd);
+        this.fd = -1;
+      }
+      this.log('notice', `Removing the temp incr aof file ${this.tempIncrName} in the background`);
+      removeQuietly(this.path(this.tempIncrName));
+      this.rewriteScheduled = true;
+    }
+    this.lastRewriteTimeSec = Math.floor((Date.now() - startedMs) / 1000);
+    this.p.refreshDiskError();
+  }
+
+  private installRewrite(tempPath: string): boolean {
+    this.log('notice', 'Background AOF rewrite terminated with success');
+    const m = this.manifest.copy();
+    const baseName = m.newBase(this.fileName, this.server.config.bool('aof-use-rdb-preamble'));
+    const basePath = this.path(baseName);
+    try {
+      renameSync(tempPath, basePath);
+    } catch (e) {
+      this.log(
+        'warning',
+        `Error trying to rename the temporary AOF base file ${tempPath} into ${basePath}: ${strerror(e)}`,
+      );
+      return false;
+    }
+    this.log(
+      'notice',
+      `Successfully renamed the temporary AOF base file temp-rewriteaof-bg-${process.pid}.aof into ${baseName}`,
+    );
+    if (this.state === 'wait_rewrite') {
+      const incrName = m.newIncr(this.fileName);
+      try {
+        renameSync(this.path(this.tempIncrName), this.path(incrName));
+      } catch (e) {
+        this.log(
+          'warning',
+          `Error trying to rename the temporary AOF incr file ${this.tempIncrName} into ${incrName}: ${strerror(e)}`,
+        );
+        removeQuietly(basePath);
+        return false;
+      }
+      this.log(
+        'notice',
+        `Successfully renamed the temporary AOF incr file ${this.tempIncrName} into ${incrName}`,
+      );
+    }
+    m.markRewrittenIncrAsHistory(this.fd >= 0);
+    if (!this.persistManifest(m)) {
+      removeQuietly(basePath);
+      return false;
+    }
+    this.manifest = m;
+    if (this.fd >= 0) {
+      this.selectedDb = -1;
+      this.currentSize = fileSizeOf(basePath) + this.lastIncrSize;
+      this.rewriteBaseSize = this.currentSize;
+      this.fsyncOffset = this.currentSize;
+      this.lastFsyncSec = nowSec();
+    }
+    this.deleteHistory();
+    this.lastRewriteOk = true;
+    this.consecutiveFailures = 0;
+    this.log('notice', 'Background AOF rewrite finished successfully');
+    if (this.state === 'wait_rewrite') this.state = 'on';
+    return true;
+  }
+
+  /** aofDelHistoryFiles (unless aof-disable-auto-gc). */
+  private deleteHistory(): void {
+    if (this.server.config.bool('aof-disable-auto-gc') || this.manifest.history.length === 0) return;
+    for (const h of this.manifest.history) {
+      this.log('notice', `Removing the history file ${h.name} in the background`);
+      removeQuietly(this.path(h.name));
+    }
+    this.manifest.history = [];
+    this.persistManifest(this.manifest);
+  }
+
+  /** Stops a running rewrite (appendonly turned off, shutdown). */
+  private killRewrite(): void {
+    const job = this.rewrite;
+    if (job === null) return;
+    this.log('notice', `Killing running AOF rewrite child: ${process.pid}`);
+    this.rewrite = null;
+    job.runner.abort(new Error('AOF rewrite killed'));
+    removeQuietly(job.tempPath);
+    if (this.state === 'wait_rewrite') removeQuietly(this.path(this.tempIncrName));
+  }
+
+  // --- appendonly at runtime, shutdown ---
+
+  private onAppendonlyChanged(): string | null {
+    const on = this.server.config.bool('appendonly');
+    if (on && this.state === 'off')
+      return this.startAppendOnly() ? null : 'Unable to turn on AOF. Check server logs.';
+    if (!on && this.state !== 'off') this.stopAppendOnly();
+    return null;
+  }
+
+  /** startAppendOnly: WAIT_REWRITE until a rewrite produced the first base. */
+  private startAppendOnly(): boolean {
+    this.state = 'wait_rewrite';
+    if (this.p.bgsaveInProgress) {
+      this.rewriteScheduled = true;
+      this.log(
+        'warning',
+        'AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.',
+      );
+    } else {
+      if (this.rewrite !== null) {
+        this.log(
+          'warning',
+          'AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.',
+        );
+        this.killRewrite();
+      }
+      if (this.manifest.empty) this.manifest = this.loadManifestQuietly();
+      if (!this.startRewrite()) {
+        this.state = 'off';
+        this.log(
+          'warning',
+          "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.",
+        );
+        return false;
+      }
+    }
+    this.lastFsyncSec = nowSec();
+    if (!this.lastWriteOk) {
+      this.log('warning', 'AOF reopen, just ignore the last error.');
+      this.lastWriteOk = true;
+    }
+    return true;
+  }
+
+  private loadManifestQuietly(): AofManifest {
+    try {
+      return this.loadManifest();
+    } catch {
+      return new AofManifest();
+    }
+  }
+
+  private stopAppendOnly(): void {
+    this.flush();
+    if (this.fd >= 0) {
+      try {
+        fdatasyncSync(this.fd);
+        this.fsyncOffset = this.currentSize;
+      } catch (e) {
+        this.log('warning', `Fail to fsync the AOF file: ${strerror(e)}`);
+      }
+      closeSync(this.fd);
+    }
+    this.fd = -1;
+    this.selectedDb = -1;
+    this.state = 'off';
+    this.rewriteScheduled = false;
+    this.lastIncrSize = 0;
+    this.killRewrite();
+    this.buf.w.take();
+    this.p.refreshDiskError();
+  }
+
+  /** prepareForShutdown's share: stop a rewrite, write and fsync what is pending. */
+  onShutdown(): void {
+    if (this.rewrite !== null) {
+      this.log('warning', 'There is a child rewriting the AOF. Killing it!');
+      this.killRewrite();
+    }
+    if (this.state !== 'off' && this.fd >= 0) {
+      this.flush();
+      this.log('notice', 'Calling fsync() on the AOF file.');
+      try {
+        fdatasyncSync(this.fd);
+      } catch (e) {
+        this.log('warning', `Fail to fsync the AOF file: ${strerror(e)}`);
+      }
+    }
+  }
+
+  // --- INFO ---
+
+  infoFields(): Array<[string, string | number]> {
+    const r = this.rewrite;
+    return [
+      ['aof_enabled', this.state === 'off' ? 0 : 1],
+      ['aof_rewrite_in_progress', r === null ? 0 : 1],
+      ['aof_rewrite_scheduled', this.rewriteScheduled ? 1 : 0],
+      ['aof_last_rewrite_time_sec', this.lastRewriteTimeSec],
+      ['aof_current_rewrite_time_sec', r === null ? -1 : Math.floor((Date.now() - r.startedMs) / 1000)],
+      ['aof_last_bgrewrite_status', this.lastRewriteOk ? 'ok' : 'err'],
+      ['aof_rewrites', this.rewrites],
+      ['aof_rewrites_consecutive_failures', this.consecutiveFailures],
+      ['aof_last_write_status', this.lastWriteOk ? 'ok' : 'err'],
+      ['aof_last_cow_size', 0],
+    ];
+  }
+
+  /** The fields Redis adds when the AOF is on. */
+  extraInfoFields(): Array<[string, string | number]> {
+    if (this.state === 'off') return [];
+    return [
+      ['aof_current_size', this.currentSize],
+      ['aof_base_size', this.rewriteBaseSize],
+      ['aof_pending_rewrite', this.rewriteScheduled ? 1 : 0],
+      ['aof_buffer_length', this.buf.w.pending],
+      ['aof_pending_bio_fsync', this.fsyncInProgress],
+      ['aof_delayed_fsync', this.delayedFsync],
+    ];
+  }
+}
+
+function isFunctionLoad(argv: string[]): boolean {
+  return argv.length >= 3 && argv[0].toLowerCase() === 'function' && argv[1].toLowerCase() === 'load';
+}
+
+function nowSec(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function elapsed(t0: number): string {
+  return ((performance.now() - t0) / 1000).toFixed(3);
+}
+
+function fileSizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Loading an RDB file (or an AOF base, or a DEBUG RELOAD) into the databases, in slices so the
+ * server keeps answering (LOADING) while a large file loads. Logs what Redis 7.0 logs while
+ * reading the AUX fields; a corrupt or unsupported file is an error, never a partial silent load.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Database } from '../store/database.js';
+import type { Value } from '../store/values.js';
+import { type RdbEntry, RdbError, RdbParser } from './rdb/reader.js';
+import { BadValueError, type CodecLimits, toStoreValue } from './rdb/value-codec.js';
+
+export interface LoadTarget {
+  dbs: readonly Database[];
+  limits: CodecLimits;
+  /** Unix time in ms used to decide which keys already expired. */
+  now(): number;
+  /** A master drops keys that expired; a replica or an AOF base keeps them (the DELs follow). */
+  dropExpired: boolean;
+  /** The access stamp of a loaded key, from its saved LRU idle time or LFU counter (-1: none). */
+  stampFor(idleSeconds: number, freq: number): number;
+  log(level: 'notice' | 'warning' | 'verbose', message: string): void;
+  /** Every AUX field as it is read. */
+  aux?(key: string, value: string): void;
+  /** A FUNCTION2 library. */
+  functionLibrary(code: string): void;
+  /** key-load-delay: microseconds per key (tests use it to make loading slow). */
+  keyDelayUs?: number;
+  /** DEBUG RELOAD MERGE: a key already present is replaced instead of failing the load. */
+  allowDuplicates?: boolean;
+}
+
+export interface LoadStats {
+  keysLoaded: number;
+  keysExpired: number;
+  emptyKeysSkipped: number;
+  /** AUX fields as read (repl-id, repl-offset, repl-stream-db … for replication). */
+  aux: Map<string, string>;
+  /** Byte offset just past the RDB (an old-style AOF continues with commands there). */
+  end: number;
+}
+
+/** A load that cannot go on: the message is what gets logged. */
+export class LoadError extends Error {}
+
+/** Start-up could not load the dataset: the process must exit with status 1 (logged already). */
+export class FatalLoadError extends Error {}
+
+export class RdbLoad {
+  readonly stats: LoadStats = { keysLoaded: 0, keysExpired: 0, emptyKeysSkipped: 0, aux: new Map(), end: 0 };
+  private readonly parser: RdbParser;
+  private readonly nowMs: number;
+
+  /** Reads the header; throws RdbError when the signature or version is wrong. */
+  constructor(
+    readonly buf: Buffer,
+    private readonly target: LoadTarget,
+    verifyChecksum: boolean,
+  ) {
+    this.nowMs = target.now();
+    this.parser = new RdbParser(
+      buf,
+      {
+        aux: (k, v) => this.onAux(k, v),
+        entry: (e) => this.onEntry(e),
+        functionLibrary: (code) => target.functionLibrary(code),
+        moduleAux: (id) =>
+          target.log(
+            'warning',
+            `Skipping module auxiliary data (module id ${id}): tsredis cannot load modules`,
+          ),
+      },
+      { verifyChecksum },
+    );
+  }
+
+  /** Bytes consumed so far. */
+  get position(): number {
+    return this.parser.position;
+  }
+
+  /** Loads everything now. */
+  runSync(): LoadStats {
+    while (!this.parser.step(Number.POSITIVE_INFINITY)) {
+      // Only the entry budget stops step().
+    }
+    return this.finish();
+  }
+
+  /** Loads in slices of about sliceMs, yielding to the event loop in between. */
+  async run(sliceMs = 10): Promise<LoadStats> {
+    const delayUs = this.target.keyDelayUs ?? 0;
+    for (;;) {
+      const t0 = performance.now();
+      let finished: boolean;
+      if (delayUs > 0) {
+        const batch = Math.max(1, Math.floor((sliceMs * 1000) / delayUs));
+        finished = this.parser.step(batch);
+        const wait = (batch * delayUs) / 1000 - (performance.now() - t0);
+        if (!finished && wait > 0) await new Promise((r) => setTimeout(r, wait));
+      } else {
+        finished = false;
+        while (!finished && performance.now() - t0 < sliceMs) finished = this.parser.step(256);
+      }
+      if (finished) return this.finish();
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private finish(): LoadStats {
+    this.stats.end = this.parser.end;
+    return this.stats;
+  }
+
+  private onAux(key: string, value: string): void {
+    this.stats.aux.set(key, value);
+    this.target.aux?.(key, value);
+    const log = this.target.log;
+    if (key === 'redis-ver') log('notice', `Loading RDB produced by version ${value}`);
+    else if (key === 'ctime') {
+      const age = Math.max(0, Math.floor(this.nowMs / 1000) - (Number.parseInt(value, 10) || 0));
+      log('notice', `RDB age ${age} seconds`);
+    } else if (key === 'used-mem') {
+      const mb = (Number.parseInt(value, 10) || 0) / (1024 * 1024);
+      log('notice', `RDB memory usage when created ${mb.toFixed(2)} Mb`);
+    } else if (key === 'aof-base') {
+      if (value === '1') log('notice', 'RDB is base AOF');
+    } else if (!KNOWN_AUX.has(key)) {
+      log('verbose', `Unrecognized RDB AUX field: '${key}'`);
+    }
+  }
+
+  private onEntry(e: RdbEntry): void {
+    const db = this.target.dbs[e.db];
+    if (db === undefined) {
+      throw new LoadError(
+        `FATAL: Data file was created with a Redis server configured to handle more than ${this.target.dbs.length} databases. Exiting`,
+      );
+    }
+    let value: Value | null;
+    try {
+      value = toStoreValue(e.value, this.target.limits);
+    } catch (err) {
+      if (err instanceof BadValueError)
+        throw new RdbError(`${err.message} (key '${e.key}')`, this.parser.position);
+      throw err;
+    }
+    if (value === null) {
+      this.stats.emptyKeysSkipped++;
+      return;
+    }
+    if (this.target.dropExpired && e.expireMs !== -1 && e.expireMs < this.nowMs) {
+      this.stats.keysExpired++;
+      return;
+    }
+    const stamp = this.target.stampFor(e.idle, e.freq);
+    if (this.target.allowDuplicates) db.delete(e.key);
+    if (!db.loadEntry(e.key, value, e.expireMs, stamp)) {
+      throw new LoadError(`RDB has duplicated key '${e.key}' in DB ${e.db}`);
+    }
+    this.stats.keysLoaded++;
+  }
+}
+
+const KNOWN_AUX = new Set(['redis-bits', 'repl-stream-db', 'repl-id', 'repl-offset', 'lua', 'aof-preamble']);
+
+/** Redis's closing line of a load. */
+export function doneLoadingLine(stats: LoadStats): string {
+  const base = `Done loading RDB, keys loaded: ${stats.keysLoaded}, keys expired: ${stats.keysExpired}`;
+  return stats.emptyKeysSkipped > 0 ? `${base}, empty keys skipped: ${stats.emptyKeysSkipped}.` : `${base}.`;
+}

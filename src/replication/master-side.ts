@@ -1,0 +1,497 @@
+/**
+ * The master side of replication: SYNC/PSYNC (partial resync from the backlog or a full sync),
+ * REPLCONF from replicas, full syncs through a background snapshot (written to disk then sent as
+ * `$<len>`, or streamed diskless as `$EOF:<mark>`), feeding the stream to replicas, and the limits
+ * that keep a slow replica from using unbounded memory.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { FileSink } from '../persistence/file-sink.js';
+import type { SnapshotRunner } from '../persistence/snapshot.js';
+import type { Client } from '../server/client.js';
+import { newReplicationId } from './backlog.js';
+import { ReplicaState } from './replica-state.js';
+import type { Replication } from './replication.js';
+import { SocketSink, type TransferTarget } from './socket-sink.js';
+
+/** REPLCONF fields a replica sends before PSYNC. */
+interface Announced {
+  listeningPort: number;
+  ip: string;
+  capaEof: boolean;
+  capaPsync2: boolean;
+}
+
+interface FullSyncJob {
+  kind: 'disk' | 'socket';
+  replicas: Set<ReplicaState>;
+  runner: SnapshotRunner;
+  offset: number;
+}
+
+interface OutputLimit {
+  hard: bigint;
+  soft: bigint;
+  seconds: number;
+}
+
+export class MasterSide {
+  readonly replicas = new Map<Client, ReplicaState>();
+  private readonly announced = new WeakMap<Client, Announced>();
+  private job: FullSyncJob | null = null;
+  /** Replicas waiting for the next full sync (diskless delay, or a snapshot already running). */
+  private waiting = new Set<ReplicaState>();
+  private waitingSince = 0;
+
+  constructor(private readonly repl: Replication) {}
+
+  private get server() {
+    return this.repl.server;
+  }
+
+  private log(level: 'notice' | 'warning' | 'verbose', message: string): void {
+    this.server.log(level, message);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // REPLCONF, SYNC, PSYNC
+  // ---------------------------------------------------------------------------------------------
+
+  /** REPLCONF <option> <value> ... from a replica (or a client about to become one). */
+  replconf(c: Client, argv: string[]): void {
+    if (argv.length % 2 === 0) {
+      c.reply.error('ERR syntax error');
+      return;
+    }
+    const info = this.announced.get(c) ?? { listeningPort: 0, ip: '', capaEof: false, capaPsync2: false };
+    for (let j = 1; j < argv.length; j += 2) {
+      const option = argv[j].toLowerCase();
+      const value = argv[j + 1];
+      if (option === 'listening-port') {
+        const port = Number(value);
+        if (!/^\d+$/.test(value) || port > 65535) {
+          c.reply.error('ERR value is not an integer or out of range');
+          return;
+        }
+        info.listeningPort = port;
+        const r = this.replicas.get(c);
+        if (r) r.listeningPort = port;
+      } else if (option === 'ip-address') {
+        if (value.length > 46) {
+          c.reply.error(
+            `ERR REPLCONF ip-address provided by replica instance is too long: ${value.length} bytes`,
+          );
+          return;
+        }
+        info.ip = value;
+      } else if (option === 'capa') {
+        if (value.toLowerCase() === 'eof') info.capaEof = true;
+        else if (value.toLowerCase() === 'psync2') info.capaPsync2 = true;
+      } else if (option === 'ack') {
+        // Replicas send ACK without expecting a reply.
+        const r = this.replicas.get(c);
+        if (r !== undefined) this.onAck(r, value);
+        return;
+      } else if (option === 'getack') {
+        // Only meaningful from a master to its replica (handled by the replica link).
+        if (this.repl.link?.masterClient === c) this.repl.link.sendAck();
+        return;
+      } else if (option === 'rdb-only' || option === 'rdb-filter-only') {
+        // Accepted: used by redis-cli --rdb; tsredis always sends the full dataset.
+      } else {
+        c.reply.error(`ERR Unrecognized REPLCONF option: ${argv[j]}`);
+        return;
+      }
+    }
+    this.announced.set(c, info);
+    c.reply.ok();
+  }
+
+  private onAck(r: ReplicaState, value: string): void {
+    const offset = Number(value);
+    if (!Number.isFinite(offset)) return;
+    if (offset > r.ackOffset) r.ackOffset = offset;
+    r.ackTime = Date.now();
+    if (r.awaitingFirstAck) {
+      // Diskless: the replica loaded the RDB; now it can take the stream.
+      r.awaitingFirstAck = false;
+      this.flushBuffered(r);
+    }
+    this.repl.onAck();
+  }
+
+  /** SYNC (old replicas) and PSYNC <replid> <offset>. */
+  sync(c: Client, argv: string[]): void {
+    if (this.replicas.has(c)) return;
+    const isPsync = argv[0].toLowerCase() === 'psync';
+    if (isPsync && argv.length > 3 && argv[3].toLowerCase() === 'failover') {
+      // Our master hands over to us (FAILOVER): become a master, then answer its PSYNC.
+      if (argv[1] !== this.repl.replid) {
+        c.reply.error('ERR PSYNC FAILOVER replid must match my replid.');
+        return;
+      }
+      this.repl.unsetMaster(null);
+      this.log('notice', `MASTER MODE enabled (failover request from '${c.describe()}')`);
+    }
+    if (this.repl.failoverState !== 'no-failover') {
+      c.reply.error("NOMASTERLINK Can't SYNC while failing over");
+      return;
+    }
+    const link = this.repl.link;
+    if (link !== null && link.state !== 'connected') {
+      c.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
+      return;
+    }
+    if (c.reply.size > 0) {
+      c.reply.error('ERR SYNC and PSYNC are invalid with pending output');
+      return;
+    }
+    const info = this.announced.get(c) ?? { listeningPort: 0, ip: '', capaEof: false, capaPsync2: false };
+    const r = new ReplicaState(c, this.repl.stats);
+    r.listeningPort = info.listeningPort;
+    r.announcedIp = info.ip;
+    r.capaEof = info.capaEof;
+    r.capaPsync2 = info.capaPsync2;
+    this.log('notice', `Replica ${r.name} asks for synchronization`);
+    if (isPsync && this.tryPartialResync(c, r, argv[1], argv[2])) return;
+    this.repl.stats.syncFull++;
+    if (isPsync && argv[1] === '?') this.log('notice', `Full resync requested by replica ${r.name}`);
+    c.roleFlags += 'S';
+    this.replicas.set(c, r);
+    r.isPsync = isPsync;
+    this.repl.ensureBacklog();
+    this.startOrAttachFullSync(r, isPsync);
+  }
+
+  /** Redis's masterTryPartialResynchronization. */
+  private tryPartialResync(c: Client, r: ReplicaState, replid: string, offsetArg: string): boolean {
+    const repl = this.repl;
+    const offset = Number(offsetArg);
+    if (!/^-?\d+$/.test(offsetArg)) return false;
+    if (replid !== repl.replid && (replid !== repl.replid2 || offset > repl.secondReplOffset)) {
+      if (replid !== '?') {
+        if (replid !== repl.replid && replid !== repl.replid2) {
+          this.log(
+            'notice',
+            `Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${repl.replid}' and '${repl.replid2}')`,
+          );
+        } else {
+          this.log(
+            'notice',
+            `Partial resynchronization not accepted: Requested offset for second ID was ${offset}, but I can reply up to ${repl.secondReplOffset}`,
+          );
+        }
+        repl.stats.syncPartialErr++;
+      }
+      return false;
+    }
+    const backlog = repl.backlog;
+    if (backlog === null || offset < backlog.firstByteOffset || offset > repl.offset + 1) {
+      this.log(
+        'notice',
+        `Unable to partial resync with replica ${r.name} for lack of backlog (Replica request was: ${offset}).`,
+      );
+      if (offset > repl.offset) {
+        this.log(
+          'warning',
+          `Warning: replica ${r.name} tried to PSYNC with an offset that is greater than the master replication offset.`,
+        );
+      }
+      repl.stats.syncPartialErr++;
+      return false;
+    }
+    c.roleFlags += 'S';
+    r.state = 'online';
+    r.ackTime = Date.now();
+    this.replicas.set(c, r);
+    r.send(Buffer.from(r.capaPsync2 ? `+CONTINUE ${repl.replid}\r\n` : '+CONTINUE\r\n', 'latin1'));
+    const missing = backlog.readFrom(offset);
+    if (missing.length > 0) r.send(missing);
+    this.log(
+      'notice',
+      `Partial resynchronization request from ${r.name} accepted. Sending ${missing.length} bytes of backlog starting from offset ${offset}.`,
+    );
+    repl.stats.syncPartialOk++;
+    this.repl.onAck();
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Full syncs
+  // ---------------------------------------------------------------------------------------------
+
+  private startOrAttachFullSync(r: ReplicaState, isPsync: boolean): void {
+    const diskless = this.server.config.bool('repl-diskless-sync') && r.capaEof;
+    const job = this.job;
+    if (job !== null && job.kind === 'disk' && !diskless) {
+      // Share the snapshot being written: the new replica gets the same RDB plus the stream since.
+      const peer = [...job.replicas][0];
+      if (peer !== undefined) {
+        this.log('notice', 'Waiting for end of BGSAVE for SYNC');
+        this.beginStreamBuffering(r, job.offset, isPsync);
+        r.buffered = [...peer.buffered];
+        r.bufferedBytes = peer.bufferedBytes;
+        job.replicas.add(r);
+        return;
+      }
+    }
+    if (this.waiting.size === 0) this.waitingSince = Date.now();
+    this.waiting.add(r);
+    if (job !== null) {
+      this.log('notice', "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+      return;
+    }
+    if (!diskless || this.server.config.num('repl-diskless-sync-delay') === 0) this.startFullSync();
+    else this.maybeStartDiskless();
+  }
+
+  /** Diskless syncs wait repl-diskless-sync-delay seconds (or for enough replicas) to batch. */
+  private maybeStartDiskless(): void {
+    if (this.job !== null || this.waiting.size === 0) return;
+    const delay = this.server.config.num('repl-diskless-sync-delay') * 1000;
+    const max = this.server.config.num('repl-diskless-sync-max-replicas');
+    if ((max > 0 && this.waiting.size >= max) || Date.now() - this.waitingSince >= delay)
+      this.startFullSync();
+  }
+
+  /** The replica gets +FULLRESYNC and, from now on, the stream is kept for it until the RDB is sent. */
+  private beginStreamBuffering(r: ReplicaState, offset: number, isPsync: boolean): void {
+    if (isPsync) r.send(Buffer.from(`+FULLRESYNC ${this.repl.replid} ${offset}\r\n`, 'latin1'));
+    r.buffered = [];
+    r.bufferedBytes = 0;
+    r.syncing = true;
+  }
+
+  private startFullSync(): void {
+    const replicas = [...this.waiting].filter((r) => !r.client.closed);
+    this.waiting.clear();
+    if (replicas.length === 0) return;
+    const persistence = this.server.persistence;
+    const diskless = this.server.config.bool('repl-diskless-sync') && replicas.every((r) => r.capaEof);
+    const offset = this.repl.offset;
+    for (const r of replicas) this.beginStreamBuffering(r, offset, r.isPsync);
+    // The next command in the stream must carry a SELECT (the replicas know no db yet).
+    this.repl.selectedDb = -1;
+    const replAux = [
+      ['repl-stream-db', '0'],
+      ['repl-id', this.repl.replid],
+      ['repl-offset', String(offset)],
+    ] as const;
+    const set = new Set(replicas);
+    let runner: SnapshotRunner;
+    if (diskless) {
+      this.log('notice', 'Starting BGSAVE for SYNC with target: replicas sockets');
+      const mark = newReplicationId();
+      const targets = replicas.map((r) => transferTarget(r));
+      const sink = new SocketSink(targets, mark, () =>
+        this.job?.runner.abort(new Error('all replicas gone')),
+      );
+      runner = persistence.startSnapshot({ sink, replAux });
+      this.log('notice', 'Background RDB transfer started');
+    } else {
+      this.log('notice', 'Starting BGSAVE for SYNC with target: disk');
+      const final = persistence.rdbPath;
+      const temp = resolvePath(persistence.dir, `temp-${process.pid}-sync.rdb`);
+      let sink: FileSink;
+      try {
+        sink = new FileSink(temp, final);
+      } catch (e) {
+        this.log('warning', `Can't save in background: ${(e as Error).message}`);
+        for (const r of replicas) this.dropReplica(r, 'BGSAVE for replication failed');
+        return;
+      }
+      runner = persistence.startSnapshot({ sink, replAux });
+      this.log('notice', 'Background saving started');
+    }
+    const job: FullSyncJob = { kind: diskless ? 'socket' : 'disk', replicas: set, runner, offset };
+    this.job = job;
+    void runner.done.then((outcome) => this.fullSyncDone(job, outcome.ok, outcome.error));
+  }
+
+  private async fullSyncDone(job: FullSyncJob, ok: boolean, error?: Error): Promise<void> {
+    this.job = null;
+    const replicas = [...job.replicas].filter((r) => !r.client.closed && this.replicas.get(r.client) === r);
+    if (!ok) {
+      this.log(
+        'warning',
+        `Background ${job.kind === 'disk' ? 'saving' : 'RDB transfer'} error: ${error?.message ?? 'failed'}`,
+      );
+      for (const r of replicas) this.dropReplica(r, 'full sync failed');
+    } else if (job.kind === 'socket') {
+      this.log('notice', 'Background RDB transfer terminated with success');
+      for (const r of replicas) {
+        this.log(
+          'notice',
+          `Streamed RDB transfer with replica ${r.name} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming`,
+        );
+        r.state = 'online';
+        r.awaitingFirstAck = true;
+        r.ackTime = Date.now();
+        this.log('notice', `Synchronization with replica ${r.name} succeeded`);
+      }
+    } else {
+      this.log('notice', 'Background saving terminated with success');
+      let rdb: Buffer;
+      try {
+        rdb = await readFile(this.server.persistence.rdbPath);
+      } catch (e) {
+        this.log('warning', `SYNC failed. Can't open/stat DB after BGSAVE: ${(e as Error).message}`);
+        for (const r of replicas) this.dropReplica(r, 'RDB unreadable');
+        this.afterSync();
+        return;
+      }
+      for (const r of replicas) this.sendRdbFile(r, rdb);
+    }
+    this.afterSync();
+  }
+
+  private afterSync(): void {
+    // Replicas that arrived during this sync get the next one.
+    if (this.waiting.size > 0) {
+      this.waitingSince = Date.now();
+      const diskless = this.server.config.bool('repl-diskless-sync');
+      if (!diskless || this.server.config.num('repl-diskless-sync-delay') === 0) this.startFullSync();
+    }
+  }
+
+  private sendRdbFile(r: ReplicaState, rdb: Buffer): void {
+    r.state = 'send_bulk';
+    r.send(Buffer.from(`$${rdb.length}\r\n`, 'latin1'));
+    r.send(rdb);
+    const socket = r.client.socket;
+    const online = () => {
+      if (r.client.closed) return;
+      r.state = 'online';
+      r.ackTime = Date.now();
+      this.log('notice', `Synchronization with replica ${r.name} succeeded`);
+      this.flushBuffered(r);
+    };
+    if (socket === null || socket.writableLength === 0) online();
+    else socket.once('drain', online);
+  }
+
+  /** Sends what the replica missed while syncing, then it takes the live stream. */
+  private flushBuffered(r: ReplicaState): void {
+    const data = r.buffered;
+    r.buffered = [];
+    r.bufferedBytes = 0;
+    r.syncing = false;
+    if (data.length > 0) r.send(Buffer.concat(data));
+  }
+
+  private dropReplica(r: ReplicaState, why: string): void {
+    this.log('warning', `Closing replica ${r.name}: ${why}`);
+    r.client.close();
+  }
+
+  abortSyncs(): void {
+    this.job?.runner.abort(new Error('replication role changed'));
+    this.job = null;
+    this.waiting.clear();
+  }
+
+  /** Disconnects every replica (they reconnect and resync). */
+  disconnectReplicas(): void {
+    for (const c of [...this.replicas.keys()]) c.close();
+  }
+
+  /** A replica connection closed (from Server.onClientClosed). */
+  onClientClosed(c: Client): void {
+    const r = this.replicas.get(c);
+    if (r === undefined) return;
+    this.replicas.delete(c);
+    this.waiting.delete(r);
+    this.job?.replicas.delete(r);
+    this.log('warning', `Connection with replica ${r.name} lost.`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Streaming
+  // ---------------------------------------------------------------------------------------------
+
+  /** New stream bytes: to online replicas now, kept for those still syncing. */
+  feed(data: Buffer): void {
+    if (this.replicas.size === 0) return;
+    const limit = this.outputLimit();
+    for (const r of this.replicas.values()) {
+      if (r.syncing || r.awaitingFirstAck) {
+        r.buffered.push(data);
+        r.bufferedBytes += data.length;
+      } else if (r.state === 'online') {
+        r.send(data);
+      } else {
+        continue;
+      }
+      this.checkOutputLimit(r, limit);
+    }
+  }
+
+  private outputLimit(): OutputLimit {
+    const limits = this.server.config.get('client-output-buffer-limit') as OutputLimit[] | undefined;
+    return limits?.[1] ?? { hard: 268435456n, soft: 67108864n, seconds: 60 };
+  }
+
+  /** client-output-buffer-limit replica: a replica too slow is disconnected (it will resync). */
+  private checkOutputLimit(r: ReplicaState, limit: OutputLimit): void {
+    const used = BigInt(r.outputBytes);
+    const now = Date.now();
+    let over = limit.hard > 0n && used >= limit.hard;
+    if (!over && limit.soft > 0n && used >= limit.soft) {
+      if (r.softLimitSince === 0) r.softLimitSince = now;
+      else if (now - r.softLimitSince > limit.seconds * 1000) over = true;
+    } else if (!over) {
+      r.softLimitSince = 0;
+    }
+    if (over) {
+      this.log(
+        'warning',
+        `Client ${r.client.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+      );
+      r.client.close();
+    }
+  }
+
+  /** Once a second: newlines to replicas waiting for their RDB, limits, delayed diskless syncs. */
+  cron(): void {
+    const limit = this.outputLimit();
+    for (const r of this.replicas.values()) {
+      const syncing = r.syncing;
+      if (r.state === 'wait_bgsave' && (!syncing || this.job?.kind === 'disk')) {
+        // Keeps the link alive while the RDB is produced (the replica ignores bare newlines).
+        r.client.socket?.write('\n');
+      }
+      this.checkOutputLimit(r, limit);
+    }
+    if (this.job === null) this.maybeStartDiskless();
+  }
+}
+
+/** A replica socket as a diskless transfer target. */
+function transferTarget(r: ReplicaState): TransferTarget {
+  const socket = r.client.socket;
+  return {
+    write: (data) => r.send(data),
+    get backlogBytes() {
+      return socket?.writableLength ?? 0;
+    },
+    get gone() {
+      return r.client.closed;
+    },
+    onDrain(fn) {
+      if (socket === null) {
+        fn();
+        return;
+      }
+      let called = false;
+      const once = () => {
+        if (called) return;
+        called = true;
+        socket.off('drain', once);
+        socket.off('close', once);
+        fn();
+      };
+      socket.on('drain', once);
+      socket.on('close', once);
+    },
+  };
+}

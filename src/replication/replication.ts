@@ -1,0 +1,586 @@
+/**
+ * Replication state shared by both roles (Redis's replication.c, split by side): replication ids
+ * and offsets, the backlog, the stream fed to replicas, INFO replication and ROLE, WAIT, and the
+ * periodic replication cron. The master side (serving SYNC/PSYNC) is in master-side.ts, the replica
+ * side (the link to our master) in replica-link.ts.
+ */
+import type {
+  CommandContext,
+  ReplicationControl,
+  ReplicationCounters,
+  ReplicationStatus,
+  RoleInfo,
+} from '../commands/context.js';
+import type { Client } from '../server/client.js';
+import type { PropagatedOp, Server } from '../server/server.js';
+import { Backlog, encodeStreamCommand, newReplicationId } from './backlog.js';
+import { MasterSide } from './master-side.js';
+import { MasterLink } from './replica-link.js';
+import type { ReplicaState } from './replica-state.js';
+
+const NULL_REPLID = '0000000000000000000000000000000000000000';
+
+/** One WAIT in progress. */
+interface Waiter {
+  client: Client;
+  offset: number;
+  numReplicas: number;
+}
+
+export class Replication implements ReplicationStatus, ReplicationControl {
+  replid = newReplicationId();
+  replid2 = NULL_REPLID;
+  /** Offset up to which replid2 is valid (second_repl_offset), -1 if none. */
+  secondReplOffset = -1;
+  /** master_repl_offset: bytes of replication stream produced (or applied, on a replica). */
+  offset = 0;
+  backlog: Backlog | null = null;
+  /** Db of the last SELECT written to the stream (-1: emit SELECT before the next command). */
+  selectedDb = -1;
+  readonly master: MasterSide;
+  /** The link to our master when we are a replica (replicaof set). */
+  link: MasterLink | null = null;
+  /** A replica that had data from a master (or loaded replication info) can try PSYNC. */
+  canPartialResync = false;
+  /** Replicas considered good for min-replicas-to-write. */
+  goodReplicas = 0;
+  failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
+  /** INFO stats counters (sync_full, sync_partial_ok, …). */
+  readonly stats: ReplicationCounters = {
+    syncFull: 0,
+    syncPartialOk: 0,
+    syncPartialErr: 0,
+    netReplInputBytes: 0,
+    netReplOutputBytes: 0,
+    backlogMemory: 0,
+    replicaClientsMemory: 0,
+  };
+  private waiters: Waiter[] = [];
+  private getAckRequested = false;
+  /** When the last replica went away (for repl-backlog-ttl), ms; 0 while replicas are attached. */
+  private noReplicasSince = 0;
+  private cronTimer: NodeJS.Timeout | null = null;
+  private cronTicks = 0;
+
+  constructor(readonly server: Server) {
+    this.master = new MasterSide(this);
+    server.admin.replication = this;
+    server.propagationListeners.push((ops) => this.feedOps(ops));
+    server.config.watch('repl-backlog-size', (v) => this.backlog?.resize(v as number));
+    server.persistence.replicationAux = () => this.rdbAux();
+    server.shutdownHooks.push(() => this.onShutdown());
+  }
+
+  /** Starts the cron and, if configured, the link to our master. */
+  start(): void {
+    const target = this.server.config.get('replicaof') as { host: string; port: number } | null;
+    if (target) this.setMaster(target.host, target.port, null);
+    this.cronTimer = setInterval(() => this.cron(), 1000);
+    this.cronTimer.unref();
+  }
+
+  stop(): void {
+    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    this.cronTimer = null;
+    this.link?.close();
+    this.master.abortSyncs();
+  }
+
+  get isReplica(): boolean {
+    return this.link !== null;
+  }
+
+  get masterHost(): string | null {
+    return this.link?.host ?? null;
+  }
+
+  get masterPort(): number {
+    return this.link?.port ?? 0;
+  }
+
+  sync(ctx: CommandContext, argv: string[]): void {
+    this.master.sync(ctx as Client, argv);
+  }
+
+  replconf(ctx: CommandContext, argv: string[]): void {
+    this.master.replconf(ctx as Client, argv);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The stream
+  // ---------------------------------------------------------------------------------------------
+
+  /** Writes applied on this master (already wrapped in MULTI/EXEC) go into the stream. */
+  private feedOps(ops: PropagatedOp[]): void {
+    // A replica forwards its master's bytes verbatim instead (see feedRaw).
+    if (this.isReplica) return;
+    if (this.backlog === null && this.master.replicas.size === 0) return;
+    const parts: Buffer[] = [];
+    for (const op of ops) {
+      if (op.db !== this.selectedDb && op.db >= 0) {
+        parts.push(encodeStreamCommand(['SELECT', String(op.db)]));
+        this.selectedDb = op.db;
+      }
+      parts.push(encodeStreamCommand(op.argv));
+    }
+    this.feedRaw(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  }
+
+  /** A command that touches no key (PING, REPLCONF GETACK): no SELECT needed. */
+  feedCommand(argv: string[]): void {
+    if (this.backlog === null && this.master.replicas.size === 0) return;
+    this.feedRaw(encodeStreamCommand(argv));
+  }
+
+  /** Appends stream bytes to the backlog and sends them to every replica. */
+  feedRaw(data: Buffer): void {
+    if (this.backlog !== null) this.backlog.append(data);
+    this.offset += data.length;
+    this.master.feed(data);
+  }
+
+  /** Creates the backlog (the first replica attached); a master also takes a new replication id. */
+  ensureBacklog(): void {
+    if (this.backlog !== null) return;
+    if (!this.isReplica) {
+      this.replid = newReplicationId();
+      this.replid2 = NULL_REPLID;
+      this.secondReplOffset = -1;
+    }
+    this.backlog = new Backlog(this.server.config.num('repl-backlog-size'), this.offset);
+    this.server.log(
+      'notice',
+      `Replication backlog created, my new replication IDs are '${this.replid}' and '${this.replid2}'`,
+    );
+  }
+
+  /** Redis's shiftReplicationId: a promoted replica keeps serving PSYNC for its old history. */
+  shiftReplicationId(): void {
+    this.replid2 = this.replid;
+    this.secondReplOffset = this.offset + 1;
+    this.replid = newReplicationId();
+    this.server.log(
+      'warning',
+      `Setting secondary replication ID to ${this.replid2}, valid up to offset: ${this.secondReplOffset}. New replication ID is ${this.replid}`,
+    );
+  }
+
+  /** The AUX fields an RDB carries so a restarted replica can PSYNC (null: none to save). */
+  private rdbAux(): Array<[string, string]> | null {
+    if (this.backlog === null && !this.isReplica) return null;
+    const db = this.isReplica ? (this.link?.masterClient?.db.id ?? 0) : Math.max(this.selectedDb, 0);
+    return [
+      ['repl-stream-db', String(db)],
+      ['repl-id', this.replid],
+      ['repl-offset', String(this.offset)],
+    ];
+  }
+
+  /** Replication info found in the RDB loaded at start-up: a replica can PSYNC from it. */
+  restoreFromRdb(aux: ReadonlyMap<string, string>): void {
+    const id = aux.get('repl-id');
+    const off = aux.get('repl-offset');
+    if (id === undefined || off === undefined || !/^[0-9a-f]{40}$/.test(id)) return;
+    if (!this.isReplica) return;
+    this.replid = id;
+    this.offset = Number(off);
+    this.canPartialResync = true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Role changes
+  // ---------------------------------------------------------------------------------------------
+
+  /** REPLICAOF host port (or the replicaof directive). `by` is the requesting client, for the log. */
+  setMaster(host: string, port: number, by: CommandContext | null): void {
+    const wasMaster = !this.isReplica;
+    this.link?.close();
+    if (wasMaster) {
+      // Our own history can serve as the starting point for a PSYNC to the new master.
+      this.canPartialResync = this.backlog !== null || this.offset > 0;
+      this.server.blocking.disconnectAll();
+      this.master.disconnectReplicas();
+      this.master.abortSyncs();
+      this.ensureBacklogForReplica();
+    } else {
+      this.master.disconnectReplicas();
+    }
+    this.server.config.setFromText('replicaof', [host, String(port)]);
+    this.server.logger.role = 'S';
+    this.server.keyspace.expireMode = 'hide';
+    if (by !== null) {
+      this.server.log(
+        'notice',
+        `REPLICAOF ${host}:${port} enabled (user request from '${(by as Client).describe()}')`,
+      );
+    }
+    this.link = new MasterLink(this, host, port);
+    this.link.connectSoon();
+  }
+
+  private ensureBacklogForReplica(): void {
+    if (this.backlog === null && this.canPartialResync) {
+      this.backlog = new Backlog(this.server.config.num('repl-backlog-size'), this.offset);
+    }
+  }
+
+  /** REPLICAOF NO ONE: become a master, keeping the data and the history for PSYNC2. */
+  unsetMaster(by: CommandContext | null): void {
+    if (this.link === null) return;
+    this.link.close();
+    this.link = null;
+    this.server.config.setFromText('replicaof', ['no', 'one']);
+    this.shiftReplicationId();
+    // Our replicas must PSYNC again to learn the new id (they can continue from our history).
+    this.master.disconnectReplicas();
+    this.server.logger.role = 'M';
+    this.server.keyspace.expireMode = 'delete';
+    this.selectedDb = -1;
+    if (by !== null)
+      this.server.log('notice', `MASTER MODE enabled (user request from '${(by as Client).describe()}')`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // WAIT and min-replicas
+  // ---------------------------------------------------------------------------------------------
+
+  /** Replicas whose acknowledged offset reaches `offset`. */
+  replicasAcked(offset: number): number {
+    let n = 0;
+    for (const r of this.master.replicas.values()) if (r.state === 'online' && r.ackOffset >= offset) n++;
+    return n;
+  }
+
+  wait(ctx: CommandContext, numReplicas: number, timeoutMs: number): void {
+    const c = ctx as Client;
+    const target = c.woff;
+    const acked = this.replicasAcked(target);
+    if (acked >= numReplicas || !ctx.canBlock) {
+      ctx.reply.integer(acked);
+      return;
+    }
+    const waiter: Waiter = { client: c, offset: target, numReplicas };
+    this.waiters.push(waiter);
+    ctx.block({
+      keys: [],
+      timeoutMs,
+      valueType: null,
+      serve: () => false,
+      onTimeout: (x) => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        x.reply.integer(this.replicasAcked(target));
+      },
+    });
+    this.requestAcks();
+  }
+
+  /** Asks every replica for an ACK, once per event-loop turn (Redis: get_ack_from_slaves). */
+  requestAcks(): void {
+    if (this.getAckRequested) return;
+    this.getAckRequested = true;
+    setImmediate(() => {
+      this.getAckRequested = false;
+      if (this.master.replicas.size > 0) this.feedCommand(['REPLCONF', 'GETACK', '*']);
+    });
+  }
+
+  /** A replica acknowledged an offset: release the WAITs it satisfies. */
+  onAck(): void {
+    this.updateFailover();
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      const acked = this.replicasAcked(w.offset);
+      if (acked >= w.numReplicas) {
+        this.server.blocking.release(w.client, (c) => c.reply.integer(acked));
+        this.server.wake(w.client);
+      } else {
+        still.push(w);
+      }
+    }
+    this.waiters = still;
+  }
+
+  /** Whether min-replicas-to-write refuses writes now (NOREPLICAS). */
+  get writesRefused(): boolean {
+    const min = this.server.config.num('min-replicas-to-write');
+    return (
+      min > 0 &&
+      this.server.config.num('min-replicas-max-lag') > 0 &&
+      !this.isReplica &&
+      this.goodReplicas < min
+    );
+  }
+
+  private refreshGoodReplicas(): void {
+    const maxLag = this.server.config.num('min-replicas-max-lag');
+    const now = Date.now();
+    let good = 0;
+    for (const r of this.master.replicas.values()) {
+      if (r.state === 'online' && (now - r.ackTime) / 1000 <= maxLag) good++;
+    }
+    this.goodReplicas = good;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // FAILOVER (Redis 7.0): pause writes, wait for a replica to catch up, then swap roles with it
+  // ---------------------------------------------------------------------------------------------
+
+  private failoverTarget: { host: string; port: number } | null = null;
+  private failoverEnd = 0;
+  private failoverForce = false;
+
+  startFailover(host: string | null, port: number, timeoutMs: number, force: boolean): string | null {
+    if (this.failoverState !== 'no-failover') return 'ERR FAILOVER already in progress.';
+    if (this.isReplica) return 'ERR FAILOVER is not valid when server is a replica.';
+    if (this.master.replicas.size === 0) return 'ERR FAILOVER requires connected replicas.';
+    if (force && (timeoutMs === 0 || host === null)) {
+      return 'ERR FAILOVER with force option requires both a timeout and target HOST and IP.';
+    }
+    if (host !== null) {
+      const target = this.findReplica(host, port);
+      if (target === undefined) return 'ERR FAILOVER target HOST and PORT is not a replica.';
+      if (target.state !== 'online') return 'ERR FAILOVER target replica is not online.';
+      this.failoverTarget = { host, port };
+      this.server.log('notice', `FAILOVER requested to ${host}:${port}.`);
+    } else {
+      this.failoverTarget = null;
+      this.server.log('notice', 'FAILOVER requested to any replica.');
+    }
+    this.failoverEnd = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
+    this.failoverForce = force;
+    this.failoverState = 'waiting-for-sync';
+    this.server.admin.pauseClients('write', Number.MAX_SAFE_INTEGER);
+    this.requestAcks();
+    this.updateFailover();
+    return null;
+  }
+
+  abortFailover(reason: string): boolean {
+    if (this.failoverState === 'no-failover') return false;
+    this.server.log('notice', `FAILOVER to ${this.failoverTargetName()} aborted: ${reason}`);
+    if (this.failoverState === 'failover-in-progress') {
+      // We already pointed ourselves at the target: go back to being a master.
+      this.link?.close();
+      this.link = null;
+      this.server.config.setFromText('replicaof', ['no', 'one']);
+      this.server.logger.role = 'M';
+      this.server.keyspace.expireMode = 'delete';
+    }
+    this.clearFailover();
+    return true;
+  }
+
+  private clearFailover(): void {
+    this.failoverState = 'no-failover';
+    this.failoverTarget = null;
+    this.failoverEnd = 0;
+    this.failoverForce = false;
+    this.server.admin.unpauseClients();
+  }
+
+  private failoverTargetName(): string {
+    return this.failoverTarget === null
+      ? 'any replica'
+      : `${this.failoverTarget.host}:${this.failoverTarget.port}`;
+  }
+
+  private findReplica(host: string, port: number): ReplicaState | undefined {
+    for (const r of this.master.replicas.values()) if (r.ip === host && r.listeningPort === port) return r;
+    return undefined;
+  }
+
+  /** Redis's updateFailoverStatus: checked on every ACK and every cron tick. */
+  private updateFailover(): void {
+    if (this.failoverState !== 'waiting-for-sync') return;
+    if (this.failoverEnd > 0 && Date.now() >= this.failoverEnd) {
+      if (this.failoverForce && this.failoverTarget !== null) {
+        this.server.log(
+          'notice',
+          `FAILOVER to ${this.failoverTargetName()} time out exceeded, failing over.`,
+        );
+        this.beginFailover(this.failoverTarget);
+      } else {
+        this.abortFailover('Replica never caught up before timeout');
+      }
+      return;
+    }
+    let target: ReplicaState | undefined;
+    if (this.failoverTarget !== null)
+      target = this.findReplica(this.failoverTarget.host, this.failoverTarget.port);
+    else {
+      for (const r of this.master.replicas.values()) if (r.ackOffset === this.offset) target = r;
+    }
+    if (target !== undefined && target.ackOffset === this.offset) {
+      const address = { host: target.ip, port: target.listeningPort };
+      this.failoverTarget = address;
+      this.server.log('notice', `Failover target ${address.host}:${address.port} is synced, failing over.`);
+      this.beginFailover(address);
+    }
+  }
+
+  /** Become a replica of the target; our PSYNC carries FAILOVER so the target promotes itself. */
+  private beginFailover(target: { host: string; port: number }): void {
+    this.failoverState = 'failover-in-progress';
+    this.setMaster(target.host, target.port, null);
+    this.link!.failover = true;
+  }
+
+  /** The target answered our PSYNC FAILOVER: the swap is complete. */
+  failoverSucceeded(ok: boolean): void {
+    if (this.failoverState !== 'failover-in-progress') return;
+    if (ok) {
+      this.server.log('notice', `Failover to ${this.failoverTargetName()} succeeded.`);
+      this.clearFailover();
+    } else {
+      this.abortFailover('Failover target rejected psync request');
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cron (once a second, like Redis's replicationCron)
+  // ---------------------------------------------------------------------------------------------
+
+  private cron(): void {
+    this.cronTicks++;
+    this.link?.cron();
+    const period = this.server.config.num('repl-ping-replica-period');
+    if (!this.isReplica && this.master.replicas.size > 0 && this.cronTicks % period === 0) {
+      this.feedCommand(['ping']);
+    }
+    this.master.cron();
+    this.refreshGoodReplicas();
+    this.updateFailover();
+    // Free the backlog after repl-backlog-ttl without replicas (a master only).
+    if (this.master.replicas.size > 0 || this.isReplica) {
+      this.noReplicasSince = 0;
+    } else if (this.backlog !== null) {
+      if (this.noReplicasSince === 0) this.noReplicasSince = Date.now();
+      const ttl = this.server.config.num('repl-backlog-ttl');
+      if (ttl > 0 && Date.now() - this.noReplicasSince > ttl * 1000) {
+        // Like Redis: a new id, since the history that went with the old one is gone.
+        this.replid = newReplicationId();
+        this.replid2 = NULL_REPLID;
+        this.secondReplOffset = -1;
+        this.backlog = null;
+        this.server.log(
+          'notice',
+          `Replication backlog freed after ${ttl} seconds without connected replicas.`,
+        );
+      }
+    }
+  }
+
+  private async onShutdown(): Promise<boolean> {
+    const online = [...this.master.replicas.values()].filter((r) => r.state === 'online');
+    if (online.length > 0) {
+      const inSync = online.filter((r) => r.ackOffset === this.offset).length;
+      this.server.log('notice', `${inSync} of ${online.length} replicas are in sync when shutting down.`);
+    }
+    this.stop();
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // ReplicationStatus: ROLE and INFO replication
+  // ---------------------------------------------------------------------------------------------
+
+  role(): RoleInfo {
+    if (this.link !== null) {
+      return {
+        role: 'slave',
+        masterHost: this.link.host,
+        masterPort: this.link.port,
+        state: this.link.roleState,
+        offset: this.link.masterClient !== null ? this.offset : -1,
+      };
+    }
+    return {
+      role: 'master',
+      offset: this.offset,
+      replicas: [...this.master.replicas.values()]
+        .filter((r) => r.state === 'online')
+        .map((r) => ({ ip: r.ip, port: r.listeningPort, offset: r.ackOffset })),
+    };
+  }
+
+  infoFields(): Array<[string, string | number]> {
+    const cfg = this.server.config;
+    const f: Array<[string, string | number]> = [['role', this.isReplica ? 'slave' : 'master']];
+    const link = this.link;
+    if (link !== null) {
+      const readOffset =
+        link.masterClient !== null ? link.readOffset : this.canPartialResync ? this.offset : 1;
+      const applied = link.masterClient !== null || this.canPartialResync ? this.offset : 1;
+      f.push(
+        ['master_host', link.host],
+        ['master_port', link.port],
+        ['master_link_status', link.state === 'connected' ? 'up' : 'down'],
+        ['master_last_io_seconds_ago', link.state === 'connected' ? link.lastIoSecondsAgo : -1],
+        ['master_sync_in_progress', link.state === 'transfer' ? 1 : 0],
+        ['slave_read_repl_offset', readOffset],
+        ['slave_repl_offset', applied],
+      );
+      if (link.state === 'transfer') {
+        const total = link.transferSize;
+        const read = link.transferRead;
+        f.push(
+          ['master_sync_total_bytes', total],
+          ['master_sync_read_bytes', read],
+          ['master_sync_left_bytes', total > 0 ? total - read : -1],
+          ['master_sync_perc', (total > 0 ? (read / total) * 100 : 0).toFixed(2)],
+          ['master_sync_last_io_seconds_ago', link.lastIoSecondsAgo],
+        );
+      }
+      if (link.state !== 'connected') {
+        f.push([
+          'master_link_down_since_seconds',
+          link.downSince > 0 ? Math.floor((Date.now() - link.downSince) / 1000) : -1,
+        ]);
+        // Not a Redis field: why the link is down, in plain words (the seed's bind pitfall and friends).
+        if (link.lastError !== '') f.push(['master_link_down_reason', link.lastError]);
+      }
+      f.push(
+        ['slave_priority', cfg.num('replica-priority')],
+        ['slave_read_only', cfg.bool('replica-read-only') ? 1 : 0],
+        ['replica_announced', cfg.bool('replica-announced') ? 1 : 0],
+      );
+    }
+    f.push(['connected_slaves', this.master.replicas.size]);
+    if (cfg.num('min-replicas-to-write') > 0 && cfg.num('min-replicas-max-lag') > 0) {
+      f.push(['min_slaves_good_slaves', this.goodReplicas]);
+    }
+    let i = 0;
+    const now = Date.now();
+    for (const r of this.master.replicas.values()) {
+      const lag = r.state === 'online' ? Math.floor(now / 1000) - Math.floor(r.ackTime / 1000) : 0;
+      f.push([
+        `slave${i++}`,
+        `ip=${r.ip},port=${r.listeningPort},state=${r.state},offset=${r.ackOffset},lag=${lag}`,
+      ]);
+    }
+    const b = this.backlog;
+    f.push(
+      ['master_failover_state', this.failoverState],
+      ['master_replid', this.replid],
+      ['master_replid2', this.replid2],
+      ['master_repl_offset', this.offset],
+      ['second_repl_offset', this.secondReplOffset],
+      ['repl_backlog_active', b !== null ? 1 : 0],
+      ['repl_backlog_size', cfg.num('repl-backlog-size')],
+      ['repl_backlog_first_byte_offset', b !== null ? b.firstByteOffset : 0],
+      ['repl_backlog_histlen', b !== null ? b.histlen : 0],
+    );
+    return f;
+  }
+
+  counters(): ReplicationCounters {
+    let clients = 0;
+    for (const r of this.master.replicas.values()) clients += r.outputBytes;
+    return { ...this.stats, backlogMemory: this.backlog?.size ?? 0, replicaClientsMemory: clients };
+  }
+
+  replicaStates(): Iterable<ReplicaState> {
+    return this.master.replicas.values();
+  }
+}

@@ -1,0 +1,421 @@
+import { totalmem } from 'node:os';
+import type {
+  AdminContext,
+  ClientHandle,
+  CommandContext,
+  LatencyHistogramView,
+  MemoryFigures,
+  PersistenceStatus,
+  ReplicationCounters,
+  ReplicationStatus,
+  RoleInfo,
+  ShutdownOptions,
+} from '../commands/context.js';
+import { type CommandDef, Flag } from '../commands/table.js';
+import { limitsFrom, writeObject } from '../persistence/rdb/value-codec.js';
+import { RdbWriter } from '../persistence/rdb/writer.js';
+import type { ExpireMode } from '../store/database.js';
+import type { Value } from '../store/values.js';
+import type { Client } from './client.js';
+import { generateInfo } from './info.js';
+import { LatencyMonitor } from './latency-monitor.js';
+import type { Server } from './server.js';
+import { LatencyHistogram } from './stats.js';
+
+type PauseMode = 'none' | 'write' | 'all';
+const PAUSE_RANK: Record<PauseMode, number> = { none: 0, write: 1, all: 2 };
+
+/** 40 random hex digits, like Redis's run ids and replication ids. */
+export function randomHex40(): string {
+  let s = '';
+  while (s.length < 40) {
+    s += Math.floor(Math.random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
+  }
+  return s.slice(0, 40);
+}
+
+/** What a master with no replicas reports until the replication code installs its own status. */
+export class StandaloneReplication implements ReplicationStatus {
+  readonly replid = randomHex40();
+
+  constructor(private readonly backlogSize: () => number) {}
+
+  role(): RoleInfo {
+    return { role: 'master', offset: 0, replicas: [] };
+  }
+
+  infoFields(): Array<[string, string | number]> {
+    return [
+      ['role', 'master'],
+      ['connected_slaves', 0],
+      ['master_failover_state', 'no-failover'],
+      ['master_replid', this.replid],
+      ['master_replid2', '0000000000000000000000000000000000000000'],
+      ['master_repl_offset', 0],
+      ['second_repl_offset', -1],
+      ['repl_backlog_active', 0],
+      ['repl_backlog_size', this.backlogSize()],
+      ['repl_backlog_first_byte_offset', 0],
+      ['repl_backlog_histlen', 0],
+    ];
+  }
+
+  counters(): ReplicationCounters {
+    return {
+      syncFull: 0,
+      syncPartialOk: 0,
+      syncPartialErr: 0,
+      netReplInputBytes: 0,
+      netReplOutputBytes: 0,
+      backlogMemory: 0,
+      replicaClientsMemory: 0,
+    };
+  }
+}
+
+/** Persistence fields of a server that never saved nor loaded, until the persistence code installs its own. */
+export class NoPersistence implements PersistenceStatus {
+  constructor(
+    private readonly startTime: number,
+    private readonly dirty: () => number,
+  ) {}
+
+  lastSaveTime(): number {
+    return Math.floor(this.startTime / 1000);
+  }
+
+  infoFields(): Array<[string, string | number]> {
+    return [
+      ['loading', 0],
+      ['async_loading', 0],
+      ['current_cow_peak', 0],
+      ['current_cow_size', 0],
+      ['current_cow_size_age', 0],
+      ['current_fork_perc', '0.00'],
+      ['current_save_keys_processed', 0],
+      ['current_save_keys_total', 0],
+      ['rdb_changes_since_last_save', this.dirty()],
+      ['rdb_bgsave_in_progress', 0],
+      ['rdb_last_save_time', this.lastSaveTime()],
+      ['rdb_last_bgsave_status', 'ok'],
+      ['rdb_last_bgsave_time_sec', -1],
+      ['rdb_current_bgsave_time_sec', -1],
+      ['rdb_saves', 0],
+      ['rdb_last_cow_size', 0],
+      ['rdb_last_load_keys_expired', 0],
+      ['rdb_last_load_keys_loaded', 0],
+      ['aof_enabled', 0],
+      ['aof_rewrite_in_progress', 0],
+      ['aof_rewrite_scheduled', 0],
+      ['aof_last_rewrite_time_sec', -1],
+      ['aof_current_rewrite_time_sec', -1],
+      ['aof_last_bgrewrite_status', 'ok'],
+      ['aof_rewrites', 0],
+      ['aof_rewrites_consecutive_failures', 0],
+      ['aof_last_write_status', 'ok'],
+      ['aof_last_cow_size', 0],
+      ['module_fork_in_progress', 0],
+      ['module_fork_last_cow_size', 0],
+    ];
+  }
+}
+
+/**
+ * The server side of introspection and administration: per-command latency histograms, the latency
+ * monitor, CLIENT PAUSE, MONITOR, SHUTDOWN, and the status interfaces replication and persistence
+ * plug into.
+ */
+export class Admin implements AdminContext {
+  readonly latency: LatencyMonitor;
+  readonly histograms = new Map<CommandDef, LatencyHistogram>();
+  replication: ReplicationStatus;
+  persistence: PersistenceStatus;
+  readonly startTime = Date.now();
+  /** used_memory when the server was created (INFO used_memory_startup). */
+  readonly startupMemory: number;
+  /** Overrides how DEBUG OBJECT's serializedlength is computed (default: the RDB codec). */
+  serializedLengthOf: ((value: unknown) => number) | null = null;
+  private latencyTracking = true;
+  private pauseMode: PauseMode = 'none';
+  private pauseEnd = 0;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private readonly postponed: Client[] = [];
+  /** Expire mode to restore after a pause (keys do not expire while clients are paused). */
+  private expireModeBeforePause: ExpireMode | null = null;
+  private shutdownClients: Client[] = [];
+  private shutdownInProgress = false;
+  private shutdownAborted = false;
+
+  constructor(private readonly server: Server) {
+    this.latency = new LatencyMonitor(server.config);
+    this.replication = new StandaloneReplication(() =>
+      Number(server.config.get('repl-backlog-size') ?? 1048576),
+    );
+    this.persistence = new NoPersistence(this.startTime, () => server.dirty);
+    server.config.watch('latency-tracking', (v) => (this.latencyTracking = v !== false));
+    server.statsResetHooks.push(() => this.resetStats());
+    this.startupMemory = usedMemory();
+  }
+
+  get slowlog() {
+    return this.server.slowlog;
+  }
+
+  clients(): Iterable<ClientHandle> {
+    return this.server.clients.values();
+  }
+
+  client(id: number): ClientHandle | undefined {
+    return this.server.clients.get(id);
+  }
+
+  /** enable-debug-command: yes, or local for unix socket and loopback clients. */
+  debugAllowed(c: Client): boolean {
+    const setting = this.server.config.get('enable-debug-command');
+    if (setting === 'yes') return true;
+    if (setting !== 'local') return false;
+    return c.isUnixSocket || c.addr.startsWith('127.0.0.1:') || c.addr.startsWith('::1:');
+  }
+
+  userExists(name: string): boolean {
+    return name === 'default';
+  }
+
+  info(sections: string[]): string {
+    return generateInfo(this.server, sections);
+  }
+
+  // --- Latency: histograms for latencystats / LATENCY HISTOGRAM, spikes for the latency monitor ---
+
+  /** After each call(): Redis's updateCommandLatencyHistogram and latencyAddSampleIfNeeded. */
+  recordLatency(cmd: CommandDef, usec: number): void {
+    if (this.latencyTracking) {
+      let h = this.histograms.get(cmd);
+      if (h === undefined) this.histograms.set(cmd, (h = new LatencyHistogram()));
+      h.recordUsec(usec);
+    }
+    if (usec >= 1000)
+      this.latency.addSampleIfNeeded(
+        cmd.has(Flag.fast) ? 'fast-command' : 'command',
+        Math.floor(usec / 1000),
+      );
+  }
+
+  latencyHistogram(cmd: CommandDef): LatencyHistogramView | undefined {
+    return this.histograms.get(cmd);
+  }
+
+  /** CONFIG RESETSTAT's share: command histograms. */
+  resetStats(): void {
+    this.histograms.clear();
+  }
+
+  // --- CLIENT PAUSE ---
+
+  get clientsPaused(): boolean {
+    return this.pauseMode !== 'none';
+  }
+
+  pauseClients(mode: 'write' | 'all', endMs: number): void {
+    // Like Redis, the stricter mode and the later end time win.
+    if (PAUSE_RANK[mode] > PAUSE_RANK[this.pauseMode]) this.pauseMode = mode;
+    if (endMs > this.pauseEnd) this.pauseEnd = endMs;
+    if (this.expireModeBeforePause === null) {
+      this.expireModeBeforePause = this.server.keyspace.expireMode;
+      // Keys keep their value while paused but read as expired, as expireIfNeeded does then.
+      if (this.expireModeBeforePause === 'delete') this.server.keyspace.expireMode = 'hide';
+    }
+    this.schedulePauseEnd();
+  }
+
+  private schedulePauseEnd(): void {
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.checkPauseEnd(), Math.max(0, this.pauseEnd - Date.now()));
+    this.pauseTimer.unref();
+  }
+
+  private checkPauseEnd(): void {
+    this.pauseTimer = null;
+    if (this.pauseMode === 'none') return;
+    if (Date.now() >= this.pauseEnd) this.unpauseClients();
+    else this.schedulePauseEnd();
+  }
+
+  unpauseClients(): void {
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    this.pauseMode = 'none';
+    this.pauseEnd = 0;
+    if (this.expireModeBeforePause !== null) {
+      if (this.server.keyspace.expireMode === 'hide')
+        this.server.keyspace.expireMode = this.expireModeBeforePause;
+      this.expireModeBeforePause = null;
+    }
+    if (this.postponed.length === 0) return;
+    // Postponed clients run again once the current command is done, oldest first.
+    const resumed = this.postponed.splice(0);
+    setImmediate(() => {
+      for (const c of resumed) this.resume(c);
+    });
+  }
+
+  /** Whether dispatch must hold this command back (Redis: replicas are never paused). */
+  pausedFor(c: Client, cmd: CommandDef): boolean {
+    if (this.pauseMode === 'none' || c.roleFlags.includes('S')) return false;
+    if (Date.now() >= this.pauseEnd) {
+      this.unpauseClients();
+      return false;
+    }
+    if (this.pauseMode === 'all') return true;
+    if (cmd.has(Flag.write | Flag.may_replicate)) return true;
+    // EXEC counts as a write when it would run one.
+    if (cmd.name === 'exec' && c.multi !== null) {
+      for (const argv of c.multi) {
+        const queued = this.server.commands.lookup(argv[0]);
+        const def =
+          queued?.subcommands != null ? queued.subcommands.get(argv[1]?.toLowerCase() ?? '') : queued;
+        if (def?.has(Flag.write | Flag.may_replicate)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Blocks the client with its command until clients are unpaused. */
+  postpone(c: Client, argv: string[]): void {
+    c.blocked = true;
+    c.postponedArgv = argv;
+    this.postponed.push(c);
+  }
+
+  private resume(c: Client): void {
+    if (c.closed) return;
+    const argv = c.postponedArgv!;
+    c.postponedArgv = null;
+    c.blocked = false;
+    const mark = c.reply.size;
+    c.lastInteraction = Date.now();
+    this.server.execute(c, argv);
+    if (!c.blocked) {
+      c.afterCommand(mark);
+      c.processInput();
+    }
+    c.flush();
+  }
+
+  /** Forgets a client that disconnected. */
+  onClientClosed(c: Client): void {
+    const i = this.postponed.indexOf(c);
+    if (i >= 0) this.postponed.splice(i, 1);
+    const j = this.shutdownClients.indexOf(c);
+    if (j >= 0) this.shutdownClients.splice(j, 1);
+  }
+
+  /** Number of clients blocked by CLIENT PAUSE (excluded from INFO blocked_clients, as in Redis). */
+  get postponedCount(): number {
+    return this.postponed.length;
+  }
+
+  // --- MONITOR ---
+
+  addMonitor(ctx: CommandContext): boolean {
+    const c = ctx as Client;
+    if (c.roleFlags.includes('S') || c.roleFlags.includes('O')) return false;
+    c.roleFlags += 'O';
+    this.server.monitors.add(c);
+    return true;
+  }
+
+  // --- SHUTDOWN ---
+
+  shutdown(ctx: CommandContext, options: ShutdownOptions): void {
+    const c = ctx as Client;
+    // The client waits for the outcome: on success the connection just closes.
+    c.blocked = true;
+    this.shutdownClients.push(c);
+    if (this.shutdownInProgress) return;
+    this.shutdownInProgress = true;
+    this.shutdownAborted = false;
+    void this.server
+      .shutdown(options, () => this.shutdownAborted)
+      .then((ok) => {
+        this.shutdownInProgress = false;
+        if (ok) {
+          this.server.onShutdownComplete?.(0);
+          return;
+        }
+        this.failShutdownClients();
+      });
+  }
+
+  private failShutdownClients(): void {
+    for (const c of this.shutdownClients.splice(0)) {
+      c.blocked = false;
+      c.reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
+      c.processInput();
+      c.flush();
+    }
+  }
+
+  abortShutdown(): boolean {
+    if (!this.shutdownInProgress) return false;
+    this.shutdownAborted = true;
+    this.server.log('notice', 'Shutdown manually aborted.');
+    this.failShutdownClients();
+    return true;
+  }
+
+  // --- Memory ---
+
+  memory(): MemoryFigures {
+    const m = process.memoryUsage();
+    const used = m.heapUsed + m.external;
+    const stats = this.server.stats;
+    if (used > stats.peakMemory) stats.peakMemory = used;
+    let clientsMemory = 0;
+    for (const c of this.server.clients.values()) clientsMemory += c.memoryStats().totMem;
+    const overhead = Math.min(
+      used,
+      this.startupMemory + clientsMemory + this.replication.counters().backlogMemory,
+    );
+    return {
+      used,
+      rss: m.rss,
+      peak: stats.peakMemory,
+      startup: this.startupMemory,
+      overhead,
+      heapTotal: m.heapTotal,
+      external: m.external,
+    };
+  }
+
+  /** Samples used_memory for the peak (called from the server cron). */
+  samplePeakMemory(): void {
+    const used = usedMemory();
+    if (used > this.server.stats.peakMemory) this.server.stats.peakMemory = used;
+  }
+
+  /** rdbSavedObjectLen: the value's RDB body (without its type byte), as a save would write it. */
+  serializedLength(value: unknown): number | null {
+    if (this.serializedLengthOf !== null) return this.serializedLengthOf(value);
+    try {
+      const w = new RdbWriter(this.server.config.bool('rdbcompression'), false);
+      writeObject(w, value as Value, limitsFrom(this.server.config));
+      return w.written - 1;
+    } catch {
+      // A value type the RDB codec does not handle yet.
+      return null;
+    }
+  }
+}
+
+/** used_memory: what V8 holds for JS objects plus Buffers and other memory outside the heap. */
+export function usedMemory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+export function totalSystemMemory(): number {
+  return totalmem();
+}

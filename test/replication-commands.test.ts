@@ -1,0 +1,194 @@
+/**
+ * Replication commands and the replica's answers, compared with redis-server 7.0: REPLICAOF,
+ * REPLCONF, WAIT, FAILOVER, ROLE, READONLY / MASTERDOWN / NOREPLICAS, INFO replication fields.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DiffPair } from './support/diff.js';
+import { RawClient } from './support/raw-client.js';
+import { cmd, info, startNode, waitInSync, waitReplicaCaughtUp } from './support/replication.js';
+import { DIST, freePort, type ProcessServer, skipWithoutRedis } from './support/servers.js';
+import { waitFor } from './support/tcp-proxy.js';
+
+const FIXTURES = join(DIST, '..', 'test', 'fixtures', 'info');
+const started: ProcessServer[] = [];
+after(async () => {
+  for (const s of started.reverse()) await s.stop();
+});
+
+async function node(engine: 'tsredis' | 'redis', args: string[] = []): Promise<ProcessServer> {
+  const s = await startNode(engine, args);
+  started.push(s);
+  return s;
+}
+
+function fieldNames(payload: string): string[] {
+  return payload
+    .split('\r\n')
+    .filter((l) => l.includes(':') && !l.startsWith('#'))
+    .map((l) => l.slice(0, l.indexOf(':')));
+}
+
+describe('replication commands on a master: differential', { skip: skipWithoutRedis() }, () => {
+  let pair: DiffPair;
+  before(async () => {
+    pair = await DiffPair.start();
+  });
+  after(() => pair.stop());
+
+  test('argument errors and answers without replicas', () =>
+    pair.run([
+      'REPLICAOF localhost abc',
+      'REPLICAOF localhost 99999',
+      'REPLICAOF localhost -1',
+      'REPLICAOF NO ONE',
+      'SLAVEOF NO ONE',
+      'REPLICAOF',
+      'WAIT a 1',
+      'WAIT 1 -1',
+      'WAIT 0 0',
+      'WAIT 1 10',
+      'REPLCONF foo bar',
+      'REPLCONF a',
+      'REPLCONF listening-port 1234',
+      'REPLCONF capa eof capa psync2',
+      'FAILOVER ABORT',
+      'FAILOVER',
+      'FAILOVER TO 1.2.3.4 5',
+      'FAILOVER TIMEOUT -1',
+      'FAILOVER TIMEOUT abc',
+      'FAILOVER FORCE',
+      'FAILOVER BOGUS',
+      'FAILOVER TO host',
+      'ROLE',
+    ]));
+});
+
+describe('a replica whose master is unreachable: differential', { skip: skipWithoutRedis() }, () => {
+  test('MASTERDOWN with replica-serve-stale-data no, READONLY for writes, ROLE', async () => {
+    const closed = await freePort();
+    const args = ['--replicaof', '127.0.0.1', String(closed), '--replica-serve-stale-data', 'no'];
+    const [r, t] = await Promise.all([node('redis', args), node('tsredis', args)]);
+    const script = [
+      'GET k',
+      'SET k v',
+      'PING',
+      'INFO replication',
+      'ROLE',
+      'MULTI',
+      'SET a 1',
+      'EXEC',
+      'WAIT 1 0',
+    ];
+    const [rc, tc] = await Promise.all([RawClient.connect(r.port), RawClient.connect(t.port)]);
+    try {
+      for (const line of script) {
+        const [a, b] = await Promise.all([rc.call(line), tc.call(line)]);
+        if (line === 'INFO replication') {
+          const redisInfo = a.raw.toString('latin1');
+          const ours = b.raw.toString('latin1');
+          // master_link_down_reason is tsredis's addition (plain-words cause); everything else as Redis.
+          assert.match(ours, /master_link_down_reason:Connection refused\. Nothing accepts connections/);
+          const mine = fieldNames(ours).filter((n) => n !== 'master_link_down_reason');
+          assert.deepEqual(mine, fieldNames(redisInfo), 'INFO replication field names and order');
+          continue;
+        }
+        assert.equal(b.raw.toString('latin1'), a.raw.toString('latin1'), line);
+      }
+    } finally {
+      rc.close();
+      tc.close();
+    }
+    const golden = readFileSync(join(FIXTURES, 'replica-closedport.role.resp.txt'), 'latin1');
+    assert.equal(
+      (
+        await RawClient.connect(t.port).then(async (c) => {
+          const raw = await c.callRaw('ROLE');
+          c.close();
+          return raw;
+        })
+      ).replace(`:${closed}`, ':23400'),
+      golden,
+    );
+    // The log explains in plain words why the link is down.
+    await waitFor('the hint in the log', async () =>
+      /Error condition on socket for SYNC: Connection refused/.test(t.output()),
+    );
+    assert.match(t.output(), /Is the master running, and listening on an address this replica can reach\?/);
+  });
+});
+
+describe('master with two replicas', () => {
+  test('INFO replication and ROLE have Redis 7.0 shapes; WAIT counts acks; NOREPLICAS; READONLY', async () => {
+    const master = await node('tsredis');
+    const r1 = await node('tsredis', ['--replicaof', '127.0.0.1', String(master.port)]);
+    const r2 = await node('tsredis', ['--replicaof', '127.0.0.1', String(master.port)]);
+    await cmd(master.port, 'SET', 'a', '1');
+    await waitInSync(master.port, 2);
+    const masterInfo = await cmd(master.port, 'INFO', 'replication');
+    const goldenMaster = readFileSync(join(FIXTURES, 'master-2replicas.info-replication.txt'), 'latin1');
+    assert.deepEqual(fieldNames(masterInfo), fieldNames(goldenMaster));
+    await waitReplicaCaughtUp(master.port, r1.port);
+    const replicaInfo = await cmd(r1.port, 'INFO', 'replication');
+    const goldenReplica = readFileSync(join(FIXTURES, 'replica-linkup.info-replication.txt'), 'latin1');
+    assert.deepEqual(fieldNames(replicaInfo), fieldNames(goldenReplica));
+
+    const c = await RawClient.connect(master.port);
+    try {
+      assert.equal(await c.callRaw('SET b 2'), '+OK\r\n');
+      assert.equal(await c.callRaw('WAIT 2 5000'), ':2\r\n');
+      assert.equal(await c.callRaw('WAIT 3 100'), ':2\r\n');
+      const role = await c.call('ROLE');
+      const parts = (role.value as { value: Array<{ type: string; value: unknown }> }).value;
+      assert.equal((parts[0].value as Buffer).toString(), 'master');
+      assert.equal(parts[1].type, 'integer');
+      assert.equal((parts[2].value as unknown[]).length, 2);
+      assert.equal(await c.callRaw('CONFIG SET min-replicas-to-write 3'), '+OK\r\n');
+      await waitFor(
+        'good replicas counted',
+        async () => (await info(master.port)).get('min_slaves_good_slaves') === '2',
+      );
+      assert.equal(await c.callRaw('SET c 3'), '-NOREPLICAS Not enough good replicas to write.\r\n');
+      assert.equal(await c.callRaw('GET b'), '$1\r\n2\r\n');
+      assert.equal(await c.callRaw('CONFIG SET min-replicas-to-write 0'), '+OK\r\n');
+    } finally {
+      c.close();
+    }
+    const rc = await RawClient.connect(r2.port);
+    try {
+      assert.equal(await rc.callRaw('SET x 1'), "-READONLY You can't write against a read only replica.\r\n");
+      assert.equal(await rc.callRaw('GET b'), '$1\r\n2\r\n');
+      assert.match(
+        await rc.callRaw('ROLE'),
+        /^\*5\r\n\$5\r\nslave\r\n\$9\r\n127\.0\.0\.1\r\n:\d+\r\n\$9\r\nconnected\r\n:\d+\r\n$/,
+      );
+      assert.match(await rc.callRaw('WAIT 1 0'), /^-ERR WAIT cannot be used with replica instances/);
+      assert.match(await rc.callRaw('CLIENT LIST'), /flags=M .*cmd=\S+ user=\(superuser\)/);
+    } finally {
+      rc.close();
+    }
+  });
+
+  test('FAILOVER hands the master role to a synced replica without losing writes', async () => {
+    const master = await node('tsredis');
+    const r1 = await node('tsredis', ['--replicaof', '127.0.0.1', String(master.port)]);
+    await waitInSync(master.port, 1);
+    await cmd(master.port, 'SET', 'before', 'failover');
+    await waitInSync(master.port, 1);
+    assert.equal(
+      await cmd(master.port, 'FAILOVER', 'TO', '127.0.0.1', String(r1.port), 'TIMEOUT', '5000'),
+      'OK',
+    );
+    await waitFor('roles swapped', async () => {
+      const [m, r] = await Promise.all([info(master.port), info(r1.port)]);
+      return m.get('role') === 'slave' && r.get('role') === 'master' && m.get('master_link_status') === 'up';
+    });
+    assert.equal((await info(master.port)).get('master_failover_state'), 'no-failover');
+    assert.equal(await cmd(r1.port, 'GET', 'before'), 'failover');
+    assert.equal(await cmd(r1.port, 'SET', 'after', 'yes'), 'OK');
+    await waitReplicaCaughtUp(r1.port, master.port);
+    assert.equal(await cmd(master.port, 'GET', 'after'), 'yes');
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Fault injection between replica and master (a proxy that cuts, refuses and stalls), a master
+ * killed under write load, and a replica too slow for its output buffer limit.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { RawClient } from './support/raw-client.js';
+import {
+  cmd,
+  digest,
+  info,
+  startNode,
+  waitInSync,
+  waitReplicaCaughtUp,
+  writeDataset,
+} from './support/replication.js';
+import type { ProcessServer } from './support/servers.js';
+import { TcpProxy, waitFor } from './support/tcp-proxy.js';
+
+const started: Array<ProcessServer | TcpProxy> = [];
+after(async () => {
+  for (const s of started.reverse()) {
+    if (s instanceof TcpProxy) await s.close();
+    else await s.stop('SIGKILL');
+  }
+});
+
+async function node(args: string[] = []): Promise<ProcessServer> {
+  const s = await startNode('tsredis', args);
+  started.push(s);
+  return s;
+}
+
+async function proxyTo(port: number): Promise<TcpProxy> {
+  const p = await TcpProxy.start(port);
+  started.push(p);
+  return p;
+}
+
+async function stats(port: number): Promise<{ full: number; partial: number }> {
+  const s = await info(port, 'stats');
+  return { full: Number(s.get('sync_full')), partial: Number(s.get('sync_partial_ok')) };
+}
+
+test('a cut covered by the backlog resyncs partially; one beyond it needs a full resync', async () => {
+  const master = await node(['--repl-backlog-size', '16384', '--repl-diskless-sync', 'no']);
+  const link = await proxyTo(master.port);
+  const replica = await node(['--replicaof', '127.0.0.1', String(link.port)]);
+  await waitReplicaCaughtUp(master.port, replica.port);
+  const before = await stats(master.port);
+
+  link.refuse(true);
+  link.cut();
+  await cmd(master.port, 'SET', 'small-gap', 'x');
+  link.refuse(false);
+  await waitReplicaCaughtUp(master.port, replica.port);
+  let now = await stats(master.port);
+  assert.deepEqual(now, { full: before.full, partial: before.partial + 1 });
+
+  link.refuse(true);
+  link.cut();
+  await writeDataset(master.port, 'big-gap', 300); // far more than 16 KB of stream
+  link.refuse(false);
+  await waitReplicaCaughtUp(master.port, replica.port);
+  now = await stats(master.port);
+  assert.equal(now.full, before.full + 1);
+  assert.equal(await digest(replica.port), await digest(master.port));
+});
+
+test('a stalled link catches up without any resync once traffic flows again', async () => {
+  const master = await node();
+  const link = await proxyTo(master.port);
+  const replica = await node(['--replicaof', '127.0.0.1', String(link.port)]);
+  await waitReplicaCaughtUp(master.port, replica.port);
+  const before = await stats(master.port);
+  link.stall(true);
+  await writeDataset(master.port, 'stalled', 50);
+  link.stall(false);
+  await waitReplicaCaughtUp(master.port, replica.port);
+  assert.deepEqual(await stats(master.port), before);
+  assert.equal(await digest(replica.port), await digest(master.port));
+});
+
+test('master killed under load: writes acknowledged by WAIT 2 survive a promotion', async () => {
+  const master = await node();
+  const r1 = await node(['--replicaof', '127.0.0.1', String(master.port)]);
+  const r2 = await node(['--replicaof', '127.0.0.1', String(master.port)]);
+  await waitInSync(master.port, 2);
+  const writer = await RawClient.connect(master.port);
+  const acknowledged: string[] = [];
+  let stop = false;
+  const load = (async () => {
+    for (let i = 0; !stop; i++) {
+      try {
+        await writer.call(['SET', `k${i}`, String(i)]);
+        const r = await writer.call(['WAIT', '2', '1000']);
+        if (r.value.type === 'integer' && r.value.value === 2n) acknowledged.push(`k${i}`);
+      } catch {
+        return;
+      }
+    }
+  })();
+  await waitFor('some acknowledged writes', async () => acknowledged.length >= 50);
+  master.proc.kill('SIGKILL');
+  stop = true;
+  await load;
+  writer.close();
+
+  assert.equal(await cmd(r1.port, 'REPLICAOF', 'NO', 'ONE'), 'OK');
+  assert.equal(await cmd(r2.port, 'REPLICAOF', '127.0.0.1', String(r1.port)), 'OK');
+  await waitReplicaCaughtUp(r1.port, r2.port);
+  // PSYNC2: r2 continued from the promoted replica's history instead of a full resync.
+  assert.equal((await stats(r1.port)).full, 0);
+  for (const key of acknowledged) {
+    assert.notEqual(await cmd(r1.port, 'GET', key), '(nil)', `${key} lost on the new master`);
+  }
+  assert.equal(await digest(r2.port), await digest(r1.port));
+  assert.equal((await info(r1.port)).get('role'), 'master');
+});
+
+test('a replica too slow for client-output-buffer-limit is disconnected, then resyncs', async () => {
+  const master = await node([
+    '--client-output-buffer-limit',
+    'replica 1mb 256kb 1',
+    '--repl-backlog-size',
+    '65536',
+  ]);
+  const link = await proxyTo(master.port);
+  const replica = await node(['--replicaof', '127.0.0.1', String(link.port)]);
+  await waitReplicaCaughtUp(master.port, replica.port);
+  link.stall(true);
+  const big = 'v'.repeat(64 * 1024);
+  const c = await RawClient.connect(master.port);
+  for (let i = 0; i < 200; i++) c.send(['SET', `big${i % 20}`, big]); // ~13 MB of stream
+  for (let i = 0; i < 200; i++) await c.read();
+  c.close();
+  await waitFor(
+    'the master drops the slow replica',
+    async () => (await info(master.port)).get('connected_slaves') === '0',
+  );
+  assert.match(master.output(), /overcoming of output buffer limits/);
+  link.stall(false);
+  await waitReplicaCaughtUp(master.port, replica.port);
+  assert.equal(await digest(replica.port), await digest(master.port));
+});
