@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { type BStep, runBlockingScript } from './support/blocking-script.js';
 import { DiffPair } from './support/diff.js';
 import { skipWithoutRedis } from './support/servers.js';
+import { waitFor } from './support/tcp-proxy.js';
 
 const MARKER = '__end_of_script__';
 
@@ -16,7 +17,8 @@ class ReplicationTap {
   readonly commands: string[][] = [];
   private buf = Buffer.alloc(0);
   private rdbLeft = -1;
-  private synced = false;
+  /** The RDB payload was consumed: the stream is being recorded. */
+  synced = false;
   private waiter: (() => void) | null = null;
 
   private constructor(private readonly socket: Socket) {
@@ -108,6 +110,8 @@ describe('lists: propagation like redis-server 7.0', { skip: skipWithoutRedis() 
       for (const op of ops) if (op.argv[0].toUpperCase() !== 'SELECT') tsCommands.push(op.argv);
     });
     tap = await ReplicationTap.connect(pair.redis.port);
+    // A FLUSHALL during the sync's BGSAVE would make Redis kill it: wait for the RDB first.
+    await waitFor('the tap to finish its sync', async () => tap.synced);
   });
   after(async () => {
     tap.close();

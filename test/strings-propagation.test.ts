@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { DiffPair, type Step } from './support/diff.js';
 import { RawClient } from './support/raw-client.js';
 import { skipWithoutRedis } from './support/servers.js';
+import { waitFor } from './support/tcp-proxy.js';
 
 const MARKER_DB = 9;
 
@@ -16,7 +17,8 @@ class ReplicationTap {
   readonly commands: string[][] = [];
   private buf = Buffer.alloc(0);
   private rdbLeft = -1;
-  private synced = false;
+  /** The RDB payload was consumed: the stream is being recorded. */
+  synced = false;
   private db = 0;
   private onProgress: (() => void) | null = null;
   private markers = 0;
@@ -133,6 +135,8 @@ describe('strings: propagation like redis-server 7.0', { skip: skipWithoutRedis(
       for (const op of ops) if (op.db === 0) tsOps.push(op.argv);
     });
     tap = await ReplicationTap.connect(pair.redis.port);
+    // A FLUSHALL during the sync's BGSAVE would make Redis kill it: wait for the RDB first.
+    await waitFor('the tap to finish its sync', async () => tap.synced);
     marker = await RawClient.connect(pair.redis.port);
     await marker.call(`SELECT ${MARKER_DB}`);
   });

@@ -13,7 +13,8 @@ export class ReplicationTap {
   readonly commands: TappedCommand[] = [];
   private buf = Buffer.alloc(0);
   private rdbLeft = -1;
-  private synced = false;
+  /** The RDB payload was consumed: the stream is being recorded. */
+  synced = false;
   private db = 0;
   private onProgress: (() => void) | null = null;
   private markers = 0;
