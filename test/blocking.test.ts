@@ -350,36 +350,31 @@ describe('blocking list commands: differential against redis-server 7.0', {
       { read: 2 },
     ]));
 
-  // RENAME, MOVE, COPY and SWAPDB create keys like Redis's dbAdd and must wake waiters: they
-  // belong to keys.ts, which has to call ctx.signalKeyReady / ctx.server.scanDatabaseForReadyKeys.
-  test(
-    'keys created by RENAME, MOVE, COPY and SWAPDB serve waiters',
-    { todo: 'keys.ts does not signal ready keys yet' },
-    () =>
-      run(pair, [
-        { cmd: 'BLPOP k 0', conn: 2, noWait: true },
-        { blocked: 1 },
-        'RPUSH tmp a',
-        'RENAME tmp k',
-        { read: 2 },
-        { cmd: 'BLPOP k 0', conn: 2, noWait: true },
-        { blocked: 1 },
-        'RPUSH src b',
-        'COPY src k',
-        { read: 2 },
-        { cmd: 'BLPOP k 0', conn: 2, noWait: true },
-        { blocked: 1 },
-        'SELECT 1',
-        'RPUSH k c',
-        'MOVE k 0',
-        { read: 2 },
-        { cmd: 'SELECT 1', conn: 2 },
-        { cmd: 'BLPOP k 0', conn: 2, noWait: true },
-        { blocked: 1 },
-        'SELECT 0',
-        'RPUSH k d',
-        'SWAPDB 0 1',
-        { read: 2 },
-      ]),
-  );
+  // RENAME, MOVE, COPY and SWAPDB create keys like Redis's dbAdd and wake waiters.
+  test('keys created by RENAME, MOVE, COPY and SWAPDB serve waiters', () =>
+    run(pair, [
+      { cmd: 'BLPOP k 0', conn: 2, noWait: true },
+      { blocked: 1 },
+      'RPUSH tmp a',
+      'RENAME tmp k',
+      { read: 2 },
+      { cmd: 'BLPOP k 0', conn: 2, noWait: true },
+      { blocked: 1 },
+      'RPUSH src b',
+      'COPY src k',
+      { read: 2 },
+      { cmd: 'BLPOP k 0', conn: 2, noWait: true },
+      { blocked: 1 },
+      'SELECT 1',
+      'RPUSH k c',
+      'MOVE k 0',
+      { read: 2 },
+      { cmd: 'SELECT 1', conn: 2 },
+      { cmd: 'BLPOP k 0', conn: 2, noWait: true },
+      { blocked: 1 },
+      'SELECT 0',
+      'RPUSH k d',
+      'SWAPDB 0 1',
+      { read: 2 },
+    ]));
 });

@@ -111,6 +111,8 @@ function renameGeneric(ctx: CommandContext, argv: string[], nx: boolean): void {
   db.touch(src);
   ctx.notify('g', 'rename_from', src);
   ctx.changed(dst, 'g', 'rename_to');
+  // Like Redis's dbAdd: clients blocked on the new key name get a chance.
+  ctx.signalKeyReady(dst);
   if (nx) ctx.reply.integer(1);
   else ctx.reply.ok();
 }
@@ -294,6 +296,7 @@ function move(ctx: CommandContext, argv: string[]): void {
   src.touch(key);
   ctx.notify('g', 'move_from', key);
   ctx.changed(key, 'g', 'move_to', target);
+  ctx.signalKeyReady(key, target);
   ctx.reply.integer(1);
 }
 
@@ -335,6 +338,7 @@ function copy(ctx: CommandContext, argv: string[]): void {
   target.set(newkey, copyValue(value));
   if (when !== undefined) target.setExpire(newkey, when);
   ctx.changed(newkey, 'g', 'copy_to', target);
+  ctx.signalKeyReady(newkey, target);
   ctx.reply.integer(1);
 }
 
