@@ -14,7 +14,14 @@ import {
   waitReplicaCaughtUp,
   writeDataset,
 } from './support/replication.js';
-import type { ProcessServer } from './support/servers.js';
+import {
+  freePort,
+  type ProcessServer,
+  SERVER_BIN,
+  skipWithoutRedis,
+  spawnServer,
+  tempDir,
+} from './support/servers.js';
 import { TcpProxy, waitFor } from './support/tcp-proxy.js';
 
 const started: Array<ProcessServer | TcpProxy> = [];
@@ -143,3 +150,27 @@ test('a replica too slow for client-output-buffer-limit is disconnected, then re
   await waitReplicaCaughtUp(master.port, replica.port);
   assert.equal(await digest(replica.port), await digest(master.port));
 });
+
+for (const masterEngine of ['tsredis', 'redis'] as const) {
+  test(`a tsredis replica restarted from its own RDB resumes with a partial resync (${masterEngine} master)`, {
+    skip: masterEngine === 'redis' ? skipWithoutRedis() : false,
+  }, async () => {
+    const master = await startNode(masterEngine);
+    started.push(master);
+    const dir = tempDir('tsredis-restart-');
+    const replicaArgs = ['--save', '3600 1', '--dir', dir, '--replicaof', '127.0.0.1', String(master.port)];
+    const port = await freePort();
+    let replica = await spawnServer(SERVER_BIN, ['--bind', '127.0.0.1', ...replicaArgs], { dir, port });
+    await writeDataset(master.port, 'r', 50);
+    await waitReplicaCaughtUp(master.port, replica.port);
+    assert.equal(await replica.stop('SIGTERM'), 0); // saves the RDB with repl-id / repl-offset
+    await cmd(master.port, 'SET', 'while-down', '1');
+    const before = await stats(master.port);
+    replica = await spawnServer(SERVER_BIN, ['--bind', '127.0.0.1', ...replicaArgs], { dir, port });
+    started.push(replica);
+    await waitReplicaCaughtUp(master.port, replica.port);
+    const after = await stats(master.port);
+    assert.deepEqual(after, { full: before.full, partial: before.partial + 1 });
+    assert.equal(await digest(replica.port), await digest(master.port));
+  });
+}

@@ -1,4 +1,5 @@
 /** Server administration: SHUTDOWN and DEBUG (the subcommands tsredis supports). */
+
 import { parseInt64 } from '../lib/numbers.js';
 import {
   isString,
@@ -11,6 +12,7 @@ import {
 import { DEBUG_HELP, replyHelp, subcommandSyntaxError } from './admin-replies.js';
 import { is } from './args.js';
 import type { CommandContext } from './context.js';
+import { debugReload } from './persistence.js';
 import { ERR } from './replies.js';
 import type { CommandFamily } from './table.js';
 
@@ -242,6 +244,7 @@ function debug(ctx: CommandContext, argv: string[]): void {
   else if (sub === 'sleep' && argc === 3) debugSleep(ctx, argv);
   else if (sub === 'object' && argc === 3) debugObject(ctx, argv);
   else if (sub === 'set-active-expire' && argc === 3) debugSetActiveExpire(ctx, argv);
+  else if (sub === 'reload') debugReload(ctx, argv);
   else if (sub === 'populate' && argc >= 3 && argc <= 5) debugPopulate(ctx, argv);
   else if (sub === 'protocol' && argc === 3) debugProtocol(ctx, argv);
   else if (sub === 'log' && argc === 3) {

@@ -181,7 +181,8 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     const id = aux.get('repl-id');
     const off = aux.get('repl-offset');
     if (id === undefined || off === undefined || !/^[0-9a-f]{40}$/.test(id)) return;
-    if (!this.isReplica) return;
+    // Only a server configured as a replica resumes its master's history (like Redis 7.0).
+    if (!this.server.config.get('replicaof')) return;
     this.replid = id;
     this.offset = Number(off);
     this.canPartialResync = true;
@@ -197,7 +198,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     this.link?.close();
     if (wasMaster) {
       // Our own history can serve as the starting point for a PSYNC to the new master.
-      this.canPartialResync = this.backlog !== null || this.offset > 0;
+      this.canPartialResync ||= this.backlog !== null || this.offset > 0;
       this.server.blocking.disconnectAll();
       this.master.disconnectReplicas();
       this.master.abortSyncs();
