@@ -4,113 +4,13 @@
  * (SPOP with a count) are compared with their members masked.
  */
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { DiffPair, type Step } from './support/diff.js';
 import { RawClient } from './support/raw-client.js';
+import { ReplicationTap } from './support/replication-tap.js';
 import { skipWithoutRedis } from './support/servers.js';
-import { waitFor } from './support/tcp-proxy.js';
 
 const MARKER_DB = 9;
-
-/** A fake replica: SYNC, skip the RDB payload, then collect the commands of db 0. */
-class ReplicationTap {
-  readonly commands: string[][] = [];
-  private buf = Buffer.alloc(0);
-  private rdbLeft = -1;
-  /** The RDB payload was consumed: the stream is being recorded. */
-  synced = false;
-  private db = 0;
-  private onProgress: (() => void) | null = null;
-  private markers = 0;
-
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk) => {
-      this.buf = Buffer.concat([this.buf, chunk]);
-      this.parse();
-      this.onProgress?.();
-    });
-  }
-
-  static connect(port: number): Promise<ReplicationTap> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: '127.0.0.1' });
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        const tap = new ReplicationTap(socket);
-        socket.write('SYNC\r\n');
-        resolve(tap);
-      });
-    });
-  }
-
-  private parse(): void {
-    for (;;) {
-      if (this.rdbLeft < 0) {
-        while (this.buf.length > 0 && this.buf[0] === 0x0a) this.buf = this.buf.subarray(1);
-        const eol = this.buf.indexOf('\r\n');
-        if (eol < 0) return;
-        this.rdbLeft = Number(this.buf.subarray(1, eol).toString());
-        this.buf = this.buf.subarray(eol + 2);
-      }
-      if (!this.synced) {
-        if (this.buf.length < this.rdbLeft) return;
-        this.buf = this.buf.subarray(this.rdbLeft);
-        this.synced = true;
-      }
-      const cmd = this.nextCommand();
-      if (cmd === null) return;
-      this.record(cmd);
-    }
-  }
-
-  private nextCommand(): string[] | null {
-    if (this.buf.length === 0) return null;
-    let at = this.buf.indexOf('\r\n');
-    if (at < 0) return null;
-    const count = Number(this.buf.subarray(1, at).toString());
-    let pos = at + 2;
-    const argv: string[] = [];
-    for (let i = 0; i < count; i++) {
-      at = this.buf.indexOf('\r\n', pos);
-      if (at < 0) return null;
-      const len = Number(this.buf.subarray(pos + 1, at).toString());
-      if (this.buf.length < at + 2 + len + 2) return null;
-      argv.push(this.buf.subarray(at + 2, at + 2 + len).toString('latin1'));
-      pos = at + 2 + len + 2;
-    }
-    this.buf = this.buf.subarray(pos);
-    return argv;
-  }
-
-  private record(argv: string[]): void {
-    const name = argv[0].toUpperCase();
-    if (name === 'SELECT') this.db = Number(argv[1]);
-    else if (name === 'PING') return;
-    else if (this.db === MARKER_DB) this.markers++;
-    else if (this.db === 0) this.commands.push(argv);
-  }
-
-  /** Resolves once n markers (writes to MARKER_DB) have been seen. */
-  waitMarkers(n: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('replication stream timed out')), 10_000);
-      const check = () => {
-        if (this.markers >= n) {
-          clearTimeout(timer);
-          this.onProgress = null;
-          resolve();
-        }
-      };
-      this.onProgress = check;
-      check();
-    });
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 describe('hashes, sets, sorted sets: propagation like redis-server 7.0', { skip: skipWithoutRedis() }, () => {
   let pair: DiffPair;
@@ -124,9 +24,7 @@ describe('hashes, sets, sorted sets: propagation like redis-server 7.0', { skip:
     pair.ts.server.propagationListeners.push((ops) => {
       for (const op of ops) if (op.db === 0) tsOps.push(op.argv);
     });
-    tap = await ReplicationTap.connect(pair.redis.port);
-    // A FLUSHALL during the sync's BGSAVE would make Redis kill it: wait for the RDB first.
-    await waitFor('the tap to finish its sync', async () => tap.synced);
+    tap = await ReplicationTap.connect(pair.redis.port, MARKER_DB);
     marker = await RawClient.connect(pair.redis.port);
     await marker.call(`SELECT ${MARKER_DB}`);
   });
@@ -145,7 +43,7 @@ describe('hashes, sets, sorted sets: propagation like redis-server 7.0', { skip:
     await pair.run(steps);
     await marker.call(`SET marker ${markers}`);
     await tap.waitMarkers(++markers);
-    const redis = tap.commands.map((c) => mask(c).join(' '));
+    const redis = tap.argvs().map((c) => mask(c).join(' '));
     const ts = tsOps.map((c) => mask(c).join(' '));
     assert.deepEqual(
       ts,

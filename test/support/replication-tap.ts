@@ -30,6 +30,10 @@ export class ReplicationTap {
     });
   }
 
+  /**
+   * SYNCs with the server and resolves once the RDB payload is consumed (a FLUSHALL during the
+   * sync's BGSAVE would make Redis kill it, so callers must not write before that).
+   */
   static connect(port: number, markerDb = 9): Promise<ReplicationTap> {
     return new Promise((resolve, reject) => {
       const socket = connect({ port, host: '127.0.0.1' });
@@ -37,7 +41,7 @@ export class ReplicationTap {
       socket.once('connect', () => {
         const tap = new ReplicationTap(socket, markerDb);
         socket.write('SYNC\r\n');
-        resolve(tap);
+        tap.waitUntil(() => tap.synced).then(() => resolve(tap), reject);
       });
     });
   }
@@ -91,14 +95,27 @@ export class ReplicationTap {
 
   /** Resolves once n markers (writes to the marker db) have been seen. */
   waitMarkers(n: number): Promise<void> {
+    return this.waitUntil(() => this.markers >= n);
+  }
+
+  /** Resolves once a command on this key was seen. */
+  waitForKey(key: string): Promise<void> {
+    return this.waitUntil(() => this.commands.some((c) => c.argv[1] === key));
+  }
+
+  /** Commands of one db, as argument vectors. */
+  argvs(db = 0): string[][] {
+    return this.commands.filter((c) => c.db === db).map((c) => c.argv);
+  }
+
+  private waitUntil(done: () => boolean): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('replication stream timed out')), 10_000);
       const check = () => {
-        if (this.markers >= n) {
-          clearTimeout(timer);
-          this.onProgress = null;
-          resolve();
-        }
+        if (!done()) return;
+        clearTimeout(timer);
+        this.onProgress = null;
+        resolve();
       };
       this.onProgress = check;
       check();
