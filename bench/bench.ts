@@ -6,19 +6,31 @@
  * /proc/<pid>/stat around each run). Memory: a bulk load into each server, then RSS and
  * used_memory growth per key.
  *
+ * Replication (bench/replication-bench.ts): full sync time, lag and WAIT latency under load, and
+ * master throughput with 0 versus 2 replicas, each engine replicating to itself.
+ *
  * Options (or BENCH_<NAME> environment variables, e.g. BENCH_ROUNDS=1):
  *   --rounds N        rounds per test (default 3)
  *   --scale F         multiply request and key counts (default 1; --quick is --scale 0.1 --rounds 1)
  *   --pipelines 1,16  pipeline depths to run
  *   --tests set,get   only these redis-benchmark tests
+ *   --only A,B        only these suites: strings, datatypes (or throughput for both), memory,
+ *                     persistence, replication
  *   --no-memory       skip the memory scenarios;  --no-throughput  skip throughput
  *   --no-persistence  skip SAVE / load / BGSAVE (bench/persistence-bench.ts)
+ *   --no-replication  skip the replication suite (bench/replication-bench.ts)
  *   --profile DIR     run tsredis under node --cpu-prof, profile written to DIR on exit
  */
 
 import { loadPipelined, usedMemory } from './loader.js';
 import { printPersistence, runPersistenceBench } from './persistence-bench.js';
 import { type BenchmarkResult, runRedisBenchmark } from './redis-benchmark.js';
+import {
+  printReplication,
+  type ReplicationResult,
+  runReplicationBench,
+  summarize,
+} from './replication-bench.js';
 import { findTool, startRedis, startTsredis, type Target } from './servers.js';
 import { MEMORY_SCENARIOS, type MemoryScenario, THROUGHPUT_SUITES } from './suites.js';
 
@@ -27,10 +39,24 @@ interface Options {
   scale: number;
   pipelines: number[] | null;
   tests: string[] | null;
-  memory: boolean;
-  throughput: boolean;
-  persistence: boolean;
+  /** Enabled suites: the throughput suite names, memory, persistence, replication. */
+  suites: Set<string>;
   profileDir: string | null;
+}
+
+const THROUGHPUT_NAMES = THROUGHPUT_SUITES.map((s) => s.name);
+const ALL_SUITES = [...THROUGHPUT_NAMES, 'memory', 'persistence', 'replication'];
+
+/** Suite names from --only / --no-*; "throughput" stands for every throughput suite. */
+function selectSuites(only: string[] | null, skipped: (name: string) => boolean): Set<string> {
+  const expand = (name: string) => (name === 'throughput' ? THROUGHPUT_NAMES : [name]);
+  const chosen = only === null ? ALL_SUITES : only.flatMap(expand);
+  for (const name of chosen) {
+    if (!ALL_SUITES.includes(name)) throw new Error(`unknown suite ${name} (${ALL_SUITES.join(', ')})`);
+  }
+  return new Set(
+    chosen.filter((name) => !skipped(name) && !(THROUGHPUT_NAMES.includes(name) && skipped('throughput'))),
+  );
 }
 
 function parseOptions(argv: string[]): Options {
@@ -59,9 +85,7 @@ function parseOptions(argv: string[]): Options {
     scale: Number(raw.get('scale') ?? (quick ? 0.1 : 1)),
     pipelines: list('pipelines')?.map(Number) ?? null,
     tests: list('tests'),
-    memory: !raw.has('no-memory'),
-    throughput: !raw.has('no-throughput'),
-    persistence: !raw.has('no-persistence'),
+    suites: selectSuites(list('only'), (name) => raw.has(`no-${name}`)),
     profileDir: raw.get('profile') ?? null,
   };
 }
@@ -73,6 +97,7 @@ interface Sample {
 
 /** One table row: a test at a pipeline depth, samples per server name. */
 interface Row {
+  suite: string;
   label: string;
   pipeline: number;
   samples: Map<string, Sample[]>;
@@ -87,15 +112,18 @@ async function measure(bin: string, target: Target, run: Parameters<typeof runRe
 
 async function runThroughput(bin: string, targets: Target[], opts: Options): Promise<Row[]> {
   const rows = new Map<string, Row>();
+  const lastCpuPerRequest = new Map<string, number>();
   let turn = 0;
   for (let round = 1; round <= opts.rounds; round++) {
     for (const suite of THROUGHPUT_SUITES) {
+      if (!opts.suites.has(suite.name)) continue;
       for (const [depth, baseRequests] of Object.entries(suite.requests)) {
         const pipeline = Number(depth);
         if (opts.pipelines !== null && !opts.pipelines.includes(pipeline)) continue;
         const requests = Math.max(1000, Math.round(baseRequests * opts.scale));
         for (const test of suite.tests) {
           if (opts.tests !== null && !opts.tests.includes(test)) continue;
+          const prefillTest = suite.prefill?.[test];
           // Alternate which server goes first so drift (thermal, neighbours) hits both alike.
           const order = turn++ % 2 === 0 ? targets : [...targets].reverse();
           for (const target of order) {
@@ -107,10 +135,21 @@ async function runThroughput(bin: string, targets: Target[], opts: Options): Pro
               requests,
               keyspace: suite.keyspace,
             });
+            // CPU of this test alone: take out the set-up pass, costed like its own test's run.
+            lastCpuPerRequest.set(
+              `${target.name}/${suite.name}/${test}/${pipeline}`,
+              sample.cpuMicrosPerRequest,
+            );
+            if (prefillTest !== undefined) {
+              const prefillCpu = lastCpuPerRequest.get(
+                `${target.name}/${suite.name}/${prefillTest}/${pipeline}`,
+              );
+              if (prefillCpu !== undefined) sample.cpuMicrosPerRequest -= prefillCpu;
+            }
             const key = `${suite.name}/${test}/${pipeline}`;
             let row = rows.get(key);
             if (row === undefined) {
-              row = { label, pipeline, samples: new Map() };
+              row = { suite: suite.name, label, pipeline, samples: new Map() };
               rows.set(key, row);
             }
             const list = row.samples.get(target.name) ?? [];
@@ -222,6 +261,88 @@ function printMemory(results: MemoryResult[]): void {
   }
 }
 
+/** One of the issues' targets and how this run fared against it. */
+interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+/** Issue 2: GET and SET ≥ 0.8x of Redis at -P 1, ≥ 0.5x at -P 16; issue 3: data types ≥ 0.7x at -P 1. */
+function throughputChecks(rows: Row[]): TargetCheck[] {
+  const goals: Record<string, Record<number, number>> = {
+    SET: { 1: 0.8, 16: 0.5 },
+    GET: { 1: 0.8, 16: 0.5 },
+  };
+  const out: TargetCheck[] = [];
+  for (const row of rows) {
+    const goal =
+      goals[row.label]?.[row.pipeline] ?? (row.suite === 'datatypes' && row.pipeline === 1 ? 0.7 : null);
+    if (goal === null) continue;
+    const rps = (name: string) => median((row.samples.get(name) ?? []).map((s) => s.rps));
+    const ratio = rps('tsredis') / rps('redis');
+    out.push({
+      target: `${row.label} -P ${row.pipeline} req/s ≥ ${goal}x redis`,
+      measured: `${ratio.toFixed(2)}x`,
+      met: ratio >= goal,
+    });
+  }
+  return out;
+}
+
+/** Issue 2: memory per key at most 2x Redis's. */
+function memoryChecks(results: MemoryResult[]): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const scenario of new Set(results.map((r) => r.scenario))) {
+    const ts = results.find((r) => r.scenario === scenario && r.target === 'tsredis');
+    const rd = results.find((r) => r.scenario === scenario && r.target === 'redis');
+    if (ts === undefined || rd === undefined) continue;
+    const ratio = ts.rssPerItem / rd.rssPerItem;
+    out.push({
+      target: `${scenario}: RSS per key ≤ 2x redis`,
+      measured: `${ratio.toFixed(2)}x`,
+      met: ratio <= 2,
+    });
+  }
+  return out;
+}
+
+/** Issue 5: full sync ≤ 2x Redis, p99 lag < 10 ms of writes, drop from 2 replicas ≤ Redis's drop. */
+function replicationChecks(result: ReplicationResult): TargetCheck[] {
+  const ts = summarize(result, 'tsredis');
+  const rd = summarize(result, 'redis');
+  const syncRatio = ts.fullSyncMs / rd.fullSyncMs;
+  const out: TargetCheck[] = [
+    {
+      target: 'full sync time ≤ 2x redis',
+      measured: `${syncRatio.toFixed(2)}x (${fmtInt(ts.fullSyncMs)} vs ${fmtInt(rd.fullSyncMs)} ms)`,
+      met: syncRatio <= 2,
+    },
+    {
+      target: 'p99 replication lag (ack offset) < 10 ms of writes',
+      measured: `${ts.ackLagMs.p99.toFixed(2)} ms (redis ${rd.ackLagMs.p99.toFixed(2)} ms)`,
+      met: ts.ackLagMs.p99 < 10,
+    },
+  ];
+  for (const [p, a] of ts.throughput) {
+    const b = rd.throughput.get(p)!;
+    out.push({
+      target: `SET -P ${p} with 2 replicas: drop ≤ redis's drop`,
+      measured: `keeps ${(a.ratio * 100).toFixed(0)}% (redis ${(b.ratio * 100).toFixed(0)}%)`,
+      met: a.ratio >= b.ratio,
+    });
+  }
+  return out;
+}
+
+function printChecks(checks: TargetCheck[]): void {
+  console.log('\nTargets (issues 2, 3, 5)');
+  printTable(
+    ['target', 'measured', 'status'],
+    checks.map((c) => [c.target, c.measured, c.met ? 'met' : 'NOT MET']),
+  );
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const bin = findTool('redis-benchmark');
@@ -233,17 +354,44 @@ async function main(): Promise<void> {
     console.log(
       `tsredis (node ${process.version}) vs ${findTool('redis-server')}; pids ${targets.map((t) => `${t.name}=${t.pid}`).join(' ')}`,
     );
-    if (opts.throughput) printThroughput(await runThroughput(bin, targets, opts), opts);
-    if (opts.memory) {
+    const checks: TargetCheck[] = [];
+    if (THROUGHPUT_NAMES.some((name) => opts.suites.has(name))) {
+      const rows = await runThroughput(bin, targets, opts);
+      printThroughput(rows, opts);
+      checks.push(...throughputChecks(rows));
+    }
+    if (opts.suites.has('memory')) {
       const results: MemoryResult[] = [];
       for (const scenario of MEMORY_SCENARIOS) {
         const count = Math.max(1000, Math.round(scenario.count * opts.scale));
         results.push(...(await runMemory(targets, scenario, count)));
       }
       printMemory(results);
+      checks.push(...memoryChecks(results));
     }
-    if (opts.persistence)
+    if (opts.suites.has('persistence'))
       printPersistence(await runPersistenceBench(Math.max(1000, Math.round(1_000_000 * opts.scale))));
+    if (opts.suites.has('replication')) {
+      const scaled = (n: number, min: number) => Math.max(min, Math.round(n * opts.scale));
+      const requests: Record<number, number> = {};
+      for (const [p, n] of [
+        [16, 1_500_000],
+        [1, 150_000],
+      ]) {
+        if (opts.pipelines === null || opts.pipelines.includes(p)) requests[p] = scaled(n, 1000);
+      }
+      const result = await runReplicationBench({
+        benchBin: bin,
+        rounds: opts.rounds,
+        keys: scaled(1_000_000, 1000),
+        lagRequests: scaled(2_000_000, 10_000),
+        requests,
+        nodeArgs,
+      });
+      printReplication(result);
+      checks.push(...replicationChecks(result));
+    }
+    if (checks.length > 0) printChecks(checks);
     console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   } finally {
     await Promise.all(targets.map((t) => t.stop()));

@@ -45,12 +45,14 @@ export function runRedisBenchmark(bin: string, run: BenchmarkRun): Promise<Bench
         reject(new Error(`redis-benchmark ${args.join(' ')} failed: ${err.message}\n${stderr}`));
         return;
       }
+      // Some tests print a set-up row first (lrange_100: "LPUSH (needed to benchmark LRANGE)");
+      // the requested test's row is the last one.
       const rows = parseCsv(stdout);
-      if (rows.length !== 1) {
-        reject(new Error(`redis-benchmark gave ${rows.length} result rows:\n${stdout}${stderr}`));
+      if (rows.length === 0) {
+        reject(new Error(`redis-benchmark gave no result rows:\n${stdout}${stderr}`));
         return;
       }
-      resolve(rows[0]);
+      resolve(rows[rows.length - 1]);
     });
   });
 }

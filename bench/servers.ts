@@ -56,6 +56,8 @@ export interface Target {
 export interface TargetOptions {
   /** Extra node flags for tsredis (e.g. --cpu-prof --cpu-prof-dir=...). */
   nodeArgs?: string[];
+  /** Extra server arguments (e.g. --repl-diskless-sync-delay 0), for either engine. */
+  serverArgs?: string[];
 }
 
 /** Both servers get persistence off and loopback only, so they do the same work. */
@@ -66,13 +68,14 @@ export async function startTsredis(options: TargetOptions = {}): Promise<Target>
     ...(options.nodeArgs ?? []),
     TSREDIS_SERVER_BIN,
     ...COMMON_ARGS,
+    ...(options.serverArgs ?? []),
   ]);
 }
 
-export async function startRedis(): Promise<Target> {
+export async function startRedis(options: TargetOptions = {}): Promise<Target> {
   const bin = findTool('redis-server');
   if (bin === null) throw new Error('redis-server not found (apt-get install redis-server)');
-  return startTarget('redis', bin, COMMON_ARGS);
+  return startTarget('redis', bin, [...COMMON_ARGS, ...(options.serverArgs ?? [])]);
 }
 
 async function startTarget(name: string, bin: string, args: string[]): Promise<Target> {

@@ -163,7 +163,9 @@ export class MasterLink {
     this.log('notice', 'MASTER <-> REPLICA sync started');
     this.state = 'connecting';
     this.lastIo = Date.now();
-    const socket = connect({ host: this.host, port: this.port });
+    // bind-source-addr: the local address replication connections come from (as in Redis 7.0).
+    const source = this.server.config.str('bind-source-addr');
+    const socket = connect({ host: this.host, port: this.port, ...(source ? { localAddress: source } : {}) });
     this.socket = socket;
     socket.setNoDelay(!this.server.config.bool('repl-disable-tcp-nodelay'));
     socket.once('connect', () => {

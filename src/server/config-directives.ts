@@ -882,7 +882,7 @@ export const DIRECTIVES: Directive[] = [
   mem('auto-aof-rewrite-min-size', '67108864', 0n, LLONG_MAX, on),
   int('auto-aof-rewrite-percentage', '100', 0n, INT_MAX, on),
   str('bgsave_cpulist', '', { immutable: true, emptyIsNull: true }),
-  str('bind-source-addr', '', { emptyIsNull: true }),
+  str('bind-source-addr', '', { emptyIsNull: true, ...on }),
   str('bio_cpulist', '', { immutable: true, emptyIsNull: true }),
   int('busy-reply-threshold', '5000', 0n, LLONG_MAX, { aliases: ['lua-time-limit'] }),
   clientOutputBufferLimit,

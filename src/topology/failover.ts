@@ -109,17 +109,13 @@ export async function failover(
     `  ✓ updated replicaof in ${[target, master, ...others].map((c) => c.file.slice(ws.dir.length + 1)).join(', ')}\n`,
   );
   const after = ws.nodes();
-  const running = [];
+  const running: NodeConf[] = [];
   for (const c of after.filter((c) => c.replicaof !== null)) if ((await infoOf(c)) !== null) running.push(c);
   await waitInSync(ws, running, opts.timeoutMs);
   const acked = await run(target, ['WAIT', String(running.length), '5000'], 7000);
   out(`  ✓ WAIT on ${target.name}: ${acked} of ${running.length} replica(s) in sync\n`);
-  out(
-    `  ✓ ${await verify(
-      ws,
-      after.filter((c) => running.includes(c) || c.replicaof === null),
-    )}\n\n`,
-  );
+  const checked = after.filter((c) => running.includes(c) || c.replicaof === null);
+  out(`  ✓ ${await verify(checked)}\n\n`);
   const status = await collectStatus(ws);
   out(renderTable(status));
   return 0;

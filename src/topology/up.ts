@@ -41,7 +41,7 @@ export function startOrder(confs: NodeConf[]): NodeConf[] {
         !confs.some((m) => m !== c && sameNode(c.replicaof!, m)) ||
         ordered.some((m) => sameNode(c.replicaof!, m)),
     );
-    ordered.push(...pending.splice(i < 0 ? 0 : i, 1));
+    ordered.push(...pending.splice(Math.max(i, 0), 1));
   }
   return ordered;
 }
@@ -162,7 +162,7 @@ export async function waitInSync(ws: Workspace, replicas: NodeConf[], timeoutMs:
     const mine = status.nodes.filter((s) => names.has(s.name));
     const waiting = mine.filter((s) => !(s.running && s.link === 'up' && s.lagBytes === 0));
     if (waiting.length === 0) {
-      progress.done(`${mine.map((s) => s.name).join(', ')} linked and in sync (offset ${mine[0].offset})`);
+      progress.done(`${mine.map((s) => s.name).join(', ')} linked and in sync`);
       return;
     }
     if (Date.now() > deadline) {
@@ -185,7 +185,7 @@ export async function waitInSync(ws: Workspace, replicas: NodeConf[], timeoutMs:
 }
 
 /** The seed's check: a key written on each master is read back on every replica below it. */
-export async function verify(ws: Workspace, confs: NodeConf[]): Promise<string> {
+export async function verify(confs: NodeConf[]): Promise<string> {
   const lines: string[] = [];
   for (const master of confs.filter((c) => c.replicaof === null)) {
     const below = confs.filter((c) => rootOf(c, confs) === master && c !== master);
@@ -254,8 +254,8 @@ export function connectCommands(confs: NodeConf[]): string {
   const cli = onPath('tsredis-cli') ? 'tsredis-cli' : `node ${TSREDIS_CLI_JS}`;
   const rows = confs.map((c) => {
     const host = c.host === '127.0.0.1' ? '' : ` -h ${c.host}`;
-    const role = c.replicaof === null ? 'master (read-write)' : 'replica (read-only)';
-    return [`${cli}${host} -p ${c.port}`, `# ${c.name}: ${role}`];
+    const role = c.replicaof === null ? 'the master: writes go here' : 'a replica: read-only';
+    return [`${cli}${host} -p ${c.port}`, `# ${c.name}, ${role}`];
   });
   const w = Math.max(...rows.map((r) => r[0].length));
   return rows.map(([cmd, note]) => `  ${cmd.padEnd(w)}  ${note}`).join('\n');
@@ -314,7 +314,7 @@ export async function up(opts: UpOptions): Promise<number> {
       throw e;
     });
     await waitInSync(ws, replicas, opts.timeoutMs);
-    out(`  ✓ ${await verify(ws, confs)}\n`);
+    out(`  ✓ ${await verify(confs)}\n`);
   } catch (e) {
     if (!opts.detach && started.length > 0 && !stopping) {
       out('  stopping the nodes this run started:\n');
@@ -414,7 +414,7 @@ export async function addReplica(
   const r = await startNode(conf, engine, ws.dir);
   out(`  ✓ started ${name} (${engine.name}, pid ${r.pid})\n`);
   await waitInSync(ws, [conf], opts.timeoutMs);
-  out(`  ✓ ${await verify(ws, ws.nodes())}\n\n`);
+  out(`  ✓ ${await verify(ws.nodes())}\n\n`);
   const status = await collectStatus(ws);
   out(`${renderTable(status)}\nConnect:\n${connectCommands([conf])}\n`);
   return status.healthy ? 0 : 1;
