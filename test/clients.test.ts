@@ -203,6 +203,8 @@ function runCli(port: number, args: string[], stdin?: string): Promise<CliResult
         resolve({ code, stdout, stderr });
       },
     );
+    // redis-cli may exit before reading its stdin (a command on the command line): ignore EPIPE.
+    child.stdin!.on('error', () => {});
     child.stdin!.end(stdin ?? '');
   });
 }
