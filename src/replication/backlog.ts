@@ -72,21 +72,6 @@ export class Backlog {
   }
 }
 
-/** A RESP multibulk command exactly as Redis writes it into the replication stream. */
-export function encodeStreamCommand(argv: readonly string[]): Buffer {
-  let len = 1 + String(argv.length).length + 2;
-  for (const a of argv) len += 1 + String(a.length).length + 2 + a.length + 2;
-  const out = Buffer.allocUnsafe(len);
-  let p = out.latin1Write(`*${argv.length}\r\n`, 0);
-  for (const a of argv) {
-    p += out.latin1Write(`$${a.length}\r\n`, p);
-    p += out.latin1Write(a, p);
-    out[p++] = 0x0d;
-    out[p++] = 0x0a;
-  }
-  return out;
-}
-
 /** A new random 40-character replication id. */
 export function newReplicationId(): string {
   let s = '';

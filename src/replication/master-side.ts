@@ -200,6 +200,8 @@ export class MasterSide {
       repl.stats.syncPartialErr++;
       return false;
     }
+    // Queued stream bytes are in the backlog already: send them to the others first.
+    this.repl.flushStream();
     c.roleFlags += 'S';
     r.state = 'online';
     r.ackTime = Date.now();
@@ -227,6 +229,7 @@ export class MasterSide {
       // Share the snapshot being written: the new replica gets the same RDB plus the stream since.
       const peer = [...job.replicas][0];
       if (peer !== undefined) {
+        this.repl.flushStream();
         this.log('notice', 'Waiting for end of BGSAVE for SYNC');
         this.beginStreamBuffering(r, job.offset, isPsync);
         r.buffered = [...peer.buffered];
@@ -263,6 +266,8 @@ export class MasterSide {
   }
 
   private startFullSync(): void {
+    // The snapshot stands for the stream up to here: flush what is pending first.
+    this.repl.flushStream();
     const replicas = [...this.waiting].filter((r) => !r.client.closed);
     this.waiting.clear();
     if (replicas.length === 0) return;
@@ -372,6 +377,7 @@ export class MasterSide {
 
   /** Sends what the replica missed while syncing, then it takes the live stream. */
   private flushBuffered(r: ReplicaState): void {
+    this.repl.flushStream();
     const data = r.buffered;
     r.buffered = [];
     r.bufferedBytes = 0;
@@ -409,11 +415,11 @@ export class MasterSide {
   // Streaming
   // ---------------------------------------------------------------------------------------------
 
-  /** New stream bytes: to online replicas now, kept for those still syncing. */
-  feed(data: Buffer): void {
+  /** A turn's worth of stream bytes: to the online replicas, kept for those still syncing. */
+  distribute(data: Buffer): void {
     if (this.replicas.size === 0) return;
     const limit = this.outputLimit();
-    for (const r of this.replicas.values()) {
+    for (const r of [...this.replicas.values()]) {
       if (r.syncing || r.awaitingFirstAck) {
         r.buffered.push(data);
         r.bufferedBytes += data.length;

@@ -142,6 +142,7 @@ export class MasterLink {
     this.raw = [];
     this.rdbChunks = [];
     this.pendingStream = [];
+    this.loadingRdb = false;
     if (this.masterClient !== null) {
       const c = this.masterClient;
       this.masterClient = null;
@@ -356,6 +357,10 @@ export class MasterLink {
   private onData(chunk: Buffer): void {
     this.lastIo = Date.now();
     this.repl.stats.netReplInputBytes += chunk.length;
+    if (this.loadingRdb) {
+      this.pendingStream.push(chunk);
+      return;
+    }
     if (this.state === 'handshake') {
       this.onHandshakeData(chunk);
       return;
@@ -364,10 +369,7 @@ export class MasterLink {
       this.onTransferData(chunk);
       return;
     }
-    if (this.state === 'connected') {
-      if (this.loadingRdb) this.pendingStream.push(chunk);
-      else this.onStreamData(chunk);
-    }
+    if (this.state === 'connected') this.onStreamData(chunk);
   }
 
   private onHandshakeData(chunk: Buffer): void {
@@ -446,20 +448,17 @@ export class MasterLink {
       data = Buffer.from(combined.slice(nl + 2), 'latin1');
     }
     if (this.eofMark !== null) {
+      // Look for the end mark only where it can be: the previous tail plus the new bytes (no
+      // re-scanning or re-copying of what arrived before, so a large transfer stays linear).
+      const window = Buffer.concat([this.tail(Math.min(EOF_MARK_SIZE - 1, this.rdbBytes)), data]);
       this.rdbChunks.push(data);
       this.rdbBytes += data.length;
       this.transferRead = this.rdbBytes;
-      if (this.rdbBytes < EOF_MARK_SIZE) return;
-      const all = Buffer.concat(this.rdbChunks);
-      this.rdbChunks = [all];
-      const markAt = all.indexOf(
-        this.eofMark,
-        Math.max(0, all.length - data.length - EOF_MARK_SIZE),
-        'latin1',
-      );
+      const markAt = window.indexOf(this.eofMark, 0, 'latin1');
       if (markAt < 0) return;
-      const rest = all.subarray(markAt + EOF_MARK_SIZE);
-      void this.loadRdb(all.subarray(0, markAt), rest, true);
+      const payloadEnd = this.rdbBytes - window.length + markAt;
+      const all = Buffer.concat(this.rdbChunks, this.rdbBytes);
+      void this.loadRdb(all.subarray(0, payloadEnd), all.subarray(payloadEnd + EOF_MARK_SIZE), true);
       return;
     }
     const need = this.transferSize - this.rdbBytes;
@@ -471,14 +470,29 @@ export class MasterLink {
     void this.loadRdb(Buffer.concat(this.rdbChunks), data.subarray(need), false);
   }
 
+  /** The last n bytes received so far. */
+  private tail(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    const parts: Buffer[] = [];
+    let left = n;
+    for (let i = this.rdbChunks.length - 1; i >= 0 && left > 0; i--) {
+      const c = this.rdbChunks[i];
+      const take = Math.min(left, c.length);
+      parts.unshift(c.subarray(c.length - take));
+      left -= take;
+    }
+    return Buffer.concat(parts);
+  }
+
   /** The full RDB arrived: replace our data with it, then take the stream. */
   private async loadRdb(rdb: Buffer, rest: Buffer, eofMode: boolean): Promise<void> {
     const repl = this.repl;
     const server = this.server;
     const persistence = server.persistence;
     this.rdbChunks = [];
-    this.becomeConnected(true);
+    // Stream bytes arriving while we load are kept; the link counts as up only once loaded.
     this.loadingRdb = true;
+    const socket = this.socket;
     if (rest.length > 0) this.pendingStream.push(Buffer.from(rest));
     // Like Redis, the replica keeps the master's snapshot as its own dump file.
     try {
@@ -510,15 +524,15 @@ export class MasterLink {
       this.fail('Failed trying to load the MASTER synchronization DB from disk, check server logs.');
       return;
     }
-    if (this.closed || this.masterClient === null) return;
+    if (this.closed || socket === null || this.socket !== socket) return;
     repl.replid = this.fullSyncReplid;
     repl.replid2 = '0000000000000000000000000000000000000000';
     repl.secondReplOffset = -1;
     repl.offset = this.fullSyncOffset;
     repl.backlog = new Backlog(server.config.num('repl-backlog-size'), repl.offset);
     repl.canPartialResync = true;
+    this.becomeConnected();
     this.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
-    this.loadingRdb = false;
     // A diskless master starts streaming only after this first ACK.
     if (eofMode) this.sendAck();
     const pending = this.pendingStream;
@@ -526,7 +540,7 @@ export class MasterLink {
     for (const chunk of pending) this.onStreamData(chunk);
   }
 
-  private becomeConnected(keepLoading = false): void {
+  private becomeConnected(): void {
     const socket = this.socket;
     const server = this.server;
     const remote = socket
@@ -546,7 +560,7 @@ export class MasterLink {
     this.downSince = 0;
     this.lastError = '';
     this.lastHintCode = '';
-    if (!keepLoading) this.loadingRdb = false;
+    this.loadingRdb = false;
   }
 
   /** Applies the master's commands; each applied command's exact bytes go to our backlog/replicas. */
@@ -636,7 +650,7 @@ export class MasterLink {
       this.fail('Timeout connecting to the MASTER...');
       return;
     }
-    if (this.state === 'transfer' && now - this.lastIo > timeoutMs) {
+    if (this.state === 'transfer' && !this.loadingRdb && now - this.lastIo > timeoutMs) {
       this.lastError = 'timeout receiving the RDB from the master';
       this.fail(
         "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.",

@@ -11,9 +11,10 @@ import type {
   ReplicationStatus,
   RoleInfo,
 } from '../commands/context.js';
+import { RespWriter } from '../protocol/reply.js';
 import type { Client } from '../server/client.js';
 import type { PropagatedOp, Server } from '../server/server.js';
-import { Backlog, encodeStreamCommand, newReplicationId } from './backlog.js';
+import { Backlog, newReplicationId } from './backlog.js';
 import { MasterSide } from './master-side.js';
 import { MasterLink } from './replica-link.js';
 import type { ReplicaState } from './replica-state.js';
@@ -56,6 +57,9 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     replicaClientsMemory: 0,
   };
   private waiters: Waiter[] = [];
+  /** Stream bytes produced this event-loop turn, not yet in the backlog nor sent. */
+  private readonly stream = new RespWriter(64 * 1024);
+  private flushScheduled = false;
   private getAckRequested = false;
   /** When the last replica went away (for repl-backlog-ttl), ms; 0 while replicas are attached. */
   private noReplicasSince = 0;
@@ -115,33 +119,62 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     // A replica forwards its master's bytes verbatim instead (see feedRaw).
     if (this.isReplica) return;
     if (this.backlog === null && this.master.replicas.size === 0) return;
-    const parts: Buffer[] = [];
     for (const op of ops) {
       if (op.db !== this.selectedDb && op.db >= 0) {
-        parts.push(encodeStreamCommand(['SELECT', String(op.db)]));
+        this.writeCommand(['SELECT', String(op.db)]);
         this.selectedDb = op.db;
       }
-      parts.push(encodeStreamCommand(op.argv));
+      this.writeCommand(op.argv);
     }
-    this.feedRaw(parts.length === 1 ? parts[0] : Buffer.concat(parts));
   }
 
   /** A command that touches no key (PING, REPLCONF GETACK): no SELECT needed. */
   feedCommand(argv: string[]): void {
     if (this.backlog === null && this.master.replicas.size === 0) return;
-    this.feedRaw(encodeStreamCommand(argv));
+    this.writeCommand(argv);
   }
 
-  /** Appends stream bytes to the backlog and sends them to every replica. */
+  /** Encodes a command into the pending stream (multibulk, exactly as Redis writes it). */
+  private writeCommand(argv: readonly string[]): void {
+    const out = this.stream;
+    const before = out.size;
+    out.array(argv.length);
+    for (const a of argv) out.bulk(a);
+    this.offset += out.size - before;
+    this.scheduleFlush();
+  }
+
+  /** Stream bytes received from our master, forwarded as they are (chained replication). */
   feedRaw(data: Buffer): void {
-    if (this.backlog !== null) this.backlog.append(data);
+    this.stream.raw(data);
     this.offset += data.length;
-    this.master.feed(data);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushStream());
+  }
+
+  /**
+   * Moves the pending stream into the backlog and out to the replicas: once per event-loop turn,
+   * so each replica gets one socket write per turn rather than one per command. Anything that
+   * depends on the backlog or on a replica's position in the stream (PSYNC, a full sync's start,
+   * a replica going online) flushes first.
+   */
+  flushStream(): void {
+    this.flushScheduled = false;
+    const data = this.stream.take();
+    if (data === null) return;
+    this.backlog?.append(data);
+    this.master.distribute(data);
   }
 
   /** Creates the backlog (the first replica attached); a master also takes a new replication id. */
   ensureBacklog(): void {
     if (this.backlog !== null) return;
+    this.flushStream();
     if (!this.isReplica) {
       this.replid = newReplicationId();
       this.replid2 = NULL_REPLID;
@@ -281,7 +314,10 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     this.getAckRequested = true;
     setImmediate(() => {
       this.getAckRequested = false;
-      if (this.master.replicas.size > 0) this.feedCommand(['REPLCONF', 'GETACK', '*']);
+      if (this.master.replicas.size === 0) return;
+      this.feedCommand(['REPLCONF', 'GETACK', '*']);
+      // WAIT is waiting on this: send it now rather than on the next turn.
+      this.flushStream();
     });
   }
 
