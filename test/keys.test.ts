@@ -766,7 +766,8 @@ describe('keys: OBJECT IDLETIME and FREQ with an injected clock (tsredis)', () =
       await c.call('SET k3 v');
       for (let i = 0; i < 200; i++) await c.call('GET k3');
       const n = Number((await c.callRaw('OBJECT FREQ k3')).slice(1));
-      assert.ok(n >= 6 && n <= 12, `counter ${n}`);
+      // Expected about 11 (the increments are random); a linear counter would be at 205.
+      assert.ok(n >= 6 && n <= 20, `counter ${n}`);
       assert.match(await c.callRaw('OBJECT IDLETIME k'), /^-ERR An LFU maxmemory policy is selected/);
     } finally {
       c.close();
