@@ -121,7 +121,9 @@ export class Pty {
   readonly exited: Promise<number | null>;
 
   constructor(command: string, env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn('script', ['-qefc', command, '/dev/null'], {
+    // `exec`: no shell stays between script and the program. A shell that does not exec its last
+    // command (dash) would die of the Ctrl-C the tests type, and script would report 130.
+    this.child = spawn('script', ['-qefc', `exec ${command}`, '/dev/null'], {
       env: { ...process.env, TERM: 'dumb', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
