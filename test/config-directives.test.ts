@@ -172,6 +172,9 @@ describe('value parsing', () => {
     assert.equal(c.setPairs(['save', '100 1'], { local: true }), null);
     assert.equal(c.format('save'), '100 1');
     assert.equal(configLike('save ""\n').format('save'), '');
+    // As redis-server 7.0.15: `save ""` clears the earlier lines, later lines add up again.
+    assert.equal(configLike('save 100 1\nsave ""\n').format('save'), '');
+    assert.equal(configLike('save 100 1\nsave ""\nsave 50 5\n').format('save'), '50 5');
     assert.equal(configLike('save 10 4294967297\n').format('save'), '10 1');
   });
 

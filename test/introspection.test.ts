@@ -187,6 +187,12 @@ describe('SLOWLOG, LATENCY, ROLE, TIME, LASTSAVE, MEMORY, DEBUG: differential', 
       ['SET', 'k', 'x'.repeat(200)],
       ['MSET', ...Array.from({ length: 40 }, (_, i) => `k${i}`)],
       ['ECHO', 'bin\x00\xff'],
+      // Secrets are redacted, as Redis's redactClientCommandArgument does.
+      'AUTH secret',
+      'AUTH someone secret',
+      'HELLO 2 AUTH default secret',
+      'CONFIG SET masterauth secret maxmemory-samples 5',
+      'CONFIG SET masterauth ""',
       { cmd: 'SLOWLOG GET', compare: sameSlowlog },
       { cmd: 'SLOWLOG GET 2', compare: sameSlowlog },
       { cmd: 'SLOWLOG GET 0', compare: sameSlowlog },
@@ -453,6 +459,12 @@ describe('MONITOR: differential against redis-server 7.0', { skip: skipWithoutRe
       'EXEC',
       'DEBUG SLEEP 0',
       'SELECT 0',
+      // Secrets are redacted (the arguments a handler consumed), also when the call fails.
+      'AUTH secret',
+      'AUTH someone secret',
+      'AUTH a b c',
+      'HELLO 2 AUTH default secret SETNAME n',
+      'HELLO 2 AUTH default',
       'PING',
     ];
     const feeds: string[][] = [];

@@ -1,6 +1,7 @@
 /** CONFIG GET / SET / RESETSTAT / REWRITE / HELP, as Redis 7.0's config.c. */
 import { strerror } from '../server/config-directives.js';
 import type { CommandContext } from './context.js';
+import { redact } from './redact.js';
 import { ERR } from './replies.js';
 import type { CommandFamily } from './table.js';
 
@@ -35,12 +36,16 @@ function isLocal(ctx: CommandContext): boolean {
   return ip === '127.0.0.1' || ip === '::1';
 }
 
+/** Redis's SENSITIVE_CONFIG directives: their values are redacted in MONITOR and SLOWLOG. */
+const SENSITIVE = new Set(['requirepass', 'masterauth', 'tls-key-file-pass', 'tls-client-key-file-pass']);
+
 function configSet(ctx: CommandContext, argv: string[]): void {
   if (argv.length % 2 !== 0) {
     ctx.reply.error(ERR.syntax);
     return;
   }
   const result = ctx.server.config.setPairs(argv.slice(2), { local: isLocal(ctx) });
+  for (let i = 2; i < argv.length; i += 2) if (SENSITIVE.has(argv[i].toLowerCase())) redact(argv, i + 1);
   const answer = (err: string | null) => (err === null ? ctx.reply.ok() : ctx.reply.error(err));
   if (!(result instanceof Promise)) answer(result);
   else if (!ctx.inExec) ctx.server.replyLater(ctx, result, answer);

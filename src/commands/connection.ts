@@ -2,6 +2,7 @@ import { parseInt64 } from '../lib/numbers.js';
 import { REDIS_VERSION } from '../server/version.js';
 import { is, numArg } from './args.js';
 import type { CommandContext } from './context.js';
+import { redact } from './redact.js';
 import { ERR } from './replies.js';
 import type { CommandFamily } from './table.js';
 
@@ -55,14 +56,16 @@ function auth(ctx: CommandContext, argv: string[]): void {
     ctx.reply.error(ERR.syntax);
     return;
   }
+  const user = argv.length === 3 ? argv[1] : 'default';
+  const pass = argv[argv.length - 1];
+  redact(argv, 1);
+  redact(argv, 2);
   if (argv.length === 2 && ctx.server.config.str('requirepass') === '') {
     ctx.reply.error(
       'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
     );
     return;
   }
-  const user = argv.length === 3 ? argv[1] : 'default';
-  const pass = argv[argv.length - 1];
   if (checkCredentials(ctx, user, pass)) {
     ctx.setAuthenticated(user);
     ctx.reply.ok();
@@ -107,6 +110,8 @@ function hello(ctx: CommandContext, argv: string[]): void {
     if (is(argv[j], 'AUTH') && more >= 2) {
       authUser = argv[j + 1];
       authPass = argv[j + 2];
+      redact(argv, j + 1);
+      redact(argv, j + 2);
       j += 2;
     } else if (is(argv[j], 'SETNAME') && more >= 1) {
       setName = argv[j + 1];

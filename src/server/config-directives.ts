@@ -517,7 +517,8 @@ function validHostname(v: string): string | null {
 
 export type SavePoint = readonly [seconds: bigint, changes: number];
 
-/** save: "seconds changes" pairs; a file's first save line replaces the defaults, later ones add. */
+/** save: "seconds changes" pairs; a file's first save line replaces the defaults, later ones add,
+ * and `save ""` empties the list. */
 const save: Directive = {
   ...base('save', 'special', '3600 1 300 100 60 10000', { implemented: true }, true),
   parse(input, ctx) {
@@ -532,7 +533,9 @@ const save: Directive = {
       }
       points.push([seconds.value, toInt32(changes.value)]);
     }
-    if (ctx.loading && ctx.seenBefore) return [...(ctx.previous as SavePoint[]), ...points];
+    // `save ""` clears what earlier lines set; the lines after it add up again (Redis 7.0).
+    if (ctx.loading && ctx.seenBefore && args.length > 0)
+      return [...(ctx.previous as SavePoint[]), ...points];
     return points;
   },
   format: (v) => (v as SavePoint[]).map(([s, c]) => `${s} ${c}`).join(' '),
@@ -571,7 +574,7 @@ const clientOutputBufferLimit: Directive = {
     'client-output-buffer-limit',
     'special',
     'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
-    {},
+    { implemented: true },
     true,
   ),
   parse(args, ctx) {
@@ -747,7 +750,7 @@ function formatPercentile(p: number): string {
 }
 
 const latencyTrackingInfoPercentiles: Directive = {
-  ...base('latency-tracking-info-percentiles', 'special', '50 99 99.9', {}, true),
+  ...base('latency-tracking-info-percentiles', 'special', '50 99 99.9', { implemented: true }, true),
   parse(input) {
     const args = input.length === 1 && input[0] === '' ? [] : input;
     return args.map((a) => {
@@ -849,7 +852,7 @@ export const DIRECTIVES: Directive[] = [
   int('active-defrag-max-scan-fields', '1000', 1n, LLONG_MAX),
   int('active-defrag-threshold-lower', '10', 0n, 1000n),
   int('active-defrag-threshold-upper', '100', 0n, 1000n),
-  int('active-expire-effort', '1', 1n, 10n),
+  int('active-expire-effort', '1', 1n, 10n, on),
   bool('activedefrag', 'no'),
   bool('activerehashing', 'yes'),
   bool('aof-disable-auto-gc', 'no', on),
@@ -917,28 +920,28 @@ export const DIRECTIVES: Directive[] = [
   }),
   bool('disable-thp', 'yes', { immutable: true }),
   bool('dynamic-hz', 'yes'),
-  oneOf('enable-debug-command', 'no', YES_NO_LOCAL, { immutable: true }),
+  oneOf('enable-debug-command', 'no', YES_NO_LOCAL, { ...on, immutable: true }),
   oneOf('enable-module-command', 'no', YES_NO_LOCAL, { immutable: true }),
-  oneOf('enable-protected-configs', 'no', YES_NO_LOCAL, { immutable: true }),
-  int('hash-max-listpack-entries', '512', 0n, LLONG_MAX, { aliases: ['hash-max-ziplist-entries'] }),
-  mem('hash-max-listpack-value', '64', 0n, LLONG_MAX, { aliases: ['hash-max-ziplist-value'] }),
+  oneOf('enable-protected-configs', 'no', YES_NO_LOCAL, { ...on, immutable: true }),
+  int('hash-max-listpack-entries', '512', 0n, LLONG_MAX, { ...on, aliases: ['hash-max-ziplist-entries'] }),
+  mem('hash-max-listpack-value', '64', 0n, LLONG_MAX, { ...on, aliases: ['hash-max-ziplist-value'] }),
   mem('hll-sparse-max-bytes', '3000', 0n, LLONG_MAX),
   str('ignore-warnings', ''),
   int('io-threads', '1', 1n, 128n, { immutable: true }),
   bool('io-threads-do-reads', 'no', { immutable: true }),
   bool('jemalloc-bg-thread', 'yes'),
-  int('latency-monitor-threshold', '0', 0n, LLONG_MAX),
-  bool('latency-tracking', 'yes'),
+  int('latency-monitor-threshold', '0', 0n, LLONG_MAX, on),
+  bool('latency-tracking', 'yes', on),
   latencyTrackingInfoPercentiles,
   bool('lazyfree-lazy-eviction', 'no'),
-  bool('lazyfree-lazy-expire', 'no'),
-  bool('lazyfree-lazy-server-del', 'no'),
-  bool('lazyfree-lazy-user-del', 'no'),
+  bool('lazyfree-lazy-expire', 'no', on),
+  bool('lazyfree-lazy-server-del', 'no', on),
+  bool('lazyfree-lazy-user-del', 'no', on),
   bool('lazyfree-lazy-user-flush', 'no'),
-  int('lfu-decay-time', '1', 0n, INT_MAX),
-  int('lfu-log-factor', '10', 0n, INT_MAX),
+  int('lfu-decay-time', '1', 0n, INT_MAX, on),
+  int('lfu-log-factor', '10', 0n, INT_MAX, on),
   int('list-compress-depth', '0', 0n, INT_MAX),
-  int('list-max-listpack-size', '-2', INT_MIN, INT_MAX, { aliases: ['list-max-ziplist-size'] }),
+  int('list-max-listpack-size', '-2', INT_MIN, INT_MAX, { ...on, aliases: ['list-max-ziplist-size'] }),
   str('masterauth', '', { emptyIsNull: true, ...on }),
   str('masteruser', '', { emptyIsNull: true, ...on }),
   mem('maxmemory', '0', 0n, ULLONG_MAX),
@@ -1008,10 +1011,10 @@ export const DIRECTIVES: Directive[] = [
   ]),
   save,
   str('server_cpulist', '', { immutable: true, emptyIsNull: true }),
-  int('set-max-intset-entries', '512', 0n, LLONG_MAX),
+  int('set-max-intset-entries', '512', 0n, LLONG_MAX, on),
   bool('set-proc-title', 'yes', { immutable: true }),
-  flags('shutdown-on-sigint', 'default', SHUTDOWN_FLAGS()),
-  flags('shutdown-on-sigterm', 'default', SHUTDOWN_FLAGS()),
+  flags('shutdown-on-sigint', 'default', SHUTDOWN_FLAGS(), on),
+  flags('shutdown-on-sigterm', 'default', SHUTDOWN_FLAGS(), on),
   int('shutdown-timeout', '10', 0n, INT_MAX),
   int('socket-mark-id', '0', 0n, UINT_MAX, { immutable: true }),
   bool('stop-writes-on-bgsave-error', 'yes', on),
@@ -1063,8 +1066,8 @@ export const DIRECTIVES: Directive[] = [
   int('tls-session-cache-timeout', '300', 0n, INT_MAX),
   bool('tls-session-caching', 'yes'),
   int('tracking-table-max-keys', '1000000', 0n, LLONG_MAX),
-  int('zset-max-listpack-entries', '128', 0n, LLONG_MAX, { aliases: ['zset-max-ziplist-entries'] }),
-  mem('zset-max-listpack-value', '64', 0n, LLONG_MAX, { aliases: ['zset-max-ziplist-value'] }),
+  int('zset-max-listpack-entries', '128', 0n, LLONG_MAX, { ...on, aliases: ['zset-max-ziplist-entries'] }),
+  mem('zset-max-listpack-value', '64', 0n, LLONG_MAX, { ...on, aliases: ['zset-max-ziplist-value'] }),
 
   // Hidden: CONFIG GET shows them only when asked by exact name.
   bool('use-exit-on-panic', 'no', { hidden: true }),
