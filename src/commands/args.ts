@@ -29,11 +29,17 @@ export function doubleArg(ctx: CommandContext, s: string, error: string = ERR.no
 /** The sentinel a typed lookup returns after it already replied WRONGTYPE. */
 export const WRONGTYPE = Symbol('wrongtype');
 
+/** Redis's lookupKeyRead on a miss: counted in keyspace_misses and notified as `keymiss`. */
+export function keyMiss(ctx: CommandContext, key: string): void {
+  ctx.keyspace.misses++;
+  ctx.notify('m', 'keymiss', key);
+}
+
 /** Looks a key up for reading a string: undefined if absent, WRONGTYPE (already replied) if not a string. */
 export function readString(ctx: CommandContext, key: string): StringValue | undefined | typeof WRONGTYPE {
   const v = ctx.db.get(key);
   if (v === undefined) {
-    ctx.keyspace.misses++;
+    keyMiss(ctx, key);
     return undefined;
   }
   ctx.keyspace.hits++;
@@ -47,7 +53,7 @@ export function readString(ctx: CommandContext, key: string): StringValue | unde
 /** Looks a key up for reading any type, counting keyspace hits and misses. */
 export function readKey(ctx: CommandContext, key: string): Value | undefined {
   const v = ctx.db.get(key);
-  if (v === undefined) ctx.keyspace.misses++;
+  if (v === undefined) keyMiss(ctx, key);
   else ctx.keyspace.hits++;
   return v;
 }

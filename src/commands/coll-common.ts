@@ -9,7 +9,7 @@ import type { HashLimits } from '../store/types/hash.js';
 import type { ZSetLimits } from '../store/types/zset.js';
 import type { CollectionValue, TypeName } from '../store/values.js';
 import { isString } from '../store/values.js';
-import { is, WRONGTYPE } from './args.js';
+import { is, keyMiss, WRONGTYPE } from './args.js';
 import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
 
@@ -29,7 +29,7 @@ export function lookupTyped<T extends CollectionValue>(
 ): T | undefined | typeof WRONGTYPE {
   const v = ctx.db.get(key);
   if (read) {
-    if (v === undefined) ctx.keyspace.misses++;
+    if (v === undefined) keyMiss(ctx, key);
     else ctx.keyspace.hits++;
   }
   if (v === undefined) return undefined;

@@ -6,7 +6,7 @@ import { globMatch } from '../lib/glob.js';
 import { parseInt64 } from '../lib/numbers.js';
 import type { Database } from '../store/database.js';
 import { copyValue, isString, stringEncoding, typeOf, type Value } from '../store/values.js';
-import { is } from './args.js';
+import { is, keyMiss } from './args.js';
 import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
 import type { CommandFamily } from './table.js';
@@ -21,8 +21,7 @@ const INT_RANGE = 'ERR value is out of range, value must between -2147483648 and
 export function lookupRead(ctx: CommandContext, key: string, touch = true): Value | undefined {
   const v = touch ? ctx.db.get(key) : ctx.db.peek(key);
   if (v === undefined) {
-    ctx.keyspace.misses++;
-    ctx.notify('m', 'keymiss', key);
+    keyMiss(ctx, key);
   } else {
     ctx.keyspace.hits++;
   }

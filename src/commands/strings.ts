@@ -1,7 +1,7 @@
 import { addLongDouble, formatLongDoubleHuman, LD_ZERO, parseLongDouble } from '../lib/long-double.js';
 import { addInt64, INT64_MAX, type Int64, normalizeInt64, parseInt64 } from '../lib/numbers.js';
 import { isString, MutableString, type StringValue, stringBytes, stringToLatin1 } from '../store/values.js';
-import { intArg, readKey, readString, WRONGTYPE } from './args.js';
+import { intArg, keyMiss, readKey, readString, WRONGTYPE } from './args.js';
 import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
 import type { CommandFamily } from './table.js';
@@ -263,7 +263,7 @@ function mget(ctx: CommandContext, argv: string[]): void {
   for (let i = 1; i < argv.length; i++) {
     const v = ctx.db.get(argv[i]);
     if (v === undefined) {
-      ctx.keyspace.misses++;
+      keyMiss(ctx, argv[i]);
       ctx.reply.nil();
     } else {
       ctx.keyspace.hits++;

@@ -5,7 +5,7 @@
 import { parseDouble } from '../lib/numbers.js';
 import { SetValue } from '../store/types/set.js';
 import { ZSetValue } from '../store/types/zset.js';
-import { is } from './args.js';
+import { is, keyMiss } from './args.js';
 import { longArg, positiveLongArg, storeKey, zsetLimits } from './coll-common.js';
 import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
@@ -142,7 +142,7 @@ function zsetOpGeneric(
   const sources: Source[] = [];
   for (let i = 0; i < numkeys; i++) {
     const v = ctx.db.get(argv[numkeysAt + 1 + i]);
-    if (v === undefined) ctx.keyspace.misses++;
+    if (v === undefined) keyMiss(ctx, argv[numkeysAt + 1 + i]);
     else ctx.keyspace.hits++;
     if (v !== undefined && !(v instanceof ZSetValue) && !(v instanceof SetValue)) {
       ctx.reply.error(ERR.wrongType);
