@@ -27,8 +27,12 @@ export interface CommandContext {
   readonly command: CommandDef;
   authenticated: boolean;
   user: string;
-  /** Channels plus patterns subscribed (RESP2 subscribe mode when > 0). */
+  /** Channels, patterns and shard channels subscribed (RESP2 subscribe mode when > 0). */
   readonly subscriptionCount: number;
+  /** Redis's CLIENT_PUSHING: what is written between these reaches the client even under CLIENT
+   * REPLY OFF|SKIP (pub/sub confirmations and messages). */
+  beginPush(): void;
+  endPush(): void;
   /** Set to close the connection once pending replies are written (QUIT). */
   closeAfterReply: boolean;
 
@@ -40,9 +44,10 @@ export interface CommandContext {
   watchTouched: boolean;
   /** Running the commands of EXEC: blocking commands must not block. */
   inExec: boolean;
-  /** Channels and patterns this client is subscribed to. */
+  /** Channels, patterns and shard channels this client is subscribed to. */
   readonly channels: ReadonlySet<string>;
   readonly patterns: ReadonlySet<string>;
+  readonly shardChannels: ReadonlySet<string>;
 
   setAuthenticated(user: string): void;
   /** RESET: back to a fresh connection's state. */
@@ -175,11 +180,15 @@ export interface ReplicationControl {
 export interface PubSubContext {
   readonly channels: ReadonlyMap<string, ReadonlySet<unknown>>;
   readonly patterns: ReadonlyMap<string, ReadonlySet<unknown>>;
+  readonly shardChannels: ReadonlyMap<string, ReadonlySet<unknown>>;
   subscribe(ctx: CommandContext, channel: string): boolean;
   unsubscribe(ctx: CommandContext, channel: string): boolean;
   psubscribe(ctx: CommandContext, pattern: string): boolean;
   punsubscribe(ctx: CommandContext, pattern: string): boolean;
+  ssubscribe(ctx: CommandContext, channel: string): boolean;
+  sunsubscribe(ctx: CommandContext, channel: string): boolean;
   publish(channel: string, message: string): number;
+  spublish(channel: string, message: string): number;
 }
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';

@@ -1,52 +1,89 @@
 import { globMatch } from '../lib/glob.js';
+import { subcommandSyntaxError } from './admin-replies.js';
 import type { CommandContext } from './context.js';
 import type { CommandFamily } from './table.js';
 
-/** The confirmation push for (un)subscribe: [kind, name, subscription count]. */
-function confirm(ctx: CommandContext, kind: string, name: string | null): void {
+/** The confirmation push for (un)subscribe: [kind, name, subscription count]; sent even under
+ * CLIENT REPLY OFF, like every pub/sub reply. */
+function confirm(ctx: CommandContext, kind: string, name: string | null, count: number): void {
+  ctx.beginPush();
   ctx.reply.push(3);
   ctx.reply.bulk(kind);
   if (name === null) ctx.reply.nil();
   else ctx.reply.bulk(name);
-  ctx.reply.integer(ctx.subscriptionCount);
+  ctx.reply.integer(count);
+  ctx.endPush();
 }
+
+/** Redis's clientSubscriptionsCount: channels and patterns (shard channels count apart). */
+const plainCount = (ctx: CommandContext) => ctx.channels.size + ctx.patterns.size;
+const shardCount = (ctx: CommandContext) => ctx.shardChannels.size;
 
 function subscribe(ctx: CommandContext, argv: string[]): void {
   for (let i = 1; i < argv.length; i++) {
     ctx.server.pubsub.subscribe(ctx, argv[i]);
-    confirm(ctx, 'subscribe', argv[i]);
+    confirm(ctx, 'subscribe', argv[i], plainCount(ctx));
   }
 }
 
 function psubscribe(ctx: CommandContext, argv: string[]): void {
   for (let i = 1; i < argv.length; i++) {
     ctx.server.pubsub.psubscribe(ctx, argv[i]);
-    confirm(ctx, 'psubscribe', argv[i]);
+    confirm(ctx, 'psubscribe', argv[i], plainCount(ctx));
+  }
+}
+
+function ssubscribe(ctx: CommandContext, argv: string[]): void {
+  if (ctx.inExec) {
+    ctx.reply.error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+    return;
+  }
+  for (let i = 1; i < argv.length; i++) {
+    ctx.server.pubsub.ssubscribe(ctx, argv[i]);
+    confirm(ctx, 'ssubscribe', argv[i], shardCount(ctx));
+  }
+}
+
+/** The (P|S)UNSUBSCRIBE shape: the names given, or every current one; a nil confirmation if none. */
+function unsubscribeGeneric(
+  ctx: CommandContext,
+  argv: string[],
+  kind: string,
+  current: ReadonlySet<string>,
+  drop: (name: string) => void,
+  count: (ctx: CommandContext) => number,
+): void {
+  const names = argv.length > 1 ? argv.slice(1) : [...current];
+  if (names.length === 0) {
+    confirm(ctx, kind, null, count(ctx));
+    return;
+  }
+  for (const name of names) {
+    drop(name);
+    confirm(ctx, kind, name, count(ctx));
   }
 }
 
 function unsubscribe(ctx: CommandContext, argv: string[]): void {
-  const names = argv.length > 1 ? argv.slice(1) : [...ctx.channels];
-  if (names.length === 0) {
-    confirm(ctx, 'unsubscribe', null);
-    return;
-  }
-  for (const name of names) {
-    ctx.server.pubsub.unsubscribe(ctx, name);
-    confirm(ctx, 'unsubscribe', name);
-  }
+  const pubsub = ctx.server.pubsub;
+  unsubscribeGeneric(ctx, argv, 'unsubscribe', ctx.channels, (n) => pubsub.unsubscribe(ctx, n), plainCount);
 }
 
 function punsubscribe(ctx: CommandContext, argv: string[]): void {
-  const names = argv.length > 1 ? argv.slice(1) : [...ctx.patterns];
-  if (names.length === 0) {
-    confirm(ctx, 'punsubscribe', null);
-    return;
-  }
-  for (const name of names) {
-    ctx.server.pubsub.punsubscribe(ctx, name);
-    confirm(ctx, 'punsubscribe', name);
-  }
+  const pubsub = ctx.server.pubsub;
+  unsubscribeGeneric(ctx, argv, 'punsubscribe', ctx.patterns, (n) => pubsub.punsubscribe(ctx, n), plainCount);
+}
+
+function sunsubscribe(ctx: CommandContext, argv: string[]): void {
+  const pubsub = ctx.server.pubsub;
+  unsubscribeGeneric(
+    ctx,
+    argv,
+    'sunsubscribe',
+    ctx.shardChannels,
+    (n) => pubsub.sunsubscribe(ctx, n),
+    shardCount,
+  );
 }
 
 function publish(ctx: CommandContext, argv: string[]): void {
@@ -55,20 +92,33 @@ function publish(ctx: CommandContext, argv: string[]): void {
   ctx.alsoPropagate(argv);
 }
 
-function pubsubChannels(ctx: CommandContext, argv: string[]): void {
+function spublish(ctx: CommandContext, argv: string[]): void {
+  ctx.reply.integer(ctx.server.pubsub.spublish(argv[1], argv[2]));
+  ctx.alsoPropagate(argv);
+}
+
+/** PUBSUB CHANNELS / SHARDCHANNELS [pattern]. */
+function listChannels(ctx: CommandContext, argv: string[], registry: ReadonlyMap<string, unknown>): void {
+  if (argv.length > 3) {
+    subcommandSyntaxError(ctx, argv);
+    return;
+  }
   const pattern = argv.length > 2 ? argv[2] : null;
-  const names = [...ctx.server.pubsub.channels.keys()].filter(
-    (c) => pattern === null || globMatch(pattern, c),
-  );
+  const names = [...registry.keys()].filter((c) => pattern === null || globMatch(pattern, c));
   ctx.reply.array(names.length);
   for (const n of names) ctx.reply.bulk(n);
 }
 
-function pubsubNumsub(ctx: CommandContext, argv: string[]): void {
+/** PUBSUB NUMSUB / SHARDNUMSUB channel...: each channel and its number of subscribers. */
+function countSubscribers(
+  ctx: CommandContext,
+  argv: string[],
+  registry: ReadonlyMap<string, ReadonlySet<unknown>>,
+): void {
   ctx.reply.array((argv.length - 2) * 2);
   for (let i = 2; i < argv.length; i++) {
     ctx.reply.bulk(argv[i]);
-    ctx.reply.integer(ctx.server.pubsub.channels.get(argv[i])?.size ?? 0);
+    ctx.reply.integer(registry.get(argv[i])?.size ?? 0);
   }
 }
 
@@ -104,8 +154,13 @@ export const pubsubCommands: CommandFamily = {
   unsubscribe,
   punsubscribe,
   publish,
-  'pubsub|channels': pubsubChannels,
-  'pubsub|numsub': pubsubNumsub,
+  ssubscribe,
+  sunsubscribe,
+  spublish,
+  'pubsub|channels': (ctx, argv) => listChannels(ctx, argv, ctx.server.pubsub.channels),
+  'pubsub|shardchannels': (ctx, argv) => listChannels(ctx, argv, ctx.server.pubsub.shardChannels),
+  'pubsub|numsub': (ctx, argv) => countSubscribers(ctx, argv, ctx.server.pubsub.channels),
+  'pubsub|shardnumsub': (ctx, argv) => countSubscribers(ctx, argv, ctx.server.pubsub.shardChannels),
   'pubsub|numpat': pubsubNumpat,
   'pubsub|help': pubsubHelp,
 };

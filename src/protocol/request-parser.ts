@@ -91,6 +91,11 @@ export class RequestParser {
     if (!this.owned && this.pos < this.end) this.makeRoom(0);
   }
 
+  /** The first n bytes not yet consumed (for log lines). */
+  head(n: number): string {
+    return this.buf.latin1Slice(this.pos, Math.min(this.end, this.pos + n));
+  }
+
   /** Bytes received but not yet consumed by a complete command. */
   get buffered(): number {
     return this.end - this.pos;

@@ -294,11 +294,11 @@ export class Admin implements AdminContext {
     const argv = c.postponedArgv!;
     c.postponedArgv = null;
     c.blocked = false;
-    const mark = c.reply.size;
+    c.beginCommand();
     c.lastInteraction = Date.now();
     this.server.execute(c, argv);
     if (!c.blocked) {
-      c.afterCommand(mark);
+      c.afterCommand();
       c.processInput();
     }
     c.flush();

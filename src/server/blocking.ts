@@ -236,6 +236,8 @@ export class Blocking {
   private finish(b: BlockedClient, replyUsec: number | null): void {
     this.detach(b);
     const c = b.client;
+    // The blocked command is done: CLIENT REPLY OFF|SKIP applies to its reply now.
+    c.afterCommand();
     if (replyUsec !== null) {
       b.command.usec += replyUsec;
       this.server.slowlog.record(c, b.argv, replyUsec, b.command);

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { clientInfoLine } from '../commands/client.js';
 import type {
   BlockSpec,
   ClientHandle,
@@ -11,8 +12,11 @@ import type {
 import type { CommandDef } from '../commands/table.js';
 import { RespWriter } from '../protocol/reply.js';
 import { ProtocolError, QueryBufferLimitError, RequestParser } from '../protocol/request-parser.js';
+import { quoteRepr } from '../protocol/split-args.js';
 import type { Database, Watcher } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
+import type { OutputBufferLimit } from './config-directives.js';
+import { OutputLimitState } from './output-limit.js';
 import type { Server } from './server.js';
 
 /** Query buffer room Redis shows for an idle client (qbuf-free), and its per-client struct overhead. */
@@ -102,6 +106,10 @@ export class Client implements CommandContext, ClientHandle, Watcher {
   /** Pub/sub subscriptions. */
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
+  readonly shardChannels = new Set<string>();
+  /** Reply size when the current command started, or after the last push: what a muted client
+   * (CLIENT REPLY OFF|SKIP) drops is what lies after it. */
+  private replyMark = 0;
   /** Blocked in a command (BLPOP, WAIT, CLIENT PAUSE): input processing waits. */
   blocked = false;
   /** Propagation overrides set by the running command. */
@@ -110,6 +118,7 @@ export class Client implements CommandContext, ClientHandle, Watcher {
   /** Replies skipped for the current command (CLIENT REPLY SKIP). */
   skipNext = false;
   private paused = false;
+  private readonly outputLimit = new OutputLimitState();
 
   constructor(
     readonly server: Server,
@@ -164,7 +173,20 @@ export class Client implements CommandContext, ClientHandle, Watcher {
   }
 
   get subscriptionCount(): number {
-    return this.channels.size + this.patterns.size;
+    return this.channels.size + this.patterns.size + this.shardChannels.size;
+  }
+
+  /** CLIENT REPLY OFF, or SKIP for this command: replies are dropped, pushes are not. */
+  private get muted(): boolean {
+    return this.replyMode === 'off' || this.skipThis;
+  }
+
+  beginPush(): void {
+    if (this.muted) this.reply.truncate(this.replyMark);
+  }
+
+  endPush(): void {
+    if (this.muted) this.replyMark = this.reply.size;
   }
 
   /** One read from the socket. The chunk's memory is reused once this returns (see readSocket). */
@@ -180,7 +202,10 @@ export class Client implements CommandContext, ClientHandle, Watcher {
       this.parser.append(chunk);
     } catch (e) {
       if (!(e instanceof QueryBufferLimitError)) throw e;
-      this.server.log('warning', `Closing client that reached max query buffer length: ${this.describe()}`);
+      this.server.log(
+        'warning',
+        `Closing client that reached max query buffer length: ${this.describe()} (qbuf initial bytes: ${quoteRepr(this.parser.head(64))})`,
+      );
       this.close();
       return;
     }
@@ -216,16 +241,20 @@ export class Client implements CommandContext, ClientHandle, Watcher {
         break;
       }
       if (argv === null) break;
-      const mark = this.reply.size;
+      this.beginCommand();
       this.server.execute(this, argv);
       // A command that blocked (CLIENT PAUSE, BLPOP) completes later.
-      if (!this.blocked) this.afterCommand(mark);
+      if (!this.blocked) this.afterCommand();
     }
   }
 
+  beginCommand(): void {
+    this.replyMark = this.reply.size;
+  }
+
   /** CLIENT REPLY OFF/SKIP: drops what the command just replied (Redis's resetClient handling). */
-  afterCommand(mark: number): void {
-    if (this.replyMode === 'off' || this.skipThis) this.reply.truncate(mark);
+  afterCommand(): void {
+    if (this.muted) this.reply.truncate(this.replyMark);
     this.skipThis = this.skipNext;
     this.skipNext = false;
   }
@@ -247,10 +276,11 @@ export class Client implements CommandContext, ClientHandle, Watcher {
     if (this.server.beforeReplies !== null) this.server.beforeReplies();
     if (this.closed || this.socket === null) {
       this.reply.discard();
+      this.replyMark = 0;
       return;
     }
-    // With CLIENT REPLY OFF nothing reaches the client, not even pushed messages.
-    if (this.replyMode === 'off') this.reply.discard();
+    // Muted: what arrived outside a command (MONITOR lines) is dropped too; pushes are kept.
+    if (this.muted) this.reply.truncate(this.replyMark);
     const out = this.reply.pending();
     if (out !== null) {
       this.server.stats.netOutputBytes += out.length;
@@ -258,12 +288,36 @@ export class Client implements CommandContext, ClientHandle, Watcher {
       this.socket.write(out);
       // Nothing queued means the kernel took the whole write: the reply buffer can be reused.
       this.reply.release(this.socket.writableLength === 0);
+      this.replyMark = 0;
+      if (this.overOutputLimit()) return;
       if (!this.paused && this.socket.writableLength > OUTPUT_HIGH_WATER) {
         this.paused = true;
         this.socket.pause();
       }
     }
     if (this.closeAfterReply) this.close(true);
+  }
+
+  /**
+   * client-output-buffer-limit for normal and pubsub clients (replicas: replication/master-side):
+   * a client that does not read what it is sent is closed instead of growing without bound.
+   */
+  private overOutputLimit(): boolean {
+    const used = this.socket?.writableLength ?? 0;
+    if (used === 0) {
+      this.outputLimit.reset();
+      return false;
+    }
+    const type = this.clientType();
+    if (type === 'replica' || type === 'master') return false;
+    const limits = this.server.config.get('client-output-buffer-limit') as OutputBufferLimit[];
+    if (!this.outputLimit.exceeded(used, limits[type === 'pubsub' ? 2 : 0], Date.now())) return false;
+    this.server.log(
+      'warning',
+      `Client ${this.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    );
+    this.close();
+    return true;
   }
 
   private onDrain(): void {
@@ -288,7 +342,7 @@ export class Client implements CommandContext, ClientHandle, Watcher {
   }
 
   get shardChannelCount(): number {
-    return 0;
+    return this.shardChannels.size;
   }
 
   clientType(): ClientType {
@@ -350,9 +404,9 @@ export class Client implements CommandContext, ClientHandle, Watcher {
     this.close();
   }
 
-  /** "id=… addr=… laddr=… fd=… name=…" prefix for log lines. */
+  /** The client's CLIENT LIST line, as Redis's log lines show a client (catClientInfoString). */
   describe(): string {
-    return `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.fd} name=${this.name}`;
+    return clientInfoLine(this, Date.now());
   }
 
   changed(key: string, cls: EventClass, event: string, db: Database = this.db): void {

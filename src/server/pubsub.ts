@@ -2,55 +2,72 @@ import type { CommandContext, PubSubContext } from '../commands/context.js';
 import { globMatch } from '../lib/glob.js';
 import type { Client } from './client.js';
 
-/** Channel and pattern subscriptions; delivers messages into subscribers' reply buffers. */
+/** Subscribers by channel, pattern or shard channel. */
+type Registry = Map<string, Set<Client>>;
+
+function add(registry: Registry, mine: Set<string>, client: Client, name: string): boolean {
+  if (mine.has(name)) return false;
+  mine.add(name);
+  let set = registry.get(name);
+  if (set === undefined) registry.set(name, (set = new Set()));
+  set.add(client);
+  return true;
+}
+
+function remove(registry: Registry, mine: Set<string>, client: Client, name: string): boolean {
+  if (!mine.delete(name)) return false;
+  const set = registry.get(name);
+  set?.delete(client);
+  if (set?.size === 0) registry.delete(name);
+  return true;
+}
+
+/**
+ * Channel, pattern and shard-channel subscriptions (without cluster mode shard channels are a
+ * namespace of their own); delivers messages into subscribers' reply buffers.
+ */
 export class PubSub implements PubSubContext {
-  readonly channels = new Map<string, Set<Client>>();
-  readonly patterns = new Map<string, Set<Client>>();
+  readonly channels: Registry = new Map();
+  readonly patterns: Registry = new Map();
+  readonly shardChannels: Registry = new Map();
 
   constructor(private readonly wake: (client: Client) => void) {}
 
   subscribe(ctx: CommandContext, channel: string): boolean {
     const client = ctx as Client;
-    if (client.channels.has(channel)) return false;
-    client.channels.add(channel);
-    let set = this.channels.get(channel);
-    if (set === undefined) this.channels.set(channel, (set = new Set()));
-    set.add(client);
-    return true;
+    return add(this.channels, client.channels, client, channel);
   }
 
   unsubscribe(ctx: CommandContext, channel: string): boolean {
     const client = ctx as Client;
-    if (!client.channels.delete(channel)) return false;
-    const set = this.channels.get(channel);
-    set?.delete(client);
-    if (set?.size === 0) this.channels.delete(channel);
-    return true;
+    return remove(this.channels, client.channels, client, channel);
   }
 
   psubscribe(ctx: CommandContext, pattern: string): boolean {
     const client = ctx as Client;
-    if (client.patterns.has(pattern)) return false;
-    client.patterns.add(pattern);
-    let set = this.patterns.get(pattern);
-    if (set === undefined) this.patterns.set(pattern, (set = new Set()));
-    set.add(client);
-    return true;
+    return add(this.patterns, client.patterns, client, pattern);
   }
 
   punsubscribe(ctx: CommandContext, pattern: string): boolean {
     const client = ctx as Client;
-    if (!client.patterns.delete(pattern)) return false;
-    const set = this.patterns.get(pattern);
-    set?.delete(client);
-    if (set?.size === 0) this.patterns.delete(pattern);
-    return true;
+    return remove(this.patterns, client.patterns, client, pattern);
+  }
+
+  ssubscribe(ctx: CommandContext, channel: string): boolean {
+    const client = ctx as Client;
+    return add(this.shardChannels, client.shardChannels, client, channel);
+  }
+
+  sunsubscribe(ctx: CommandContext, channel: string): boolean {
+    const client = ctx as Client;
+    return remove(this.shardChannels, client.shardChannels, client, channel);
   }
 
   /** Drops every subscription of a client (disconnect, RESET). */
   removeClient(client: Client): void {
-    for (const ch of [...client.channels]) this.unsubscribe(client, ch);
-    for (const p of [...client.patterns]) this.punsubscribe(client, p);
+    for (const ch of [...client.channels]) remove(this.channels, client.channels, client, ch);
+    for (const p of [...client.patterns]) remove(this.patterns, client.patterns, client, p);
+    for (const ch of [...client.shardChannels]) remove(this.shardChannels, client.shardChannels, client, ch);
   }
 
   /** Delivers a message; returns the number of receivers, as PUBLISH replies. */
@@ -59,10 +76,12 @@ export class PubSub implements PubSubContext {
     const subs = this.channels.get(channel);
     if (subs !== undefined) {
       for (const c of subs) {
+        c.beginPush();
         c.reply.push(3);
         c.reply.bulk('message');
         c.reply.bulk(channel);
         c.reply.bulk(message);
+        c.endPush();
         this.wake(c);
         receivers++;
       }
@@ -71,16 +90,34 @@ export class PubSub implements PubSubContext {
       for (const [pattern, clients] of this.patterns) {
         if (!globMatch(pattern, channel)) continue;
         for (const c of clients) {
+          c.beginPush();
           c.reply.push(4);
           c.reply.bulk('pmessage');
           c.reply.bulk(pattern);
           c.reply.bulk(channel);
           c.reply.bulk(message);
+          c.endPush();
           this.wake(c);
           receivers++;
         }
       }
     }
     return receivers;
+  }
+
+  /** SPUBLISH: shard channel subscribers only, as "smessage". */
+  spublish(channel: string, message: string): number {
+    const subs = this.shardChannels.get(channel);
+    if (subs === undefined) return 0;
+    for (const c of subs) {
+      c.beginPush();
+      c.reply.push(3);
+      c.reply.bulk('smessage');
+      c.reply.bulk(channel);
+      c.reply.bulk(message);
+      c.endPush();
+      this.wake(c);
+    }
+    return subs.size;
   }
 }
