@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { cmd, info, waitInSync } from './support/replication.js';
 import { CLI_BIN, DIST, type ProcessServer, SERVER_BIN, spawnServer } from './support/servers.js';
-import { Folders, freePortRange, tsredis } from './topology-support.js';
+import { Folders, freePortRange, hasStackTrace, type RunResult, tsredis } from './topology-support.js';
 
 const run = promisify(execFile);
 const ROOT = join(DIST, '..');
@@ -268,3 +268,40 @@ for (const replicas of [1, 4]) {
     );
   });
 }
+
+/** A failure: exit code 1, one plain message on stderr, no stack trace, no hang. */
+function assertPlain(r: RunResult, message: RegExp): void {
+  assert.equal(r.signal, null, `hung:\n${r.stdout}${r.stderr}`);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, message);
+  assert.equal(hasStackTrace(r.stdout + r.stderr), false, r.stderr);
+}
+
+test('compose and k8s output paths that cannot be written (/proc used to spin at 100% CPU)', {
+  skip: existsSync('/proc/self') ? false : 'needs /proc (Linux)',
+}, async () => {
+  assertPlain(
+    await tsredis(['k8s', '--out', '/nonexistent/x.yaml']),
+    /^tsredis k8s: cannot write \/nonexistent\/x\.yaml: no such file or folder$/m,
+  );
+  // Bounded: before the fix this never returned (20 s ends it as a hang).
+  assertPlain(
+    await tsredis(['compose', '--out', '/proc/tsredis-compose'], 20000),
+    /^tsredis compose: cannot create \/proc\/tsredis-compose\/docker: \/proc does not accept new folders$/m,
+  );
+  const dir = folders.make('tsredis-compose-');
+  const file = join(dir, 'file');
+  writeFileSync(file, '');
+  assertPlain(
+    await tsredis(['compose', '--out', file]),
+    new RegExp(`cannot create ${file}/docker: ${file} is a file, not a folder`),
+  );
+});
+
+test('compose and k8s have no working folder: --dir gets told to use --out', async () => {
+  assertPlain(
+    await tsredis(['compose', '--dir', 'x']),
+    /^tsredis compose: compose has no working folder \(--dir is for the local topology\): write the files with --out DIR/m,
+  );
+  assertPlain(await tsredis(['k8s', '--dir=x']), /^tsredis k8s: k8s has no working folder .*--out FILE/m);
+});

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -14,7 +15,15 @@ import { RawClient } from './support/raw-client.js';
 import { cmd } from './support/replication.js';
 import { freePort } from './support/servers.js';
 import { waitFor } from './support/tcp-proxy.js';
-import { Folders, freePortRange, isAlive, pidsIn, spawnTsredis, tsredis } from './topology-support.js';
+import {
+  Folders,
+  freePortRange,
+  hasStackTrace,
+  isAlive,
+  pidsIn,
+  spawnTsredis,
+  tsredis,
+} from './topology-support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Flags for Chromium on this machine kind (closed network, root, no GPU). */
@@ -43,6 +52,33 @@ after(async () => {
   await browser?.close();
   await folders.cleanup();
 });
+
+/** Every polyline of both charts: its series and its points as [x, y] numbers. */
+const CHART_POINTS = `[...document.querySelectorAll('.chart polyline')].map((p) => ({
+  chart: p.closest('svg').id,
+  series: p.getAttribute('data-series'),
+  points: p.getAttribute('points').trim().split(/\\s+/).map((xy) => xy.split(',').map(Number)),
+}))`;
+
+type ChartLine = { chart: string; series: string; points: number[][] };
+
+function assertFinitePoints(lines: ChartLine[]): void {
+  assert.ok(lines.length > 0, 'the charts have lines');
+  for (const l of lines) {
+    assert.ok(l.points.length > 0, `${l.chart}/${l.series} has points`);
+    for (const p of l.points) {
+      assert.equal(p.length, 2, `${l.chart}/${l.series}: ${JSON.stringify(p)}`);
+      assert.ok(
+        p.every((n) => Number.isFinite(n)),
+        `${l.chart}/${l.series}: a coordinate is not a finite number: ${JSON.stringify(p)}`,
+      );
+      assert.ok(
+        p[0] >= 0 && p[0] <= 600 && p[1] >= 0 && p[1] <= 180,
+        `${l.chart}/${l.series}: ${p} off the chart`,
+      );
+    }
+  }
+}
 
 const portOf = (dir: string, name: string) =>
   Number(/^port (\d+)$/m.exec(readFileSync(join(dir, `redis-${name}.conf`), 'utf8'))![1]);
@@ -106,6 +142,38 @@ test('tsredis up --dashboard in headless Chromium: graph, links, ops/s, memory, 
   assert.ok(Number(await page.textContent('[data-row="master"] [data-col="offset"]')) > 0);
   assert.ok((await page.$('#ops-chart polyline[data-series="master"]')) !== null);
   assert.match((await page.textContent('[data-node="master"]')) ?? '', /\d+ ops\/s/);
+  // The lines are drawn where they belong: every coordinate of every line is a number on the chart.
+  const lines = (await page.evaluate(CHART_POINTS)) as ChartLine[];
+  assert.deepEqual([...new Set(lines.map((l) => `${l.chart}/${l.series}`))].sort(), [
+    'lag-chart/replica1',
+    'lag-chart/replica2',
+    'ops-chart/master',
+    'ops-chart/replica1',
+    'ops-chart/replica2',
+  ]);
+  assertFinitePoints(lines);
+  assert.deepEqual(await page.$$eval('#lag-legend span', (spans) => spans.map((x) => x.textContent)), [
+    'replica1',
+    'replica2',
+  ]);
+  const healthy = join(tmpdir(), `tsredis-dashboard-healthy-${process.pid}-${Date.now()}.png`);
+  await page.screenshot({ path: healthy, fullPage: true });
+  assert.ok(existsSync(healthy));
+  t.diagnostic(`dashboard screenshot (healthy): ${healthy}`);
+  process.stdout.write(`# dashboard screenshot (healthy): ${healthy}\n`);
+
+  // A page opened later starts from the server's history, not from an empty chart.
+  const kept = Number(await page.getAttribute('#lag-chart polyline[data-series="replica1"]', 'data-points'));
+  const late = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  await late.goto(url);
+  // (A flat line, lag 0 throughout, has no height: Playwright calls it hidden, so: attached.)
+  await late.waitForSelector('#lag-chart polyline[data-series="replica1"]', { state: 'attached' });
+  assert.ok(
+    Number(await late.getAttribute('#lag-chart polyline[data-series="replica1"]', 'data-points')) >= kept,
+    'the history is drawn at once',
+  );
+  assertFinitePoints((await late.evaluate(CHART_POINTS)) as ChartLine[]);
+  await late.close();
 
   // A broken link and a stopped node are shown as such.
   const closed = await freePort();
@@ -118,11 +186,12 @@ test('tsredis up --dashboard in headless Chromium: graph, links, ops/s, memory, 
   await page.waitForSelector('[data-node="replica2"][data-role="down"]', { timeout: 10000 });
   assert.equal(await page.textContent('[data-row="replica2"] [data-col="role"]'), 'DOWN');
 
-  const shot = join(tmpdir(), `tsredis-dashboard-${process.pid}-${Date.now()}.png`);
+  assertFinitePoints((await page.evaluate(CHART_POINTS)) as ChartLine[]);
+  const shot = join(tmpdir(), `tsredis-dashboard-broken-${process.pid}-${Date.now()}.png`);
   await page.screenshot({ path: shot, fullPage: true });
   assert.ok(existsSync(shot));
-  t.diagnostic(`dashboard screenshot: ${shot}`);
-  process.stdout.write(`# dashboard screenshot: ${shot}\n`);
+  t.diagnostic(`dashboard screenshot (a link down, a node down): ${shot}`);
+  process.stdout.write(`# dashboard screenshot (a link down, a node down): ${shot}\n`);
 
   up.proc.kill('SIGINT');
   assert.equal(await up.exited, 0, up.output());
@@ -173,4 +242,52 @@ test('tsredis dashboard host:port discovers the topology from one address', asyn
   ac.abort();
   d.proc.kill('SIGINT');
   assert.equal(await d.exited, 0);
+});
+
+test('up --dashboard with a busy --dashboard-port: a plain error, the nodes stopped, no hang', async () => {
+  const dir = folders.make();
+  const base = await freePortRange(2);
+  const busy = await new Promise<Server>((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  const busyPort = (busy.address() as { port: number }).port;
+  try {
+    // Before the fix it printed the error and never exited, its master left running: 30 s ends it.
+    const r = await tsredis(
+      [
+        'up',
+        ...['--dir', dir, '--port', String(base), '--replicas', '0'],
+        ...['--dashboard', '--dashboard-port', String(busyPort)],
+      ],
+      30000,
+    );
+    assert.equal(r.signal, null, `up hung:\n${r.stdout}${r.stderr}`);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^tsredis up: dashboard port ${busyPort} is already in use: choose another with --dashboard-port$`,
+        'm',
+      ),
+    );
+    assert.equal(hasStackTrace(r.stderr), false, r.stderr);
+    assert.match(r.stdout, /stopping the nodes this run started:\n {2}✓ master stopped/);
+    assert.deepEqual(pidsIn(dir), []);
+  } finally {
+    busy.close();
+  }
+  // The dashboard command names its own option.
+  const busy2 = await new Promise<Server>((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  try {
+    const port2 = (busy2.address() as { port: number }).port;
+    const d = await tsredis(['dashboard', '127.0.0.1:1', '--port', String(port2)], 30000);
+    assert.equal(d.signal, null, d.stdout + d.stderr);
+    assert.match(d.stderr, /already in use: choose another with --port$/m);
+  } finally {
+    busy2.close();
+  }
 });

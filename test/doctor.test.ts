@@ -67,6 +67,42 @@ test("the seed's pitfall: the master bound to one address, replicas connecting t
   assert.match(text.stdout, /Fix: In 127\.0\.0\.2:\d+'s config file set 'bind 0\.0\.0\.0'/);
 });
 
+test("the seed's pitfall on real redis-server: the master bound to 127.0.0.2, replicas dialing 127.0.0.1", {
+  skip: skipWithoutRedis(),
+}, async () => {
+  const port = await freePort();
+  const master = await node('redis', ['--bind', '127.0.0.2'], port);
+  const r1 = await node('redis', ['--replicaof', '127.0.0.1', String(port)]);
+  const r2 = await node('redis', ['--replicaof', '127.0.0.1', String(port)]);
+  // redis-server logs each refused attempt (it has no master_link_down_reason).
+  for (const r of [r1, r2]) {
+    await waitFor('the replica refused', async () => /Connection refused/.test(r.output()));
+  }
+  assert.equal((await info(r1.port)).get('master_link_status'), 'down');
+  const d = await doctor([at(master, '127.0.0.2'), at(r1), at(r2), '--sample', '0']);
+  assert.equal(d.code, 1);
+  const bind = d.findings.filter((f) => f.id === 'bind');
+  assert.deepEqual(bind.map((f) => f.node).sort(), [at(r1), at(r2)].sort(), JSON.stringify(d.findings));
+  assert.match(bind[0].title, /listens only on 127\.0\.0\.2 \(the 'bind 127\.0\.0\.1' pitfall\)/);
+  assert.match(bind[0].fix, /set 'bind 0\.0\.0\.0' \(or add 127\.0\.0\.1 to its bind line\)/);
+  assert.match(d.text, /"engine": "redis 7\./);
+});
+
+test('master unreachable from a real redis-server replica', { skip: skipWithoutRedis() }, async () => {
+  const closed = await freePort();
+  const replica = await node('redis', ['--replicaof', '127.0.0.1', String(closed)]);
+  await waitFor('the replica refused', async () => /Connection refused/.test(replica.output()));
+  const d = await doctor([at(replica), '--sample', '0']);
+  assert.equal(d.code, 1);
+  const f = d.findings.find((x) => x.id === 'master-unreachable');
+  assert.equal(f?.node, at(replica), JSON.stringify(d.findings));
+  assert.match(
+    f!.explanation,
+    new RegExp(`nothing listens at 127\\.0\\.0\\.1:${closed} \\(connection refused\\)`),
+  );
+  assert.match(f!.fix, /Start the master, or point the replica at the right address/);
+});
+
 test('protected mode refusing a replica that connects from another address (real redis-server replica)', {
   skip: skipWithoutRedis(),
 }, async () => {

@@ -103,3 +103,34 @@ test('progress while a replica receives a large data set', async () => {
   assert.match(add.stdout, /✓ replica1 linked and in sync/);
   assert.equal((await info(portOf(dir, 'replica1'), 'keyspace')).get('db0')?.startsWith('keys=30000,'), true);
 });
+
+test('--engine redis-server on a folder whose tsredis master runs: a warning, and ENGINE stays tsredis', {
+  skip: skipWithoutRedis(),
+}, async () => {
+  const dir = folders.make();
+  const base = await freePortRange(3);
+  const r = await tsredis(['up', '--dir', dir, '--port', String(base), '--replicas', '0', '--detach']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const again = await tsredis(['up', '--dir', dir, '--engine', 'redis-server', '--detach']);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /✓ master already running/);
+  assert.match(
+    again.stdout,
+    /! master runs tsredis, not redis-server: it keeps running as it is\. To switch, stop it first \('.*down.*'\)/,
+  );
+  // The folder does not claim an engine that is not running, and the table says what runs.
+  const state = JSON.parse(readFileSync(join(dir, 'tsredis-up.json'), 'utf8')) as {
+    engines: Record<string, string>;
+  };
+  assert.equal(state.engines.master, 'tsredis');
+  assert.match(again.stdout, /master +master .* tsredis +\d+/);
+  const st = await tsredis(['status', '--dir', dir, '--json']);
+  const status = JSON.parse(st.stdout) as { nodes: Array<{ name: string; engine: string }> };
+  assert.equal(status.nodes[0].engine, 'tsredis');
+  // Stopped and started again, the node runs the engine asked for, and the table follows.
+  assert.equal((await tsredis(['down', '--dir', dir])).code, 0);
+  const switched = await tsredis(['up', '--dir', dir, '--engine', 'redis-server', '--detach']);
+  assert.equal(switched.code, 0, switched.stdout + switched.stderr);
+  assert.equal((await info(base, 'server')).get('tsredis_version'), undefined);
+  assert.match(switched.stdout, /master +master .* redis-server +\d+/);
+});

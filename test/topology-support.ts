@@ -13,22 +13,25 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The signal that ended it: 'SIGTERM' when it outlived timeoutMs (a hang), else null. */
+  signal: string | null;
 }
 
-/** Runs `tsredis <args>` to completion. */
+/** Runs `tsredis <args>` to completion (killed after timeoutMs: see `signal`). */
 export async function tsredis(args: string[], timeoutMs = 60000): Promise<RunResult> {
   try {
     const { stdout, stderr } = await execFileP(process.execPath, [TSREDIS_BIN, ...args], {
       timeout: timeoutMs,
       maxBuffer: 16 * 1024 * 1024,
     });
-    return { code: 0, stdout, stderr };
+    return { code: 0, stdout, stderr, signal: null };
   } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
+    const err = e as { code?: number; stdout?: string; stderr?: string; signal?: string | null };
     return {
       code: typeof err.code === 'number' ? err.code : 1,
       stdout: err.stdout ?? '',
       stderr: err.stderr ?? '',
+      signal: err.signal ?? null,
     };
   }
 }
@@ -93,6 +96,32 @@ export function pidsIn(dir: string): number[] {
     .filter((f) => f.endsWith('.pid'))
     .map((f) => Number(readFileSync(join(dir, f), 'utf8').trim()))
     .filter((p) => Number.isInteger(p) && p > 0);
+}
+
+/**
+ * Processes (other than this one) whose command line names something in `dir`: a node started
+ * from one of its config files, or a launcher still running. Linux only (empty without /proc).
+ */
+export function processesUsing(dir: string): number[] {
+  if (!existsSync('/proc/self')) return [];
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(dir) && isAlive(Number(entry))) found.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+/** The folder's config files' `port` lines. */
+export function portsIn(dir: string): number[] {
+  return readdirSync(dir)
+    .filter((f) => /^redis-.+\.conf$/.test(f))
+    .map((f) => Number(/^port (\d+)$/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? 0));
 }
 
 /** Working folders made by a test file, each stopped and removed by `cleanup()` (call it in after()). */

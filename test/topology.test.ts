@@ -227,7 +227,11 @@ test('readable errors without stack traces: port in use, binary missing, bad con
 
   // Unknown options and commands are explained too.
   const unknown = await tsredis(['up', '--replica', '3']);
-  assert.match(unknown.stderr, /unknown option --replica/);
+  assert.match(
+    unknown.stderr,
+    /^tsredis up: unknown option --replica \(see 'tsredis help' for the options of up\)$/m,
+  );
+  assert.doesNotMatch(unknown.stderr, /tsredis up: tsredis up/);
   const noTopology = await tsredis(['status', '--dir', folders.make()]);
   assert.equal(noTopology.code, 1);
   assert.match(noTopology.stderr, /no topology in .*Start one with 'tsredis up'/);

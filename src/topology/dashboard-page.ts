@@ -220,10 +220,11 @@ function drawChart(svgId, legendId, value, filter) {
       return x.toFixed(1) + "," + y.toFixed(1);
     });
     svg.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: color(name), "stroke-width": 2, "data-series": name, "data-points": String(pts.length) }));
-    var span = document.createElement("span");
-    span.style.setProperty("--c", color(name));
-    span.textContent = name;
-    legend.appendChild(span);
+    /* Not "span": a var is function-scoped, and that name holds the time axis used for every x above. */
+    var item = document.createElement("span");
+    item.style.setProperty("--c", color(name));
+    item.textContent = name;
+    legend.appendChild(item);
   });
 }
 
@@ -240,7 +241,8 @@ function render() {
 
 var source = new EventSource("/events");
 var statusEl = document.getElementById("status");
-source.addEventListener("snaps", function (e) { snaps = JSON.parse(e.data); render(); });
+/* The server starts every stream (and every reconnection) with the snapshots it kept. */
+source.addEventListener("history", function (e) { snaps = JSON.parse(e.data); render(); });
 source.addEventListener("snapshot", function (e) {
   snaps.push(JSON.parse(e.data));
   while (snaps.length && Date.now() - snaps[0].time > WINDOW_MS + 5000) snaps.shift();

@@ -45,6 +45,8 @@ export interface DashboardSource {
   /** Snapshots kept for the charts (one a second). */
   historySize?: number;
   intervalMs?: number;
+  /** The option that sets `port`, for the message when it is taken ('--port', '--dashboard-port'). */
+  portOption?: string;
 }
 
 function toDashNode(v: NodeView, topo: Topology): DashNode {
@@ -149,22 +151,7 @@ export async function startDashboard(source: DashboardSource): Promise<Dashboard
   const history: Snapshot[] = [];
   const historySize = source.historySize ?? 600;
   const clients = new Set<ServerResponse>();
-  let latest: Snapshot = await sampler.snapshot();
-  history.push(latest);
-  let busy = false;
-  const timer = setInterval(async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      latest = await sampler.snapshot();
-      history.push(latest);
-      if (history.length > historySize) history.shift();
-      const frame = `event: snapshot\ndata: ${JSON.stringify(latest)}\n\n`;
-      for (const c of clients) c.write(frame);
-    } finally {
-      busy = false;
-    }
-  }, source.intervalMs ?? 1000);
+  let latest: Snapshot | null = null;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/') {
@@ -190,30 +177,54 @@ export async function startDashboard(source: DashboardSource): Promise<Dashboard
       res.end('not found\n');
     }
   });
+  // Listen first: a port already taken fails here, before any timer or connection exists.
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         new UserError(
           e.code === 'EADDRINUSE'
-            ? `dashboard port ${source.port} is already in use: choose another with --port`
-            : e.message,
+            ? `dashboard port ${source.port} is already in use: choose another with ${source.portOption ?? '--port'}`
+            : e.code === 'EACCES'
+              ? `dashboard port ${source.port} needs privileges: choose another with ${source.portOption ?? '--port'}`
+              : e.message,
         ),
       ),
     );
     server.listen(source.port, '127.0.0.1', () => resolve());
   });
+  let timer: NodeJS.Timeout | undefined;
+  const close = () => {
+    clearInterval(timer);
+    for (const c of clients) c.end();
+    server.close();
+    server.closeAllConnections();
+  };
+  try {
+    latest = await sampler.snapshot();
+  } catch (e) {
+    close();
+    throw e;
+  }
+  history.push(latest);
+  let busy = false;
+  timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      latest = await sampler.snapshot();
+      history.push(latest);
+      if (history.length > historySize) history.shift();
+      const frame = `event: snapshot\ndata: ${JSON.stringify(latest)}\n\n`;
+      for (const c of clients) c.write(frame);
+    } catch {
+      // The folder changed under us (a config file being rewritten …): the next tick tries again.
+    } finally {
+      busy = false;
+    }
+  }, source.intervalMs ?? 1000);
   const addr = server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : source.port;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    port,
-    close() {
-      clearInterval(timer);
-      for (const c of clients) c.end();
-      server.close();
-      server.closeAllConnections();
-    },
-  };
+  return { url: `http://127.0.0.1:${port}/`, port, close };
 }
 
 /** `tsredis dashboard [host:port ...] [--port P]`: serves until Ctrl-C. */

@@ -4,11 +4,11 @@
  * for Kubernetes (ConfigMap, headless Services, StatefulSets, readiness on INFO replication), for any
  * number of replicas. The YAML is written by hand (no dependency at run time).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from './errors.js';
-import { intOption, parseOptions } from './options.js';
+import { errnoText, makeDirs, UserError } from './errors.js';
+import { intOption, type OptionSpec, type ParsedOptions, parseOptions } from './options.js';
 
 /** Root of the tsredis package (where the Dockerfile is), from dist/src/topology/. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -262,8 +262,23 @@ function statefulSet(
 
 const out = (text: string) => process.stdout.write(text);
 
+/**
+ * compose and k8s write files for other machines; they have no working folder. `--dir` (which every
+ * command on a local topology takes) gets an answer saying what to use instead.
+ */
+function deployOptions(args: string[], spec: OptionSpec, command: 'compose' | 'k8s'): ParsedOptions {
+  if (args.some((a) => a === '--dir' || a.startsWith('--dir='))) {
+    throw new UserError(
+      command === 'compose'
+        ? "compose has no working folder (--dir is for the local topology): write the files with --out DIR (default: '.'), or --stdout"
+        : 'k8s has no working folder (--dir is for the local topology): write the manifests with --out FILE (default: standard output)',
+    );
+  }
+  return parseOptions(args, spec, command);
+}
+
 export async function emitCompose(args: string[]): Promise<number> {
-  const o = parseOptions(
+  const o = deployOptions(
     args,
     { values: ['replicas', 'port', 'out', 'image', 'conf-dir'], flags: ['stdout'] },
     'compose',
@@ -283,12 +298,14 @@ export async function emitCompose(args: string[]): Promise<number> {
     out(yaml);
     return 0;
   }
+  // Checks the nearest existing folder is a writable folder and creates each level once (Node's
+  // recursive mkdir spins forever under e.g. /proc).
+  makeDirs(join(outDir, confDir));
   try {
-    mkdirSync(join(outDir, confDir), { recursive: true });
     for (const n of nodes) writeFileSync(join(outDir, confDir, n.confName), containerConf(n, 'compose'));
     writeFileSync(join(outDir, 'docker-compose.yml'), yaml);
   } catch (e) {
-    throw new UserError(`cannot write to ${outDir}: ${(e as Error).message}`);
+    throw new UserError(`cannot write to ${outDir}: ${errnoText(e)}`);
   }
   out(
     `wrote ${join(outDir, 'docker-compose.yml')} and ${nodes.length} config file(s) in ${join(outDir, confDir)}/\n`,
@@ -300,7 +317,7 @@ export async function emitCompose(args: string[]): Promise<number> {
 }
 
 export async function emitK8s(args: string[]): Promise<number> {
-  const o = parseOptions(args, { values: ['replicas', 'port', 'out', 'image', 'name'] }, 'k8s');
+  const o = deployOptions(args, { values: ['replicas', 'port', 'out', 'image', 'name'] }, 'k8s');
   const name = o.values.get('name') ?? 'tsredis';
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
     throw new UserError(`--name '${name}' is not a valid Kubernetes name (lowercase letters, digits, '-')`);
@@ -316,7 +333,11 @@ export async function emitK8s(args: string[]): Promise<number> {
     out(yaml);
     return 0;
   }
-  writeFileSync(file, yaml);
+  try {
+    writeFileSync(file, yaml);
+  } catch (e) {
+    throw new UserError(`cannot write ${resolve(file)}: ${errnoText(e)}`);
+  }
   out(`wrote ${resolve(file)}: apply it with kubectl apply -f ${file}\n`);
   return 0;
 }

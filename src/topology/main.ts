@@ -6,7 +6,7 @@ import { NodeError } from './client.js';
 import { dashboardCommand, startDashboard } from './dashboard.js';
 import { emitCompose, emitK8s } from './deploy.js';
 import { doctorCommand } from './doctor.js';
-import { UserError } from './errors.js';
+import { plainErrno, UserError } from './errors.js';
 import { failover } from './failover.js';
 import { down, logs, removeReplica, status } from './manage.js';
 import { intOption, type ParsedOptions, parseOptions } from './options.js';
@@ -19,7 +19,8 @@ The seed's master + replicas topology as local processes, from config files in a
 (--dir, default ./${DEFAULT_DIR}: redis-master.conf, redis-replica1.conf, …; edit them freely).
 
 Commands:
-  up [--replicas N] [--port P]     start a master and N replicas (default 2), wait until in sync, verify,
+  up [--replicas N] [--port P]     start a master and N replicas (default 2; the folder's files are the
+                                   truth: none is removed), wait until in sync, verify,
      [--engine E] [--master-engine E] [--replica-engine E]   (E: tsredis | redis-server | /path/to/binary)
      [--detach] [--dashboard [--dashboard-port P]] [--timeout SECONDS]
                                    then stay in the foreground (Ctrl-C stops every node) unless --detach
@@ -35,7 +36,9 @@ Commands:
   compose [--replicas N] [--port P] [--out DIR]   docker-compose.yml + config files for the seed's topology
   k8s [--replicas N] [--out FILE]  Kubernetes manifests (ConfigMap, headless Services, StatefulSets)
 
-Every command takes --dir DIR (the working folder).
+Every command on a local topology (up … dashboard) takes --dir DIR, the working folder;
+doctor and dashboard use it when no HOST:PORT is given. compose and k8s write files for other
+machines instead: --out.
 `;
 
 const DIR = ['dir'];
@@ -86,7 +89,11 @@ async function dispatch(command: string, args: string[]): Promise<number> {
         timeoutMs: timeoutOf(o, 120),
         onReady: o.flags.has('dashboard')
           ? async (ws) => {
-              const d = await startDashboard({ workspace: ws, port: dashboardPort });
+              const d = await startDashboard({
+                workspace: ws,
+                port: dashboardPort,
+                portOption: '--dashboard-port',
+              });
               process.stdout.write(`Dashboard: ${d.url}\n`);
               return d;
             }
@@ -177,6 +184,12 @@ export async function main(args: string[]): Promise<number> {
     }
     if (e instanceof NodeError) {
       process.stderr.write(`tsredis ${command}: ${e.message}\n`);
+      return 1;
+    }
+    // A failed system call (a file that cannot be written …) is no bug: one line, no stack trace.
+    const plain = plainErrno(e);
+    if (plain !== null) {
+      process.stderr.write(`tsredis ${command}: ${plain}\n`);
       return 1;
     }
     throw e;

@@ -1,5 +1,5 @@
 /** `tsredis status`, `down`, `remove-replica` and `logs` on a working folder. */
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from './errors.js';
 import { livePid, sleep, stopNode } from './processes.js';
 import { collectStatus, renderTable } from './status.js';
@@ -71,14 +71,7 @@ export async function removeReplica(dir: string, name: string | null): Promise<n
     );
   }
   await stopNode(target);
-  for (const path of [target.file, target.pidfile, target.logfile]) {
-    if (path !== '') rmSync(path, { force: true });
-  }
-  if (target.dir.startsWith(ws.dir) && target.dir !== ws.dir)
-    rmSync(target.dir, { recursive: true, force: true });
-  const state = ws.readState();
-  delete state.engines[target.name];
-  ws.writeState(state);
+  ws.removeNodeFiles(target);
   out(`tsredis remove-replica: ${target.name} stopped, its config file, data and log removed\n`);
   return 0;
 }

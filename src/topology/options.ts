@@ -44,10 +44,10 @@ export function parseOptions(args: string[], spec: OptionSpec, command: string):
       flags.add(name);
     } else if (valueNames.has(name)) {
       const value = inline ?? args[++i];
-      if (value === undefined) throw new UserError(`tsredis ${command}: option --${name} needs a value`);
+      if (value === undefined) throw new UserError(`option --${name} needs a value`);
       values.set(name, value);
     } else {
-      throw new UserError(`tsredis ${command}: unknown option ${arg} (see 'tsredis help')`);
+      throw new UserError(`unknown option ${arg} (see 'tsredis help' for the options of ${command})`);
     }
   }
   return { values, flags, positional };

@@ -1,14 +1,26 @@
 /**
  * Starting and stopping node processes from their config files. Nodes daemonize themselves (the
  * seed's `daemonize yes`), so they outlive the command that started them and are found again
- * through their pidfiles; every failure is turned into plain words.
+ * through their pidfiles; a node whose file says `daemonize no` is started detached, the same way.
+ * Every failure is turned into plain words.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NodeClient, NodeError } from './client.js';
-import { UserError } from './errors.js';
+import { makeDirs, UserError } from './errors.js';
 import { type NodeConf, portIsFree } from './workspace.js';
 
 export interface Engine {
@@ -82,21 +94,42 @@ export function removeStalePidfile(conf: NodeConf): void {
   }
 }
 
+/** Which kind of server an engine name stands for ('tsredis', or a Redis build). */
+export function engineKind(name: string): 'tsredis' | 'redis-server' {
+  return name === 'tsredis' || basename(name).startsWith('tsredis') ? 'tsredis' : 'redis-server';
+}
+
+interface Answer {
+  pid: number;
+  configFile: string;
+  /** The engine the node reports (INFO server has `tsredis_version` on tsredis only). */
+  kind: 'tsredis' | 'redis-server';
+}
+
 /** The node's process id as the node itself reports it, or null if nothing answers there. */
-async function answeringPid(conf: NodeConf): Promise<{ pid: number; configFile: string } | null> {
+async function answeringPid(conf: NodeConf): Promise<Answer | null> {
   try {
     const c = await NodeClient.open({ host: conf.host, port: conf.port }, 1000, {
       password: conf.requirepass || undefined,
     });
     try {
       const info = await c.info('server');
-      return { pid: Number(info.get('process_id')), configFile: info.get('config_file') ?? '' };
+      return {
+        pid: Number(info.get('process_id')),
+        configFile: info.get('config_file') ?? '',
+        kind: info.has('tsredis_version') ? 'tsredis' : 'redis-server',
+      };
     } finally {
       c.close();
     }
   } catch {
     return null;
   }
+}
+
+/** The engine a node answering on its port runs, or null when nothing answers. */
+export async function runningKind(conf: NodeConf): Promise<'tsredis' | 'redis-server' | null> {
+  return (await answeringPid(conf))?.kind ?? null;
 }
 
 /** Our node's pid: from its pidfile, or from the process listening on its port with its config file. */
@@ -138,12 +171,17 @@ export interface StartResult {
   alreadyRunning: boolean;
 }
 
-/** Starts one node from its config file and returns once it answers PING (or explains why not). */
+/**
+ * Starts one node from its config file and returns once it answers PING (or explains why not).
+ * `onLaunch` is called just before the process is spawned (not for a node already running), so a
+ * caller interrupted meanwhile knows this node may be coming up and must be stopped.
+ */
 export async function startNode(
   conf: NodeConf,
   engine: Engine,
   cwd: string,
   timeoutMs = 60000,
+  onLaunch?: () => void,
 ): Promise<StartResult> {
   const running = await findNodePid(conf);
   if (running !== null) return { pid: running, alreadyRunning: true };
@@ -155,9 +193,15 @@ export async function startNode(
       `port ${conf.port} (${conf.name}) is already in use by another program. Stop it, or change 'port' in ${conf.file}${conf.replicaof === null ? " (a new topology: 'tsredis up --port N')" : ''}.`,
     );
   }
-  mkdirSync(conf.dir, { recursive: true });
+  try {
+    makeDirs(conf.dir);
+  } catch (e) {
+    throw new UserError(`${conf.name}'s data folder ('dir' in ${conf.file}): ${(e as Error).message}`);
+  }
   const logFrom = logSize(conf);
-  const launched = await runLauncher(conf, engine, cwd, timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  onLaunch?.();
+  const launched = await runLauncher(conf, engine, cwd, deadline);
   if (launched.code !== 0) {
     const log = lastLogLines(conf, logFrom);
     const why = explainLog(conf, `${launched.output}\n${log}`);
@@ -172,7 +216,16 @@ export async function startNode(
     const details = [launched.output.trim(), why === null ? log : ''].filter((s) => s !== '').join('\n');
     throw new UserError(details === '' ? head : `${head}\n${indent(details)}`);
   }
-  return { pid: await waitUntilAnswering(conf, engine, timeoutMs, logFrom), alreadyRunning: false };
+  const pid = await waitUntilAnswering(conf, engine, deadline, logFrom);
+  // A node in the foreground (`daemonize no`) is our detached child: make sure `down` finds it.
+  if (launched.foreground && conf.pidfile !== '' && !existsSync(conf.pidfile)) {
+    try {
+      writeFileSync(conf.pidfile, `${pid}\n`);
+    } catch {
+      // `down` still finds it by the config file it reports in INFO.
+    }
+  }
+  return { pid, alreadyRunning: false };
 }
 
 function indent(text: string): string {
@@ -182,50 +235,87 @@ function indent(text: string): string {
     .join('\n');
 }
 
-/** Runs `<engine> <conf>`: with `daemonize yes` it returns once the node is (being) started. */
-function runLauncher(
-  conf: NodeConf,
-  engine: Engine,
-  cwd: string,
-  timeoutMs: number,
-): Promise<{ code: number; output: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(engine.command, [...engine.prefixArgs, conf.file], {
+interface Launched {
+  code: number;
+  output: string;
+  /** The launcher itself is the node (it answered before exiting: `daemonize no`). */
+  foreground: boolean;
+}
+
+/**
+ * Runs `<engine> <conf>` detached, its output going to a scratch file (not a pipe, so a node that
+ * stays in the foreground never writes into a pipe nobody reads once we are gone). Done when the
+ * launcher exits (`daemonize yes`: the node is started or failed) or when the node answers on its
+ * port (`daemonize no`: the launcher is the node and keeps running), whichever comes first.
+ */
+async function runLauncher(conf: NodeConf, engine: Engine, cwd: string, deadline: number): Promise<Launched> {
+  const scratch = mkdtempSync(join(tmpdir(), 'tsredis-launch-'));
+  const outFile = join(scratch, 'output');
+  const fd = openSync(outFile, 'w');
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(engine.command, [...engine.prefixArgs, conf.file], {
       cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', fd, fd],
       detached: true,
     });
-    let output = '';
-    const collect = (b: Buffer) => {
-      output += b.toString('utf8');
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => {
-      // Not daemonizing (the user removed `daemonize yes`): it runs in the foreground, detached from us.
-      child.stdout.destroy();
-      child.stderr.destroy();
-      child.unref();
-      done({ code: 0, output });
-    }, timeoutMs);
+  } finally {
+    closeSync(fd);
+  }
+  const output = () => {
+    try {
+      return readFileSync(outFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  let ended: { code: number } | { error: NodeJS.ErrnoException } | null = null;
+  const exited = new Promise<void>((resolve) => {
     child.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      fail(new UserError(`cannot run ${engine.command}: ${e.code === 'ENOENT' ? 'not found' : e.message}`));
+      ended = { error: e };
+      resolve();
     });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? 1, output });
+    child.once('exit', (code) => {
+      ended ??= { code: code ?? 1 };
+      resolve();
     });
   });
+  try {
+    while (ended === null && Date.now() < deadline) {
+      const answer = await answeringPid(conf);
+      if (answer !== null && (answer.pid === child.pid || answer.configFile === conf.file)) {
+        if (ended === null) {
+          // It serves from the foreground (or is a daemon about to detach): leave it running.
+          child.unref();
+          return { code: 0, output: output(), foreground: answer.pid === child.pid };
+        }
+        break;
+      }
+      await Promise.race([exited, sleep(100)]);
+    }
+    const end = ended as { code: number } | { error: NodeJS.ErrnoException } | null;
+    if (end === null) {
+      // Neither exited nor answering in time: waitUntilAnswering reports it with the log.
+      child.unref();
+      return { code: 0, output: output(), foreground: false };
+    }
+    if ('error' in end) {
+      throw new UserError(
+        `cannot run ${engine.command}: ${end.error.code === 'ENOENT' ? 'not found' : end.error.message}`,
+      );
+    }
+    return { code: end.code, output: output(), foreground: false };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 async function waitUntilAnswering(
   conf: NodeConf,
   engine: Engine,
-  timeoutMs: number,
+  deadline: number,
   logFrom: number,
 ): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answering = await answeringPid(conf);
     const pidNow = livePid(conf);

@@ -8,7 +8,7 @@ import {
   NodeError,
   replicaLines,
 } from './client.js';
-import { findNodePid } from './processes.js';
+import { engineKind, findNodePid } from './processes.js';
 import type { NodeConf, Workspace } from './workspace.js';
 
 export interface NodeStatus {
@@ -99,6 +99,9 @@ export async function collectStatus(ws: Workspace): Promise<TopologyStatus> {
       return s;
     }
     s.running = true;
+    // What runs, not what the folder remembers: INFO has `tsredis_version` on tsredis only.
+    if (info.has('tsredis_version')) s.engine = 'tsredis';
+    else if (engineKind(s.engine) === 'tsredis') s.engine = 'redis-server';
     s.role = info.get('role') === 'slave' ? 'replica' : 'master';
     s.keys = keyCount(info);
     s.opsPerSec = Number(info.get('instantaneous_ops_per_sec') ?? 0);

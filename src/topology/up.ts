@@ -5,16 +5,30 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { formatAddress, NodeClient, replyText } from './client.js';
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { formatAddress, NodeClient, NodeError, replyText } from './client.js';
 import { UserError } from './errors.js';
-import { type Engine, resolveEngine, sleep, startNode, stopNode, TSREDIS_CLI_JS } from './processes.js';
+import {
+  type Engine,
+  engineKind,
+  resolveEngine,
+  runningKind,
+  sleep,
+  startNode,
+  stopNode,
+  TSREDIS_CLI_JS,
+} from './processes.js';
 import { Progress } from './progress.js';
 import { collectStatus, humanBytes, type NodeStatus, renderTable, sameNode, statusLine } from './status.js';
-import { type NodeConf, nextFreePort, portIsFree, Workspace } from './workspace.js';
+import { type NodeConf, nextFreePort, portIsFree, Workspace, type WorkspaceState } from './workspace.js';
 
 export interface UpOptions {
   dir: string;
-  /** null: every replica the folder has (2 for a new folder, like the seed). */
+  /**
+   * Replicas to have: missing ones are created; a folder with more keeps (and starts) them all.
+   * null: every replica the folder has (2 for a new folder, like the seed).
+   */
   replicas: number | null;
   port: number | null;
   engine: string | null;
@@ -76,6 +90,12 @@ async function prepare(ws: Workspace, opts: UpOptions): Promise<{ confs: NodeCon
   }
   const replicas = ws.nodes().filter((c) => c.replicaof !== null);
   const wanted = opts.replicas ?? Math.max(replicas.length, existing.length === 0 ? DEFAULT_REPLICAS : 0);
+  if (opts.replicas !== null && replicas.length > opts.replicas) {
+    // The folder is the truth (as for --port): every node it has is started, none is deleted.
+    out(
+      `  note: ${ws.dir} has ${replicas.length} replicas (${replicas.map((r) => r.name).join(', ')}); --replicas ${opts.replicas} removes none, so all are started. Remove one with '${selfCommand('remove-replica [NODE]', ws)}'.\n`,
+    );
+  }
   const taken = new Set(ws.nodes().map((c) => c.port));
   let next = Math.max(...taken) + 1;
   for (let i = replicas.length; i < wanted; i++) {
@@ -85,10 +105,7 @@ async function prepare(ws: Workspace, opts: UpOptions): Promise<{ confs: NodeCon
     const conf = ws.writeNodeConf(nextReplicaName(ws), port, { host: '127.0.0.1', port: master.port });
     created.push(conf.file);
   }
-  const all = ws.nodes();
-  const chosenReplicas = all.filter((c) => c.replicaof !== null).slice(0, wanted);
-  const masters = all.filter((c) => c.replicaof === null);
-  return { confs: startOrder([...masters, ...chosenReplicas]), created };
+  return { confs: startOrder(ws.nodes()), created };
 }
 
 export function nextReplicaName(ws: Workspace): string {
@@ -98,64 +115,135 @@ export function nextReplicaName(ws: Workspace): string {
   return `replica${i}`;
 }
 
-/** Picks each node's engine from the options, else what the folder used last time, else tsredis. */
-function chooseEngines(ws: Workspace, confs: NodeConf[], opts: UpOptions): Map<string, Engine> {
-  const state = ws.readState();
-  const engines = new Map<string, Engine>();
-  for (const c of confs) {
-    const asked = c.replicaof === null ? opts.masterEngine : opts.replicaEngine;
-    const name = asked ?? opts.engine ?? state.engines[c.name] ?? 'tsredis';
-    engines.set(c.name, resolveEngine(name));
-    state.engines[c.name] = name;
+/** The engine name for a node: the options, else what the folder used last time, else tsredis. */
+function engineNameFor(
+  conf: NodeConf,
+  opts: UpOptions,
+  state: WorkspaceState,
+): { name: string; asked: boolean } {
+  const asked = (conf.replicaof === null ? opts.masterEngine : opts.replicaEngine) ?? opts.engine;
+  return { name: asked ?? state.engines[conf.name] ?? 'tsredis', asked: asked !== null };
+}
+
+/** Checks every engine this run may use before anything is written (a typo fails at once). */
+function checkEngines(ws: Workspace, opts: UpOptions): void {
+  for (const name of [opts.engine, opts.masterEngine, opts.replicaEngine]) {
+    if (name !== null) resolveEngine(name);
   }
-  ws.writeState(state);
+  const state = ws.readState();
+  for (const c of ws.nodes()) resolveEngine(engineNameFor(c, opts, state).name);
+}
+
+interface ChosenEngine {
+  engine: Engine;
+  /** Given on the command line for this node (not just remembered by the folder). */
+  asked: boolean;
+}
+
+function chooseEngines(ws: Workspace, confs: NodeConf[], opts: UpOptions): Map<string, ChosenEngine> {
+  const state = ws.readState();
+  const engines = new Map<string, ChosenEngine>();
+  for (const c of confs) {
+    const { name, asked } = engineNameFor(c, opts, state);
+    engines.set(c.name, { engine: resolveEngine(name), asked });
+  }
   return engines;
 }
 
-/** Starts nodes in order; returns the names this run started (not those already running). */
-async function startAll(ws: Workspace, confs: NodeConf[], engines: Map<string, Engine>): Promise<NodeConf[]> {
-  const started: NodeConf[] = [];
-  try {
-    for (const conf of confs) {
-      const engine = engines.get(conf.name)!;
-      const r = await startNode(conf, engine, ws.dir);
-      const role = conf.replicaof === null ? 'master' : `replica of ${formatAddress(conf.replicaof)}`;
-      if (r.alreadyRunning) {
-        out(`  ✓ ${conf.name} already running (pid ${r.pid}) on ${formatAddress(conf)} (${role})\n`);
-      } else {
-        started.push(conf);
-        out(`  ✓ started ${conf.name} (${engine.name}, pid ${r.pid}) on ${formatAddress(conf)} (${role})\n`);
-      }
-    }
-  } catch (e) {
-    (e as { started?: NodeConf[] }).started = started;
-    throw e;
-  }
-  return started;
+/** What a run has launched so far: an interrupted start-up stops exactly these. */
+interface Launches {
+  /** Every node whose process this run spawned (the one being launched included). */
+  launched: NodeConf[];
+  /** The start in progress, settled (never rejecting) once it is done either way. */
+  inflight: Promise<void> | null;
+  aborted: boolean;
 }
 
-function syncMessage(waiting: NodeStatus[]): { message: string; key: string } {
+class Aborted extends Error {}
+
+/** Starts nodes in order, recording each in `track` as it is launched. */
+async function startAll(
+  ws: Workspace,
+  confs: NodeConf[],
+  engines: Map<string, ChosenEngine>,
+  track: Launches,
+): Promise<void> {
+  for (const conf of confs) {
+    if (track.aborted) throw new Aborted('interrupted');
+    const { engine, asked } = engines.get(conf.name)!;
+    const starting = startNode(conf, engine, ws.dir, undefined, () => track.launched.push(conf));
+    track.inflight = starting.then(
+      () => undefined,
+      () => undefined,
+    );
+    const r = await starting;
+    track.inflight = null;
+    const role = conf.replicaof === null ? 'master' : `replica of ${formatAddress(conf.replicaof)}`;
+    if (r.alreadyRunning) {
+      out(`  ✓ ${conf.name} already running (pid ${r.pid}) on ${formatAddress(conf)} (${role})\n`);
+      const kind = await runningKind(conf);
+      if (asked && kind !== null && kind !== engineKind(engine.name)) {
+        out(
+          `  ! ${conf.name} runs ${kind}, not ${engine.name}: it keeps running as it is. To switch, stop it first ('${selfCommand('down', ws)}').\n`,
+        );
+      }
+    } else {
+      // Only a node really started with an engine is remembered as running that engine.
+      const state = ws.readState();
+      state.engines[conf.name] = engine.name;
+      ws.writeState(state);
+      out(`  ✓ started ${conf.name} (${engine.name}, pid ${r.pid}) on ${formatAddress(conf)} (${role})\n`);
+    }
+  }
+}
+
+/** Below this a sync is too small to be worth showing byte counts (unless it lasts a second). */
+const SHOW_SYNC_BYTES = 64 * 1024;
+
+/**
+ * The waiting line. `syncingSince`: when each replica was first seen receiving its data set; a
+ * tiny sync is shown as linking (no "receiving the data set, 0 B" flashing by).
+ */
+export function syncMessage(
+  waiting: NodeStatus[],
+  syncingSince: Map<string, number> = new Map(),
+  now = Date.now(),
+): { message: string; key: string } {
+  const showBytes = (s: NodeStatus) =>
+    s.sync !== null && (s.sync.read >= SHOW_SYNC_BYTES || now - (syncingSince.get(s.name) ?? now) >= 1000);
   const parts = waiting.map((s) => {
     if (!s.running) return `${s.name}: not answering`;
-    if (s.sync !== null) {
+    if (s.sync !== null && showBytes(s)) {
       const total =
         s.sync.total > 0
           ? ` of ${humanBytes(s.sync.total)} (${Math.floor((s.sync.read / s.sync.total) * 100)}%)`
           : '';
       return `${s.name}: receiving the data set, ${humanBytes(s.sync.read)}${total}`;
     }
+    if (s.sync !== null) return `${s.name}: linking to ${s.masterAddress}`;
     if (s.link === 'up') return `${s.name}: catching up, ${humanBytes(s.lagBytes ?? 0)} behind`;
-    return `${s.name}: connecting to ${s.masterAddress}${s.linkReason ? ` (${s.linkReason})` : ''}`;
+    return `${s.name}: ${s.linkReason ? `connecting to ${s.masterAddress} (${s.linkReason})` : `linking to ${s.masterAddress}`}`;
   });
-  const key = waiting.map((s) => `${s.name}:${s.running}:${s.sync !== null}:${s.link}`).join(' ');
+  const phase = (s: NodeStatus) =>
+    !s.running ? 'down' : showBytes(s) ? 'receiving' : s.link === 'up' ? 'up' : 'linking';
+  const key = waiting.map((s) => `${s.name}:${phase(s)}`).join(' ');
   return { message: `waiting for ${parts.join('; ')}`, key };
 }
 
-/** Waits until every given replica's link is up and it applied its master's whole stream. */
-export async function waitInSync(ws: Workspace, replicas: NodeConf[], timeoutMs: number): Promise<void> {
+/**
+ * Waits until every given replica's link is up and it applied its master's whole stream. `hint`
+ * ends the time-out message (default: how to get an explanation and the logs).
+ */
+export async function waitInSync(
+  ws: Workspace,
+  replicas: NodeConf[],
+  timeoutMs: number,
+  hint?: string,
+): Promise<void> {
   if (replicas.length === 0) return;
   const progress = new Progress();
   const names = new Set(replicas.map((r) => r.name));
+  const syncingSince = new Map<string, number>();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await collectStatus(ws);
@@ -168,17 +256,22 @@ export async function waitInSync(ws: Workspace, replicas: NodeConf[], timeoutMs:
     if (Date.now() > deadline) {
       progress.clear();
       throw new UserError(
-        `replicas not in sync after ${Math.round(timeoutMs / 1000)} s:\n${renderTable(status)}Run 'tsredis doctor --dir ${ws.dir}' for an explanation, 'tsredis logs' for the logs.`,
+        `replicas not in sync after ${Math.round(timeoutMs / 1000)} s:\n${renderTable(status)}${hint ?? `Run '${selfCommand('doctor', ws)}' for an explanation, '${selfCommand('logs', ws)}' for the logs.`}`,
       );
     }
     const dead = mine.find((s) => !s.running && s.pid === null);
     if (dead !== undefined) {
       progress.clear();
       throw new UserError(
-        `${dead.name} stopped while syncing: see 'tsredis logs ${dead.name} --dir ${ws.dir}'.`,
+        `${dead.name} stopped while syncing: see '${selfCommand(`logs ${dead.name}`, ws)}'.`,
       );
     }
-    const { message, key } = syncMessage(waiting);
+    const now = Date.now();
+    for (const s of mine) {
+      if (s.sync === null) syncingSince.delete(s.name);
+      else if (!syncingSince.has(s.name)) syncingSince.set(s.name, now);
+    }
+    const { message, key } = syncMessage(waiting, syncingSince, now);
     progress.update(message, key);
     await sleep(200);
   }
@@ -254,8 +347,11 @@ export function connectCommands(confs: NodeConf[]): string {
   const cli = onPath('tsredis-cli') ? 'tsredis-cli' : `node ${TSREDIS_CLI_JS}`;
   const rows = confs.map((c) => {
     const host = c.host === '127.0.0.1' ? '' : ` -h ${c.host}`;
-    const role = c.replicaof === null ? 'the master: writes go here' : 'a replica: read-only';
-    return [`${cli}${host} -p ${c.port}`, `# ${c.name}, ${role}`];
+    const role =
+      c.replicaof === null
+        ? `${c.name === 'master' ? '' : 'the master, '}writes go here`
+        : `read-only replica of ${formatAddress(c.replicaof)}`;
+    return [`${cli}${host} -p ${c.port}`, `# ${c.name}: ${role}`];
   });
   const w = Math.max(...rows.map((r) => r[0].length));
   return rows.map(([cmd, note]) => `  ${cmd.padEnd(w)}  ${note}`).join('\n');
@@ -276,8 +372,18 @@ export async function stopAll(confs: NodeConf[]): Promise<void> {
   }
 }
 
+/** The exit code of a process ended by a signal (130 for SIGINT, 143 for SIGTERM). */
+function signalExitCode(signal: string): number {
+  return 128 + (constants.signals[signal as NodeJS.Signals] ?? 2);
+}
+
+/** Never settles: what the main flow awaits while a signal handler stops the nodes and exits. */
+const forever = () => new Promise<never>(() => {});
+
 export async function up(opts: UpOptions): Promise<number> {
   const ws = new Workspace(opts.dir);
+  // Before anything is created: an engine typo leaves no trace.
+  checkEngines(ws, opts);
   ws.ensure();
   const { confs, created } = await prepare(ws, opts);
   const replicas = confs.filter((c) => c.replicaof !== null);
@@ -294,50 +400,62 @@ export async function up(opts: UpOptions): Promise<number> {
     }
   }
   const engines = chooseEngines(ws, confs, opts);
-  let started: NodeConf[] = [];
+  const track: Launches = { launched: [], inflight: null, aborted: false };
   let stopping = false;
-  const abort = async (signal: string) => {
+  const abort = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    out(`\n${signal}: stopping the nodes this run started\n`);
-    await stopAll(started);
-    process.exit(130);
+    track.aborted = true;
+    out(`\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping the nodes this run started\n`);
+    // The node being launched may not have written its pidfile yet: let its start settle first.
+    if (track.inflight !== null) await Promise.race([track.inflight, sleep(15000)]);
+    await stopAll(track.launched);
+    process.exit(signalExitCode(signal));
   };
   const onSignal = (s: NodeJS.Signals) => void abort(s);
   if (!opts.detach) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  let dashboard: { close(): void } | null = null;
   try {
-    started = await startAll(ws, confs, engines).catch((e) => {
-      started = (e as { started?: NodeConf[] }).started ?? [];
-      throw e;
-    });
+    await startAll(ws, confs, engines, track);
+    if (stopping) return await forever();
     await waitInSync(ws, replicas, opts.timeoutMs);
+    if (stopping) return await forever();
     out(`  ✓ ${await verify(confs)}\n`);
+    if (stopping) return await forever();
+    const status = await collectStatus(ws);
+    out(`\n${renderTable(status)}\nConnect (redis-cli works too):\n${connectCommands(confs)}\n\n`);
+    // Inside the try: a dashboard that cannot start stops what this run started, like any failure.
+    dashboard = opts.onReady !== undefined ? await opts.onReady(ws) : null;
+    if (stopping) return await forever();
   } catch (e) {
-    if (!opts.detach && started.length > 0 && !stopping) {
+    if (stopping) return await forever();
+    const started = track.launched;
+    if (!opts.detach && started.length > 0) {
       out('  stopping the nodes this run started:\n');
       await stopAll(started);
     } else if (opts.detach && started.length > 0) {
       out(`  nodes left running for inspection; stop them with '${selfCommand('down', ws)}'\n`);
     }
     throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  const status = await collectStatus(ws);
-  out(`\n${renderTable(status)}\nConnect (redis-cli works too):\n${connectCommands(confs)}\n\n`);
-  const dashboard = opts.onReady !== undefined ? await opts.onReady(ws) : null;
   if (opts.detach) {
     out(`Nodes keep running. Status: '${selfCommand('status', ws)}'. Stop: '${selfCommand('down', ws)}'.\n`);
     dashboard?.close();
     return 0;
   }
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
   return foreground(ws, confs, dashboard);
 }
 
-/** Keeps a live status line until Ctrl-C (or SIGTERM), then stops every node cleanly. */
+/**
+ * Keeps a live status line until Ctrl-C (or SIGTERM), then stops every node of the folder as it is
+ * then (replicas added meanwhile by add-replica in another shell included), replicas first.
+ */
 function foreground(ws: Workspace, confs: NodeConf[], dashboard: { close(): void } | null): Promise<number> {
   const tty = process.stdout.isTTY === true;
   out(`Running in the foreground: Ctrl-C stops all nodes (or start with --detach to leave them running).\n`);
@@ -373,7 +491,15 @@ function foreground(ws: Workspace, confs: NodeConf[], dashboard: { close(): void
       dashboard?.close();
       if (tty) out('\r\x1b[K');
       out(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping all nodes\n`);
-      await stopAll(confs);
+      let now: NodeConf[];
+      try {
+        // The folder's nodes now, plus any of ours whose file went away meanwhile.
+        now = ws.nodes();
+        for (const c of confs) if (!now.some((n) => n.file === c.file)) now.push(c);
+      } catch {
+        now = confs;
+      }
+      await stopAll(now);
       out('All nodes stopped.\n');
       resolve(0);
     };
@@ -381,6 +507,30 @@ function foreground(ws: Workspace, confs: NodeConf[], dashboard: { close(): void
     process.on('SIGTERM', (s) => void stop(s));
     process.on('SIGHUP', (s) => void stop(s));
   });
+}
+
+/** Whether a node answers at all (an error reply such as -NOAUTH counts: something serves there). */
+async function answers(conf: NodeConf): Promise<NodeError | null> {
+  try {
+    const c = await NodeClient.open(conf, 2000, { password: conf.requirepass || undefined });
+    try {
+      await c.call(['PING']);
+      return null;
+    } finally {
+      c.close();
+    }
+  } catch (e) {
+    if (e instanceof NodeError) return e;
+    throw e;
+  }
+}
+
+function lastLines(file: string, n: number): string {
+  try {
+    return readFileSync(file, 'latin1').trimEnd().split('\n').slice(-n).join('\n');
+  } catch {
+    return '';
+  }
 }
 
 /** `tsredis add-replica`: one more replica of the master (the seed's "create one more container"). */
@@ -392,6 +542,15 @@ export async function addReplica(
   const confs = ws.requireNodes();
   const master = opts.of !== null ? ws.node(opts.of) : confs.find((c) => c.replicaof === null);
   if (master === undefined) throw new UserError(`no master in ${ws.dir}`);
+  const engineName = opts.engine ?? ws.engineOf(confs.find((c) => c.replicaof !== null)?.name ?? master.name);
+  const engine = resolveEngine(engineName);
+  // A replica of a master that is down would never sync: say so before writing anything.
+  const down = await answers(master);
+  if (down !== null) {
+    throw new UserError(
+      `${master.name} (${formatAddress(master)}) does not answer (${down.message}): start it first ('${selfCommand('up', ws)}'), then add the replica.`,
+    );
+  }
   const taken = new Set(confs.map((c) => c.port));
   let port: number;
   if (opts.port !== null) {
@@ -401,19 +560,45 @@ export async function addReplica(
   } else {
     port = await nextFreePort(Math.max(...taken) + 1, taken);
   }
-  const engineName = opts.engine ?? ws.engineOf(confs.find((c) => c.replicaof !== null)?.name ?? master.name);
-  const engine = resolveEngine(engineName);
   const name = nextReplicaName(ws);
   const conf = ws.writeNodeConf(name, port, { host: master.host, port: master.port });
-  const state = ws.readState();
-  state.engines[name] = engineName;
-  ws.writeState(state);
   out(
     `tsredis add-replica: ${name} on ${formatAddress(conf)}, replica of ${master.name}\n  ✓ wrote ${conf.file}\n`,
   );
-  const r = await startNode(conf, engine, ws.dir);
-  out(`  ✓ started ${name} (${engine.name}, pid ${r.pid})\n`);
-  await waitInSync(ws, [conf], opts.timeoutMs);
+  // A replica that cannot start or sync is taken away again: no half-added node is left behind.
+  const undo = async () => {
+    const log = conf.logfile !== '' ? lastLines(conf.logfile, 10) : '';
+    await stopNode(conf);
+    ws.removeNodeFiles(conf);
+    out(`  ✗ ${name} stopped and removed again (its config file, data and log deleted)\n`);
+    return log;
+  };
+  let started = false;
+  try {
+    const r = await startNode(conf, engine, ws.dir, undefined, () => {
+      started = true;
+    });
+    const state = ws.readState();
+    state.engines[name] = engineName;
+    ws.writeState(state);
+    out(`  ✓ started ${name} (${engine.name}, pid ${r.pid})\n`);
+    await waitInSync(
+      ws,
+      [conf],
+      opts.timeoutMs,
+      `${name} is removed again; fix the cause (see '${selfCommand('doctor', ws)}'), then run add-replica again.`,
+    );
+  } catch (e) {
+    if (started) {
+      const log = await undo();
+      if (e instanceof UserError && log !== '') {
+        throw new UserError(`${e.message}\nLast lines of ${name}'s log:\n${log.replace(/^/gm, '    ')}`);
+      }
+    } else {
+      ws.removeNodeFiles(conf);
+    }
+    throw e;
+  }
   out(`  ✓ ${await verify(ws.nodes())}\n\n`);
   const status = await collectStatus(ws);
   out(`${renderTable(status)}\nConnect:\n${connectCommands([conf])}\n`);

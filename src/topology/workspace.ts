@@ -4,12 +4,12 @@
  * small state file naming the engine of each node. The config files are the truth: `up` reuses them
  * as the user left them, and every other subcommand reads them.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { splitArgs } from '../protocol/split-args.js';
 import type { Address } from './client.js';
-import { UserError } from './errors.js';
+import { errnoText, makeDirs, UserError } from './errors.js';
 
 export const DEFAULT_DIR = 'tsredis-up';
 const STATE_FILE = 'tsredis-up.json';
@@ -48,10 +48,18 @@ export class Workspace {
   }
 
   ensure(): void {
-    mkdirSync(this.dir, { recursive: true });
+    try {
+      makeDirs(this.dir);
+    } catch (e) {
+      throw new UserError(`the working folder (--dir): ${(e as Error).message}`);
+    }
     // The folder ignores itself, so `npm start` in a git checkout leaves `git status` clean.
     const ignore = join(this.dir, '.gitignore');
-    if (!existsSync(ignore)) writeFileSync(ignore, '# written by tsredis up\n*\n');
+    try {
+      if (!existsSync(ignore)) writeFileSync(ignore, '# written by tsredis up\n*\n');
+    } catch (e) {
+      throw new UserError(`cannot write in the working folder ${this.dir}: ${errnoText(e)}`);
+    }
   }
 
   confPath(name: string): string {
@@ -61,8 +69,18 @@ export class Workspace {
   /** Every node's config, the master(s) first, then replicas in natural order. */
   nodes(): NodeConf[] {
     if (!this.exists()) return [];
+    let entries: string[];
+    try {
+      if (!statSync(this.dir).isDirectory()) {
+        throw new UserError(`the working folder (--dir): ${this.dir} is a file, not a folder`);
+      }
+      entries = readdirSync(this.dir);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`cannot read the working folder ${this.dir}: ${errnoText(e)}`);
+    }
     const out: NodeConf[] = [];
-    for (const entry of readdirSync(this.dir)) {
+    for (const entry of entries) {
       const m = CONF_PATTERN.exec(entry);
       if (m !== null) out.push(readNodeConf(m[1], join(this.dir, entry), this.dir));
     }
@@ -110,8 +128,25 @@ export class Workspace {
   writeNodeConf(name: string, port: number, replicaof: Address | null): NodeConf {
     this.ensure();
     const file = this.confPath(name);
-    writeFileSync(file, seedShapedConf(name, port, replicaof, this.dir));
+    try {
+      writeFileSync(file, seedShapedConf(name, port, replicaof, this.dir));
+    } catch (e) {
+      throw new UserError(`cannot write ${file}: ${errnoText(e)}`);
+    }
     return readNodeConf(name, file, this.dir);
+  }
+
+  /** Deletes a (stopped) node's config file, pidfile, log, data dir and its line in the state file. */
+  removeNodeFiles(conf: NodeConf): void {
+    for (const path of [conf.file, conf.pidfile, conf.logfile]) {
+      if (path !== '') rmSync(path, { force: true });
+    }
+    if (conf.dir.startsWith(`${this.dir}/`)) rmSync(conf.dir, { recursive: true, force: true });
+    const state = this.readState();
+    if (conf.name in state.engines) {
+      delete state.engines[conf.name];
+      this.writeState(state);
+    }
   }
 }
 
@@ -164,13 +199,13 @@ export function readNodeConf(name: string, file: string, workspaceDir: string): 
     d.set(key, args.slice(1));
   }
   const one = (k: string, fallback: string) => d.get(k)?.[0] ?? fallback;
-  const port = Number(one('port', '6379'));
+  const port = portNumber(one('port', '6379'), file, 'port');
   const bind = d.get('bind') ?? [];
   const dir = resolve(workspaceDir, one('dir', '.'));
   const rof = d.get('replicaof');
   const replicaof =
     rof !== undefined && rof.length === 2 && rof[0].toLowerCase() !== 'no'
-      ? { host: rof[0], port: Number(rof[1]) }
+      ? { host: rof[0], port: portNumber(rof[1], file, `replicaof ${rof[0]}`) }
       : null;
   const pidfile = one('pidfile', '');
   const logfile = one('logfile', '');
@@ -188,6 +223,17 @@ export function readNodeConf(name: string, file: string, workspaceDir: string): 
     masterauth: one('masterauth', ''),
     masteruser: one('masteruser', ''),
   };
+}
+
+/** A port number from a config file, or a plain error naming the file and the line. */
+function portNumber(text: string, file: string, directive: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535) {
+    throw new UserError(
+      `${file}: '${directive} ${text}' is not a port number (a whole number from 1 to 65535): fix the line and run the command again.`,
+    );
+  }
+  return n;
 }
 
 /** The address to reach a node by from this machine, given its `bind` line. */
