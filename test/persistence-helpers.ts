@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RespValue } from '../src/protocol/resp-reader.js';
-import type { RawClient } from './support/raw-client.js';
+import { RawClient } from './support/raw-client.js';
 import { findRedisServer, type ProcessServer, SERVER_BIN, spawnServer, tempDir } from './support/servers.js';
 
 /** A reply as plain data: strings (latin1), numbers, arrays, null; errors throw. */
@@ -167,6 +167,21 @@ export function datasetCommands(seed: number, scale = 1): string[][] {
   }
   out.push(['SELECT', '0']);
   return out;
+}
+
+/**
+ * DEBUG DIGEST of the server on `port` (started with --enable-debug-command yes): Redis's SHA1 of
+ * the whole data set, identical on two servers (tsredis or redis-server) holding the same data.
+ */
+export async function serverDigest(port: number): Promise<string> {
+  const c = await RawClient.connect(port);
+  try {
+    const r = (await c.call(['DEBUG', 'DIGEST'])).value;
+    if (r.type !== 'simple') throw new Error(`DEBUG DIGEST failed: ${JSON.stringify(r)}`);
+    return r.value;
+  } finally {
+    c.close();
+  }
 }
 
 /** Loads a data set, in pipelined batches. */

@@ -45,6 +45,16 @@ describe('RDB reader over files written by redis-server 7.0.15', () => {
   for (const file of files) {
     const name = file.slice(0, -4);
     const expected = readFileSync(join(FIXTURES, `${name}.expected.txt`), 'latin1');
+    const error = /^error=(.*)$/m.exec(expected)?.[1];
+    if (error !== undefined) {
+      test(`${name}: refused with a clear error`, () => {
+        assert.throws(
+          () => readRdb(readFileSync(join(FIXTURES, file)), { entry: () => {} }),
+          (e: unknown) => e instanceof RdbError && e.message.includes(error),
+        );
+      });
+      continue;
+    }
     if (/type=stream/.test(expected)) {
       test(`${name}: a stream is refused with a clear error naming the key`, () => {
         assert.throws(

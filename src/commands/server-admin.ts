@@ -12,6 +12,7 @@ import {
 import { DEBUG_HELP, replyHelp, subcommandSyntaxError } from './admin-replies.js';
 import { is } from './args.js';
 import type { CommandContext } from './context.js';
+import { datasetDigest, valueDigest } from './debug-digest.js';
 import { debugReload } from './persistence.js';
 import { ERR } from './replies.js';
 import type { CommandFamily } from './table.js';
@@ -247,7 +248,11 @@ function debug(ctx: CommandContext, argv: string[]): void {
   else if (sub === 'reload') debugReload(ctx, argv);
   else if (sub === 'populate' && argc >= 3 && argc <= 5) debugPopulate(ctx, argv);
   else if (sub === 'protocol' && argc === 3) debugProtocol(ctx, argv);
-  else if (sub === 'log' && argc === 3) {
+  else if (sub === 'digest' && argc === 2) ctx.reply.simple(datasetDigest(ctx.keyspace.dbs));
+  else if (sub === 'digest-value') {
+    ctx.reply.array(argc - 2);
+    for (let j = 2; j < argc; j++) ctx.reply.simple(valueDigest(ctx.db, argv[j]));
+  } else if (sub === 'log' && argc === 3) {
     ctx.server.log('warning', `DEBUG LOG: ${argv[2]}`);
     ctx.reply.ok();
   } else if (sub === 'error' && argc === 3) {

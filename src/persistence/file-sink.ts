@@ -33,10 +33,13 @@ export class FileSink implements ChunkSink {
   private aborted = false;
   private readonly waiters: Array<() => void> = [];
 
-  /** Opens (creates or truncates) the temp file; throws the open error. */
+  /**
+   * Opens (creates or truncates) the temp file; throws the open error. With a null finalPath,
+   * finish() only fsyncs and closes the file (the caller renames it when it sees fit).
+   */
   constructor(
     readonly tempPath: string,
-    readonly finalPath: string,
+    readonly finalPath: string | null,
   ) {
     // A fresh inode: an aborted earlier sink may still have a write in flight on the old one.
     try {
@@ -115,8 +118,14 @@ export class FileSink implements ChunkSink {
     await this.waitFor(() => this.queue.length === 0 && !this.writing);
     await new Promise<void>((resolve, reject) => fsync(this.fd, (e) => (e ? reject(e) : resolve())));
     this.close();
+    if (this.finalPath === null) return;
     renameSync(this.tempPath, this.finalPath);
     fsyncDir(this.finalPath);
+  }
+
+  /** Bytes accepted and not yet written to the file. */
+  get pending(): number {
+    return this.queued;
   }
 
   abort(): void {

@@ -5,6 +5,7 @@
  * available to replication (startSnapshot) for full syncs to disk or straight to sockets.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { PersistenceStatus, ShutdownOptions } from '../commands/context.js';
@@ -15,6 +16,7 @@ import type { Client } from '../server/client.js';
 import { strerror } from '../server/config-directives.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION } from '../server/version.js';
+import type { Database } from '../store/database.js';
 import { LRU_CLOCK_MAX } from '../store/keyspace.js';
 import type { Value } from '../store/values.js';
 import { Aof } from './aof/aof.js';
@@ -43,6 +45,18 @@ export { FatalLoadError };
 
 export const MISCONF_RDB =
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/** Streaming file loads: bytes per read, and how far reads may run ahead of the parse. */
+const FILE_CHUNK = 1024 * 1024;
+const FILE_READ_AHEAD = 4 * 1024 * 1024;
+
+/** How a load places keys (see loadTarget). */
+export interface LoadOptions {
+  aofPreamble?: boolean;
+  allowDuplicates?: boolean;
+  /** Databases to load into instead of the live ones (repl-diskless-load swapdb). */
+  dbs?: readonly Database[];
+}
 
 /** CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed background save is retried by save points. */
 const BGSAVE_RETRY_DELAY = 5;
@@ -456,13 +470,13 @@ export class Persistence implements PersistenceStatus {
   }
 
   /** Where a load puts its keys, with Redis's rules for expiry and LRU/LFU data. */
-  loadTarget(options: { aofPreamble?: boolean; allowDuplicates?: boolean } = {}): LoadTarget {
+  loadTarget(options: LoadOptions = {}): LoadTarget {
     const server = this.server;
     const ks = server.keyspace;
     const policy = String(server.config.get('maxmemory-policy') ?? 'noeviction');
     const lfu = policy.endsWith('-lfu');
     return {
-      dbs: ks.dbs,
+      dbs: options.dbs ?? ks.dbs,
       limits: this.limits(),
       now: () => ks.clock.now(),
       dropExpired: !options.aofPreamble && server.roleName === 'master',
@@ -490,8 +504,57 @@ export class Persistence implements PersistenceStatus {
     };
   }
 
-  loadRdbBuffer(buf: Buffer, options: { aofPreamble?: boolean; allowDuplicates?: boolean } = {}): RdbLoad {
+  loadRdbBuffer(buf: Buffer, options: LoadOptions = {}): RdbLoad {
     return new RdbLoad(buf, this.loadTarget(options), this.server.config.bool('rdbchecksum'));
+  }
+
+  /** A streaming RDB load, fed with push() / endInput() (a replica loading from its master's socket). */
+  loadRdbStream(options: LoadOptions = {}): RdbLoad {
+    return new RdbLoad(null, this.loadTarget(options), this.server.config.bool('rdbchecksum'));
+  }
+
+  /**
+   * Loads an RDB file read in chunks as the load consumes them (the file is never held whole in
+   * memory), with the server LOADING meanwhile. Throws what the load throws (RdbError, LoadError)
+   * or the I/O error.
+   */
+  async loadRdbFile(path: string, options: LoadOptions = {}): Promise<LoadStats> {
+    const fh = await open(path, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const load = this.loadRdbStream(options);
+      const feed = (async () => {
+        let pos = 0;
+        for (;;) {
+          await load.waitForRoom(FILE_READ_AHEAD);
+          if (load.closed) return;
+          const chunk = Buffer.allocUnsafe(FILE_CHUNK);
+          const { bytesRead } = await fh.read(chunk, 0, FILE_CHUNK, pos);
+          if (bytesRead === 0) {
+            load.endInput();
+            return;
+          }
+          pos += bytesRead;
+          load.push(bytesRead === FILE_CHUNK ? chunk : chunk.subarray(0, bytesRead));
+        }
+      })();
+      feed.catch((e: Error) => load.abort(e));
+      try {
+        const stats = await this.withLoading(
+          size,
+          () => load.position,
+          () => load.run(),
+        );
+        await feed;
+        return stats;
+      } catch (e) {
+        load.abort(e as Error);
+        await feed.catch(() => {});
+        throw e;
+      }
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Runs a load with the server in LOADING state (asynchronous: clients get -LOADING meanwhile). */

@@ -49,10 +49,18 @@ export class RdbLoad {
   readonly stats: LoadStats = { keysLoaded: 0, keysExpired: 0, emptyKeysSkipped: 0, aux: new Map(), end: 0 };
   private readonly parser: RdbParser;
   private readonly nowMs: number;
+  /** Streaming: resolves the run loop waiting for input (or for an abort). */
+  private wake: (() => void) | null = null;
+  /** Streaming: resolves producers waiting for room (see waitForRoom). */
+  private roomWaiters: Array<{ limit: number; resolve: () => void }> = [];
+  private aborted: Error | null = null;
 
-  /** Reads the header; throws RdbError when the signature or version is wrong. */
+  /**
+   * Reads the header of `buf`, the whole input (throws RdbError when the signature or version is
+   * wrong); or, with null, a streaming load fed with push() / endInput() while run() goes on.
+   */
   constructor(
-    readonly buf: Buffer,
+    readonly buf: Buffer | null,
     private readonly target: LoadTarget,
     verifyChecksum: boolean,
   ) {
@@ -63,10 +71,10 @@ export class RdbLoad {
         aux: (k, v) => this.onAux(k, v),
         entry: (e) => this.onEntry(e),
         functionLibrary: (code) => target.functionLibrary(code),
-        moduleAux: (id) =>
+        moduleAux: (_id, name) =>
           target.log(
             'warning',
-            `Skipping module auxiliary data (module id ${id}): tsredis cannot load modules`,
+            `The RDB file contains AUX module data I can't load: no matching module '${name}'. Skipping it: tsredis cannot load modules, so that module's data is lost.`,
           ),
       },
       { verifyChecksum },
@@ -78,31 +86,115 @@ export class RdbLoad {
     return this.parser.position;
   }
 
-  /** Loads everything now. */
+  /** Streaming: input received and not loaded yet. */
+  get buffered(): number {
+    return this.parser.buffered;
+  }
+
+  get finished(): boolean {
+    return this.parser.finished;
+  }
+
+  /** Finished or aborted: no more input is wanted. */
+  get closed(): boolean {
+    return this.parser.finished || this.aborted !== null;
+  }
+
+  /** Streaming: more input. */
+  push(chunk: Buffer): void {
+    if (this.aborted !== null || this.parser.finished) return;
+    this.parser.push(chunk);
+    this.poke();
+  }
+
+  /** Streaming: the input is complete. */
+  endInput(): void {
+    if (this.parser.finished) return;
+    this.parser.endInput();
+    this.poke();
+  }
+
+  /** Stops a streaming load: run() rejects with `error`. */
+  abort(error: Error): void {
+    if (this.aborted !== null) return;
+    this.aborted = error;
+    this.poke();
+    this.releaseRoom(true);
+  }
+
+  /**
+   * Resolves once fewer than `limit` bytes wait to be loaded, or the loader needs more input to go
+   * on (a record bigger than the limit), or the load ended: how a producer applies backpressure.
+   */
+  waitForRoom(limit: number): Promise<void> {
+    if (this.hasRoom(limit)) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ limit, resolve }));
+  }
+
+  private hasRoom(limit: number): boolean {
+    const p = this.parser;
+    return this.aborted !== null || p.finished || p.buffered < limit || p.starved;
+  }
+
+  private releaseRoom(all = false): void {
+    if (this.roomWaiters.length === 0) return;
+    const still: Array<{ limit: number; resolve: () => void }> = [];
+    for (const w of this.roomWaiters) {
+      if (all || this.hasRoom(w.limit)) w.resolve();
+      else still.push(w);
+    }
+    this.roomWaiters = still;
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** Loads everything now (whole-buffer loads only). */
   runSync(): LoadStats {
     while (!this.parser.step(Number.POSITIVE_INFINITY)) {
-      // Only the entry budget stops step().
+      if (this.parser.starved) throw new Error('runSync() needs the whole input');
     }
     return this.finish();
   }
 
-  /** Loads in slices of about sliceMs, yielding to the event loop in between. */
+  /**
+   * Loads in slices of about sliceMs, yielding to the event loop in between; a streaming load also
+   * waits for input whenever it ran out.
+   */
   async run(sliceMs = 10): Promise<LoadStats> {
     const delayUs = this.target.keyDelayUs ?? 0;
-    for (;;) {
-      const t0 = performance.now();
-      let finished: boolean;
-      if (delayUs > 0) {
-        const batch = Math.max(1, Math.floor((sliceMs * 1000) / delayUs));
-        finished = this.parser.step(batch);
-        const wait = (batch * delayUs) / 1000 - (performance.now() - t0);
-        if (!finished && wait > 0) await new Promise((r) => setTimeout(r, wait));
-      } else {
-        finished = false;
-        while (!finished && performance.now() - t0 < sliceMs) finished = this.parser.step(256);
+    const parser = this.parser;
+    try {
+      for (;;) {
+        if (this.aborted !== null) throw this.aborted;
+        const t0 = performance.now();
+        let finished: boolean;
+        if (delayUs > 0) {
+          const batch = Math.max(1, Math.floor((sliceMs * 1000) / delayUs));
+          finished = parser.step(batch);
+          const wait = (batch * delayUs) / 1000 - (performance.now() - t0);
+          if (!finished && !parser.starved && wait > 0) await new Promise((r) => setTimeout(r, wait));
+        } else {
+          finished = false;
+          while (!finished && !parser.starved && performance.now() - t0 < sliceMs)
+            finished = parser.step(256);
+        }
+        this.releaseRoom();
+        if (finished) return this.finish();
+        if (parser.starved) {
+          await new Promise<void>((r) => {
+            this.wake = r;
+          });
+          this.wake = null;
+        } else {
+          await new Promise((r) => setImmediate(r));
+        }
       }
-      if (finished) return this.finish();
-      await new Promise((r) => setImmediate(r));
+    } finally {
+      this.releaseRoom(true);
     }
   }
 

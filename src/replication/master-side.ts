@@ -4,7 +4,8 @@
  * `$<len>`, or streamed diskless as `$EOF:<mark>`), feeding the stream to replicas, and the limits
  * that keep a slow replica from using unbounded memory.
  */
-import { readFile } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { FileSink } from '../persistence/file-sink.js';
 import type { SnapshotRunner } from '../persistence/snapshot.js';
@@ -28,6 +29,11 @@ interface FullSyncJob {
   runner: SnapshotRunner;
   offset: number;
 }
+
+/** A disk-based transfer reads the RDB file in chunks of this size… */
+const RDB_CHUNK = 256 * 1024;
+/** …and stops reading while this much is queued in the replica's socket. */
+const RDB_SOCKET_HIGH_WATER = 1024 * 1024;
 
 interface OutputLimit {
   hard: bigint;
@@ -336,16 +342,25 @@ export class MasterSide {
       }
     } else {
       this.log('notice', 'Background saving terminated with success');
-      let rdb: Buffer;
+      // Each replica gets the file read chunk by chunk as its socket drains (never the whole file
+      // in memory); the descriptor keeps this very file even if a later save replaces it.
+      let fh: FileHandle;
+      let size: number;
       try {
-        rdb = await readFile(this.server.persistence.rdbPath);
+        fh = await open(this.server.persistence.rdbPath, 'r');
+        size = (await fh.stat()).size;
       } catch (e) {
         this.log('warning', `SYNC failed. Can't open/stat DB after BGSAVE: ${(e as Error).message}`);
         for (const r of replicas) this.dropReplica(r, 'RDB unreadable');
         this.afterSync();
         return;
       }
-      for (const r of replicas) this.sendRdbFile(r, rdb);
+      const sends = replicas.map((r) =>
+        this.sendRdbFile(r, fh, size).catch((e: Error) => {
+          if (!r.client.closed) this.dropReplica(r, `sending the RDB failed: ${e.message}`);
+        }),
+      );
+      void Promise.all(sends).finally(() => fh.close().catch(() => {}));
     }
     this.afterSync();
   }
@@ -359,20 +374,30 @@ export class MasterSide {
     }
   }
 
-  private sendRdbFile(r: ReplicaState, rdb: Buffer): void {
-    r.state = 'send_bulk';
-    r.send(Buffer.from(`$${rdb.length}\r\n`, 'latin1'));
-    r.send(rdb);
+  /** Sends the RDB file as `$<len>\r\n<payload>` with backpressure, then puts the replica online. */
+  private async sendRdbFile(r: ReplicaState, fh: FileHandle, size: number): Promise<void> {
     const socket = r.client.socket;
-    const online = () => {
+    if (socket === null) return;
+    r.state = 'send_bulk';
+    r.sendRdb(Buffer.from(`$${size}\r\n`, 'latin1'));
+    let pos = 0;
+    while (pos < size) {
       if (r.client.closed) return;
-      r.state = 'online';
-      r.ackTime = Date.now();
-      this.log('notice', `Synchronization with replica ${r.name} succeeded`);
-      this.flushBuffered(r);
-    };
-    if (socket === null || socket.writableLength === 0) online();
-    else socket.once('drain', online);
+      const chunk = Buffer.allocUnsafe(Math.min(RDB_CHUNK, size - pos));
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+      if (bytesRead === 0) throw new Error(`the RDB file ended at ${pos} of ${size} bytes`);
+      pos += bytesRead;
+      if (r.client.closed) return;
+      r.sendRdb(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
+      if (socket.writableLength > RDB_SOCKET_HIGH_WATER) await drained(socket, RDB_SOCKET_HIGH_WATER / 2);
+    }
+    // Online once the whole payload left: what follows is the stream kept meanwhile.
+    await r.rdbFlushed();
+    if (r.client.closed || this.replicas.get(r.client) !== r) return;
+    r.state = 'online';
+    r.ackTime = Date.now();
+    this.log('notice', `Synchronization with replica ${r.name} succeeded`);
+    this.flushBuffered(r);
   }
 
   /** Sends what the replica missed while syncing, then it takes the live stream. */
@@ -406,6 +431,7 @@ export class MasterSide {
     const r = this.replicas.get(c);
     if (r === undefined) return;
     this.replicas.delete(c);
+    r.releaseFlushWaiters();
     this.waiting.delete(r);
     this.job?.replicas.delete(r);
     this.log('warning', `Connection with replica ${r.name} lost.`);
@@ -457,10 +483,31 @@ export class MasterSide {
     }
   }
 
-  /** Once a second: newlines to replicas waiting for their RDB, limits, delayed diskless syncs. */
+  /**
+   * Once a second: timed out replicas, newlines to replicas waiting for their RDB, limits, delayed
+   * diskless syncs.
+   */
   cron(): void {
     const limit = this.outputLimit();
-    for (const r of this.replicas.values()) {
+    const timeoutMs = this.server.config.num('repl-timeout') * 1000;
+    const now = Date.now();
+    const diskless = this.job?.kind === 'socket' ? this.job : null;
+    for (const r of [...this.replicas.values()]) {
+      if (r.client.closed) continue;
+      // Redis's replicationCron: an online replica silent for repl-timeout (no REPLCONF ACK, not
+      // even the newlines a loading replica sends) is gone; so is one that stopped reading the RDB
+      // of a diskless transfer (it would hold up every replica of that transfer).
+      // Replicas of the old SYNC never send ACKs (Redis skips CLIENT_PRE_PSYNC ones too).
+      if (r.state === 'online' && r.isPsync && now - r.lastHeard > timeoutMs) {
+        this.log('warning', `Disconnecting timedout replica (streaming sync): ${r.name}`);
+        r.client.close();
+        continue;
+      }
+      if (diskless?.replicas.has(r) && r.rdbStalledFor(timeoutMs, now)) {
+        this.log('warning', `Disconnecting timedout replica (full sync): ${r.name}`);
+        r.client.close();
+        continue;
+      }
       const syncing = r.syncing;
       if (r.state === 'wait_bgsave' && (!syncing || this.job?.kind === 'disk')) {
         // Keeps the link alive while the RDB is produced (the replica ignores bare newlines).
@@ -476,9 +523,12 @@ export class MasterSide {
 function transferTarget(r: ReplicaState): TransferTarget {
   const socket = r.client.socket;
   return {
-    write: (data) => r.send(data),
+    write: (data) => {
+      r.sendRdb(data);
+    },
     get backlogBytes() {
-      return socket?.writableLength ?? 0;
+      // Only the RDB is written to the socket during the transfer (the stream is kept aside).
+      return r.rdbQueued;
     },
     get gone() {
       return r.client.closed;
@@ -500,4 +550,19 @@ function transferTarget(r: ReplicaState): TransferTarget {
       socket.on('close', once);
     },
   };
+}
+
+/** Resolves once the socket holds at most `threshold` unsent bytes, or closed. */
+function drained(socket: Socket, threshold: number): Promise<void> {
+  if (socket.writableLength <= threshold || socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = () => {
+      if (socket.writableLength > threshold && !socket.destroyed) return;
+      socket.off('drain', check);
+      socket.off('close', check);
+      resolve();
+    };
+    socket.on('drain', check);
+    socket.on('close', check);
+  });
 }

@@ -5,17 +5,37 @@
  * command stream, counting offsets exactly as Redis does and forwarding the very bytes applied to
  * our own backlog and replicas (so chained replicas share offsets, PSYNC2).
  */
-import { writeFile } from 'node:fs/promises';
+import { renameSync, unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
+import { FileSink, fsyncDir } from '../persistence/file-sink.js';
+import type { LoadStats, RdbLoad } from '../persistence/rdb-load.js';
 import { ProtocolError, RequestParser } from '../protocol/request-parser.js';
 import { encodeCommand, RespReader, type RespValue } from '../protocol/resp-reader.js';
+import { quoteRepr } from '../protocol/split-args.js';
 import type { Client } from '../server/client.js';
+import { strerror } from '../server/config-directives.js';
+import { Database } from '../store/database.js';
 import { Backlog } from './backlog.js';
 import type { Replication } from './replication.js';
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'transfer' | 'connected';
 
 const EOF_MARK_SIZE = 40;
+const EMPTY = Buffer.alloc(0);
+/** A diskless load stops reading the socket while this much payload waits to be parsed. */
+const LOAD_HIGH_WATER = 16 * 1024 * 1024;
+/** At most this many "== CRITICAL ==" lines per second; the rest are counted and summarized. */
+const ERROR_LOG_BURST = 10;
+
+/** repl-diskless-load on-empty-db / swapdb: the RDB goes from the socket straight to the parser. */
+interface DisklessLoad {
+  load: RdbLoad;
+  /** swapdb: the databases being loaded, swapped with the live ones on success; null: live dbs. */
+  tempDbs: Database[] | null;
+  /** Payload bytes handed to the parser. */
+  fed: number;
+}
 
 /** Plain-words explanations for connection errors, logged once per kind of failure. */
 function hintFor(code: string | undefined, host: string, port: number): string | null {
@@ -72,14 +92,31 @@ export class MasterLink {
   private expecting: Array<(reply: RespValue) => void> = [];
   private psyncPending = false;
   // Transfer
-  private rdbChunks: Buffer[] = [];
-  private rdbBytes = 0;
   private eofMark: string | null = null;
+  /** EOF-mark transfers: the last bytes received, which may be the start of the end mark. */
+  private held: Buffer = EMPTY;
+  /** The whole payload arrived (what follows is the command stream). */
+  private transferDone = false;
   private fullSyncReplid = '';
   private fullSyncOffset = 0;
   private pendingStream: Buffer[] = [];
   private loadingRdb = false;
   private preambleBuf = '';
+  /** Disk-based load: the payload goes to temp-<unix-time>.<pid>.rdb, loaded from there once complete. */
+  private fileSink: FileSink | null = null;
+  private tempFile = '';
+  /** Diskless load (repl-diskless-load): the parser fed from the socket. */
+  private diskless: DisklessLoad | null = null;
+  /** Reading from the master is paused: the file or the parser has too much queued. */
+  private inputPaused = false;
+  /** A load from this link still running (possibly after the link dropped): no reconnection before it ends. */
+  private activeLoad: Promise<void> | null = null;
+  /** A diskless load that parsed the whole RDB waits here for the end of the transfer. */
+  private transferWaiter: (() => void) | null = null;
+  private lastNewline = 0;
+  // Errors the master's commands got here (Redis's afterErrorReply on a master client)
+  private errorWindowStart = 0;
+  private errorsInWindow = 0;
   // Streaming
   private parser: RequestParser | null = null;
   private raw: Buffer[] = [];
@@ -123,7 +160,7 @@ export class MasterLink {
   connectSoon(): void {
     this.nextAttempt = 0;
     setImmediate(() => {
-      if (!this.closed && this.state === 'connect') this.connect('Connecting');
+      if (!this.closed && this.state === 'connect' && this.activeLoad === null) this.connect('Connecting');
     });
   }
 
@@ -140,9 +177,16 @@ export class MasterLink {
     this.expecting = [];
     this.parser = null;
     this.raw = [];
-    this.rdbChunks = [];
+    this.held = EMPTY;
     this.pendingStream = [];
     this.loadingRdb = false;
+    this.inputPaused = false;
+    // A transfer cut short: the temp file goes, a diskless load fails (and cleans up after itself).
+    this.fileSink?.abort();
+    this.fileSink = null;
+    this.diskless?.load.abort(new Error('connection with the master lost'));
+    this.diskless = null;
+    this.wakeTransferWaiter();
     if (this.masterClient !== null) {
       const c = this.masterClient;
       this.masterClient = null;
@@ -316,8 +360,8 @@ export class MasterLink {
       this.state = 'transfer';
       this.transferSize = -1;
       this.transferRead = 0;
-      this.rdbChunks = [];
-      this.rdbBytes = 0;
+      this.transferDone = false;
+      this.held = EMPTY;
       this.eofMark = null;
       this.preambleBuf = '';
       return;
@@ -357,16 +401,14 @@ export class MasterLink {
   private onData(chunk: Buffer): void {
     this.lastIo = Date.now();
     this.repl.stats.netReplInputBytes += chunk.length;
-    if (this.loadingRdb) {
-      this.pendingStream.push(chunk);
-      return;
-    }
     if (this.state === 'handshake') {
       this.onHandshakeData(chunk);
       return;
     }
     if (this.state === 'transfer') {
-      this.onTransferData(chunk);
+      // Stream bytes arriving while we load are kept; the link counts as up only once loaded.
+      if (this.transferDone) this.pendingStream.push(chunk);
+      else this.onTransferData(chunk);
       return;
     }
     if (this.state === 'connected') this.onStreamData(chunk);
@@ -410,6 +452,12 @@ export class MasterLink {
     }
   }
 
+  /** Redis's useDisklessLoad: repl-diskless-load swapdb, or on-empty-db with no key at all. */
+  private useDisklessLoad(): boolean {
+    const mode = this.server.config.str('repl-diskless-load');
+    return mode === 'swapdb' || (mode === 'on-empty-db' && this.server.keyspace.keyCount === 0);
+  }
+
   private onTransferData(chunk: Buffer): void {
     let data = chunk;
     if (this.transferSize < 0 && this.eofMark === null) {
@@ -429,108 +477,320 @@ export class MasterLink {
         this.fail(`MASTER aborted replication with an error: ${line.slice(1)}`);
         return;
       }
-      if (line.startsWith('$EOF:') && line.length === 5 + EOF_MARK_SIZE) {
-        this.eofMark = line.slice(5);
-        this.transferSize = 0;
-        this.log('notice', 'MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk');
-      } else if (line[0] === '$') {
-        this.transferSize = Number(line.slice(1));
-        this.log(
-          'notice',
-          `MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master to disk`,
-        );
-      } else {
+      if (line[0] !== '$') {
         this.fail(
           `Bad protocol from MASTER, the first byte is not '$' (we received '${line}'), are you sure the host and port are right?`,
         );
         return;
       }
+      const diskless = this.useDisklessLoad();
+      const target = diskless ? 'to parser' : 'to disk';
+      if (line.startsWith('$EOF:') && line.length === 5 + EOF_MARK_SIZE) {
+        this.eofMark = line.slice(5);
+        this.transferSize = 0;
+        this.log('notice', `MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF ${target}`);
+      } else {
+        this.transferSize = Number(line.slice(1));
+        this.log(
+          'notice',
+          `MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master ${target}`,
+        );
+      }
+      if (!(diskless ? this.startDisklessLoad() : this.openTempFile())) return;
       data = Buffer.from(combined.slice(nl + 2), 'latin1');
     }
     if (this.eofMark !== null) {
-      // Look for the end mark only where it can be: the previous tail plus the new bytes (no
-      // re-scanning or re-copying of what arrived before, so a large transfer stays linear).
-      const window = Buffer.concat([this.tail(Math.min(EOF_MARK_SIZE - 1, this.rdbBytes)), data]);
-      this.rdbChunks.push(data);
-      this.rdbBytes += data.length;
-      this.transferRead = this.rdbBytes;
+      // The end mark may straddle reads: look for it in the held-back tail plus the new bytes (no
+      // re-scanning of what arrived before, so a large transfer stays linear).
+      const window = this.held.length > 0 ? Buffer.concat([this.held, data]) : data;
       const markAt = window.indexOf(this.eofMark, 0, 'latin1');
-      if (markAt < 0) return;
-      const payloadEnd = this.rdbBytes - window.length + markAt;
-      const all = Buffer.concat(this.rdbChunks, this.rdbBytes);
-      void this.loadRdb(all.subarray(0, payloadEnd), all.subarray(payloadEnd + EOF_MARK_SIZE), true);
+      if (markAt >= 0) {
+        this.held = EMPTY;
+        this.payload(window.subarray(0, markAt));
+        this.transferComplete(window.subarray(markAt + EOF_MARK_SIZE));
+        return;
+      }
+      const keep = Math.min(EOF_MARK_SIZE - 1, window.length);
+      this.held = Buffer.from(window.subarray(window.length - keep));
+      this.payload(window.subarray(0, window.length - keep));
       return;
     }
-    const need = this.transferSize - this.rdbBytes;
-    const take = data.subarray(0, need);
-    this.rdbChunks.push(take);
-    this.rdbBytes += take.length;
-    this.transferRead = this.rdbBytes;
-    if (this.rdbBytes < this.transferSize) return;
-    void this.loadRdb(Buffer.concat(this.rdbChunks), data.subarray(need), false);
+    const need = this.transferSize - this.transferRead;
+    this.payload(data.subarray(0, need));
+    if (this.transferRead >= this.transferSize) this.transferComplete(data.subarray(need));
   }
 
-  /** The last n bytes received so far. */
-  private tail(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    const parts: Buffer[] = [];
-    let left = n;
-    for (let i = this.rdbChunks.length - 1; i >= 0 && left > 0; i--) {
-      const c = this.rdbChunks[i];
-      const take = Math.min(left, c.length);
-      parts.unshift(c.subarray(c.length - take));
-      left -= take;
+  /** Opens temp-<unix-time>.<pid>.rdb (Redis's name) for a disk-based load. */
+  private openTempFile(): boolean {
+    const persistence = this.server.persistence;
+    const name = `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`;
+    const path = resolvePath(persistence.dir, name);
+    try {
+      this.fileSink = new FileSink(path, null);
+    } catch (e) {
+      this.lastError = `cannot write the RDB received from the master in '${persistence.dir}': ${strerror(e)}`;
+      this.fail(`Opening the temp file needed for MASTER <-> REPLICA synchronization: ${strerror(e)}`);
+      return false;
     }
-    return Buffer.concat(parts);
+    this.tempFile = path;
+    return true;
   }
 
-  /** The full RDB arrived: replace our data with it, then take the stream. */
-  private async loadRdb(rdb: Buffer, rest: Buffer, eofMode: boolean): Promise<void> {
-    const repl = this.repl;
+  /** Bytes of the RDB payload: to the temp file or the parser, pausing the socket when they lag. */
+  private payload(data: Buffer): void {
+    if (data.length === 0) return;
+    this.transferRead += data.length;
+    const sink = this.fileSink;
+    if (sink !== null) {
+      let more: boolean;
+      try {
+        more = sink.write([data]);
+      } catch (e) {
+        this.lastError = `writing the RDB received from the master failed: ${strerror(e)}`;
+        this.fail(
+          `Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: ${strerror(e)}`,
+        );
+        return;
+      }
+      if (!more) this.pauseInputUntil(sink.drain());
+      return;
+    }
+    const dl = this.diskless;
+    if (dl === null) return;
+    dl.fed += data.length;
+    dl.load.push(data);
+    if (dl.load.buffered >= LOAD_HIGH_WATER) this.pauseInputUntil(dl.load.waitForRoom(LOAD_HIGH_WATER));
+  }
+
+  /** Stops reading from the master until `ready` settles (backpressure from the file or the parser). */
+  private pauseInputUntil(ready: Promise<void>): void {
+    const socket = this.socket;
+    if (socket === null || this.inputPaused) return;
+    this.inputPaused = true;
+    socket.pause();
+    const resume = () => {
+      if (this.socket !== socket || !this.inputPaused) return;
+      this.inputPaused = false;
+      this.lastIo = Date.now();
+      socket.resume();
+    };
+    ready.then(resume, resume);
+  }
+
+  /** The whole RDB arrived; `rest` is the start of the command stream. */
+  private transferComplete(rest: Buffer): void {
+    this.transferDone = true;
+    this.wakeTransferWaiter();
+    if (rest.length > 0) this.pendingStream.push(Buffer.from(rest));
+    const eofMode = this.eofMark !== null;
+    if (this.diskless !== null) {
+      this.diskless.load.endInput();
+      return;
+    }
+    this.trackLoad(this.loadFromDisk(eofMode));
+  }
+
+  private wakeTransferWaiter(): void {
+    const w = this.transferWaiter;
+    this.transferWaiter = null;
+    w?.();
+  }
+
+  private trackLoad(task: Promise<void>): void {
+    const done = task.finally(() => {
+      if (this.activeLoad === done) this.activeLoad = null;
+    });
+    this.activeLoad = done;
+    done.catch(() => {});
+  }
+
+  /**
+   * What Redis does before loading a master's RDB over our data: no background save may finish
+   * after the load (it would overwrite the new file with old data), our replicas and backlog go
+   * (they follow a history we leave), the old data is emptied, and no partial resync is possible
+   * from what we held.
+   */
+  private prepareForLoad(flush: boolean): void {
     const server = this.server;
     const persistence = server.persistence;
-    this.rdbChunks = [];
-    // Stream bytes arriving while we load are kept; the link counts as up only once loaded.
-    this.loadingRdb = true;
-    const socket = this.socket;
-    if (rest.length > 0) this.pendingStream.push(Buffer.from(rest));
-    // Like Redis, the replica keeps the master's snapshot as its own dump file.
-    try {
-      await writeFile(persistence.rdbPath, rdb);
-    } catch (e) {
+    if (persistence.bgsaveInProgress) {
       this.log(
-        'warning',
-        `Failed trying to save the MASTER synchronization DB to disk: ${(e as Error).message}`,
+        'notice',
+        `Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process ${process.pid} and removing its temp file to avoid any race`,
       );
+      persistence.abortBgsave('replica about to load the RDB from its master');
     }
-    this.log('notice', 'MASTER <-> REPLICA sync: Flushing old data');
-    // Our replicas cannot continue from our old history, and the backlog is useless now.
+    // The AOF stops too (a rewrite running now would install the old data); it restarts with a
+    // rewrite of the new data set once loaded.
+    persistence.aof.stopForSync();
+    const repl = this.repl;
+    repl.master.abortSyncs();
     repl.master.disconnectReplicas();
     repl.backlog = null;
-    server.keyspace.flushAll();
-    this.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
+    repl.canPartialResync = false;
+    if (flush) {
+      this.log('notice', 'MASTER <-> REPLICA sync: Flushing old data');
+      server.keyspace.flushAll();
+    }
+  }
+
+  /** Disk-based load: fsync the temp file, load it chunk by chunk, then rename it over dbfilename. */
+  private async loadFromDisk(eofMode: boolean): Promise<void> {
+    const persistence = this.server.persistence;
+    const socket = this.socket;
+    const sink = this.fileSink;
+    const temp = this.tempFile;
+    if (sink === null) return;
+    // The file is this load's now: a teardown from here on must not abort it under our feet.
+    this.fileSink = null;
+    this.loadingRdb = true;
     try {
-      const load = persistence.loadRdbBuffer(rdb);
-      const stats = await persistence.withLoading(
-        rdb.length,
-        () => load.position,
-        () => load.run(),
-      );
-      persistence.finishRdbLoad(stats);
+      await sink.finish();
     } catch (e) {
-      persistence.reportLoadError(e);
-      this.loadingRdb = false;
-      this.lastError = 'the RDB received from the master could not be loaded';
-      this.fail('Failed trying to load the MASTER synchronization DB from disk, check server logs.');
+      removeQuietly(temp);
+      if (this.socket !== socket) return;
+      this.lastError = `cannot write the RDB received from the master: ${strerror(e)}`;
+      this.fail(
+        `Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: ${strerror(e)}`,
+      );
       return;
     }
-    if (this.closed || socket === null || this.socket !== socket) return;
+    if (this.socket !== socket || this.closed) {
+      removeQuietly(temp);
+      return;
+    }
+    this.prepareForLoad(true);
+    this.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
+    let stats: LoadStats;
+    try {
+      stats = await persistence.loadRdbFile(temp);
+    } catch (e) {
+      removeQuietly(temp);
+      persistence.reportLoadError(e);
+      this.loadFailed(
+        socket,
+        `Failed trying to load the MASTER synchronization DB from disk: ${loadReason(e)}`,
+      );
+      return;
+    }
+    persistence.finishRdbLoad(stats);
+    // Like Redis, the replica keeps the master's snapshot as its own dump file; only a file that
+    // loaded replaces the previous one.
+    try {
+      renameSync(temp, persistence.rdbPath);
+      fsyncDir(persistence.rdbPath);
+    } catch (e) {
+      removeQuietly(temp);
+      this.log(
+        'warning',
+        `Failed trying to rename the temp DB into ${persistence.rdbPath} in MASTER <-> REPLICA synchronization: ${strerror(e)}`,
+      );
+    }
+    this.syncLoaded(socket, eofMode);
+  }
+
+  /**
+   * A load failed: the half-loaded data set must not be served (Redis empties it), and the link
+   * starts over with a full sync.
+   */
+  private loadFailed(socket: Socket | null, message: string): void {
+    this.log('warning', message);
+    this.log('notice', 'MASTER <-> REPLICA sync: Discarding the half-loaded data');
+    this.server.keyspace.flushAll();
+    this.repl.canPartialResync = false;
+    this.loadingRdb = false;
+    if (this.socket !== socket) return;
+    this.lastError =
+      'the RDB received from the master could not be loaded (see the log); the data set was emptied';
+    this.fail(null);
+  }
+
+  /** repl-diskless-load: parse the payload as it arrives, into the live dbs or (swapdb) temporary ones. */
+  private startDisklessLoad(): boolean {
+    const server = this.server;
+    const swapdb = server.config.str('repl-diskless-load') === 'swapdb';
+    const ks = server.keyspace;
+    let tempDbs: Database[] | null = null;
+    if (swapdb) tempDbs = ks.dbs.map((db) => new Database(db.id, ks));
+    else this.prepareForLoad(true);
+    const load = server.persistence.loadRdbStream(tempDbs !== null ? { dbs: tempDbs } : {});
+    const dl: DisklessLoad = { load, tempDbs, fed: 0 };
+    this.diskless = dl;
+    this.trackLoad(this.loadFromSocket(dl, this.eofMark !== null));
+    return true;
+  }
+
+  private async loadFromSocket(dl: DisklessLoad, eofMode: boolean): Promise<void> {
+    const server = this.server;
+    const persistence = server.persistence;
+    const socket = this.socket;
+    this.loadingRdb = true;
+    this.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
+    let stats: LoadStats;
+    try {
+      stats = await persistence.withLoading(
+        Math.max(0, this.transferSize),
+        () => dl.load.position,
+        () => dl.load.run(),
+      );
+      // The parser reached the RDB's end: the payload must end there too (then comes the mark).
+      if (this.socket === socket && !this.transferDone) {
+        await new Promise<void>((resolve) => {
+          this.transferWaiter = resolve;
+        });
+      }
+      if (this.socket !== socket || this.diskless !== dl) throw new Error('connection with the master lost');
+      if (dl.fed !== stats.end) throw new Error('Replication stream EOF marker is broken');
+    } catch (e) {
+      if (this.diskless === dl) this.diskless = null;
+      if (!/connection with the master lost/.test((e as Error).message)) persistence.reportLoadError(e);
+      const message = `Failed trying to load the MASTER synchronization DB from socket: ${loadReason(e)}`;
+      if (dl.tempDbs !== null) {
+        // swapdb: our data never changed; only the temporary databases go.
+        this.log('warning', message);
+        this.log('notice', 'MASTER <-> REPLICA sync: Discarding temporary DB in background');
+        this.loadingRdb = false;
+        if (this.socket === socket) {
+          this.lastError = 'the RDB received from the master could not be loaded (see the log)';
+          this.fail(null);
+        }
+        return;
+      }
+      this.loadFailed(socket, message);
+      return;
+    }
+    if (this.diskless === dl) this.diskless = null;
+    persistence.finishRdbLoad(stats);
+    if (dl.tempDbs !== null) {
+      this.prepareForLoad(false);
+      this.log('notice', 'MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
+      const live = server.keyspace.dbs;
+      for (let i = 0; i < live.length; i++) {
+        live[i].touchAll(dl.tempDbs[i]);
+        live[i].swapWith(dl.tempDbs[i]);
+      }
+      this.log('notice', 'MASTER <-> REPLICA sync: Discarding old DB in background');
+    }
+    // Nothing was saved: the data set changed without a save (Redis's server.dirty++).
+    server.dirty++;
+    this.syncLoaded(socket, eofMode);
+  }
+
+  /** The master's RDB is our data now: take its history, then (if the link is still up) its stream. */
+  private syncLoaded(socket: Socket | null, eofMode: boolean): void {
+    const repl = this.repl;
+    const server = this.server;
+    this.loadingRdb = false;
+    if (this.closed) return;
+    // Even if the link dropped meanwhile, the data is the master's at fullSyncOffset: PSYNC from there.
     repl.replid = this.fullSyncReplid;
     repl.replid2 = '0000000000000000000000000000000000000000';
     repl.secondReplOffset = -1;
     repl.offset = this.fullSyncOffset;
     repl.backlog = new Backlog(server.config.num('repl-backlog-size'), repl.offset);
     repl.canPartialResync = true;
+    server.persistence.aof.restartAfterSync();
+    if (socket === null || this.socket !== socket) return;
     this.becomeConnected();
     this.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
     // A diskless master starts streaming only after this first ACK.
@@ -549,7 +809,14 @@ export class MasterLink {
     const local = socket
       ? `${socket.localAddress?.replace(/^::ffff:/, '') ?? ''}:${socket.localPort ?? 0}`
       : '';
-    this.masterClient = server.internalClient(remote, local, 'M');
+    const client = server.internalClient(remote, local, 'M');
+    this.masterClient = client;
+    // Errors are not replied to a master, but they must not go unnoticed (Redis's afterErrorReply).
+    const countError = client.reply.onError;
+    client.reply.onError = (msg) => {
+      countError?.(msg);
+      this.errorToMaster(client, msg);
+    };
     this.parser = new RequestParser(server.parserLimits);
     this.parser.trusted = true;
     this.raw = [];
@@ -593,6 +860,10 @@ export class MasterLink {
         ks.expireMode = mode;
       }
       client.reply.discard();
+      // Like Redis's commandProcessed: inside MULTI nothing counts as applied yet, so a transaction
+      // reaches our backlog and replicas whole after its EXEC, and a link lost in its middle
+      // resumes (PSYNC) from before its MULTI.
+      if (client.multi !== null) continue;
       const consumed = this.received - parser.buffered - this.applied;
       this.applied += consumed;
       this.repl.feedRaw(this.takeRaw(consumed));
@@ -629,6 +900,53 @@ export class MasterLink {
     return Buffer.concat(parts);
   }
 
+  /**
+   * A command from the master failed here (a command or type tsredis does not implement, data that
+   * diverged): the data sets may now differ. Logged as Redis 7.0 logs it, with the latest bytes of
+   * the backlog (the commands applied just before), at most ERROR_LOG_BURST times per second.
+   */
+  private errorToMaster(client: Client, msg: string): void {
+    const server = this.server;
+    server.stats.unexpectedErrors++;
+    const now = Date.now();
+    if (now - this.errorWindowStart >= 1000) {
+      this.flushErrorSummary();
+      this.errorWindowStart = now;
+    }
+    if (++this.errorsInWindow > ERROR_LOG_BURST) return;
+    const name = client.lastCommandName;
+    const cmd = name === 'NULL' || name === '' ? '<unknown>' : name;
+    this.log(
+      'warning',
+      `== CRITICAL == This replica is sending an error to its master: '${redisErrorText(msg).slice(0, 4096)}' after processing the command '${cmd}'`,
+    );
+    const latest = this.latestBacklog(256);
+    if (latest !== null) this.log('warning', `Latest backlog is: '${quoteRepr(latest)}'`);
+  }
+
+  /** Once the window is over: how many errors went unlogged. */
+  private flushErrorSummary(): void {
+    const unlogged = this.errorsInWindow - ERROR_LOG_BURST;
+    if (unlogged > 0) {
+      this.log(
+        'warning',
+        `== CRITICAL == ${unlogged} more errors were sent to the master within a second; only the first ${ERROR_LOG_BURST} were logged (all count in INFO stats unexpected_error_replies)`,
+      );
+    }
+    this.errorsInWindow = 0;
+  }
+
+  /** Redis's showLatestBacklog: the last bytes of the replication backlog, or null when empty. */
+  private latestBacklog(max: number): string | null {
+    const repl = this.repl;
+    // What was applied this turn is still on its way to the backlog.
+    repl.flushStream();
+    const b = repl.backlog;
+    if (b === null || b.histlen === 0) return null;
+    const len = Math.min(max, b.histlen);
+    return b.readFrom(b.offset + 1 - len).latin1Slice();
+  }
+
   /** REPLCONF ACK <offset>: how much of the stream we applied. */
   sendAck(): void {
     if (this.state !== 'connected' || this.socket === null) return;
@@ -641,8 +959,10 @@ export class MasterLink {
     if (this.closed) return;
     const now = Date.now();
     const timeoutMs = this.server.config.num('repl-timeout') * 1000;
+    if (this.errorsInWindow > 0 && now - this.errorWindowStart >= 1000) this.flushErrorSummary();
     if (this.state === 'connect') {
-      if (now >= this.nextAttempt) this.connect('Connecting');
+      // A load from a link that dropped meanwhile must end before a new sync may start.
+      if (now >= this.nextAttempt && this.activeLoad === null) this.connect('Connecting');
       return;
     }
     if ((this.state === 'connecting' || this.state === 'handshake') && now - this.lastIo > timeoutMs) {
@@ -650,7 +970,17 @@ export class MasterLink {
       this.fail('Timeout connecting to the MASTER...');
       return;
     }
-    if (this.state === 'transfer' && !this.loadingRdb && now - this.lastIo > timeoutMs) {
+    if (this.state === 'transfer' && this.loadingRdb && now - this.lastNewline >= 1000) {
+      // Like Redis while it loads: a newline now and then tells the master we are alive.
+      this.socket?.write('\n');
+      this.lastNewline = now;
+    }
+    if (
+      this.state === 'transfer' &&
+      !this.transferDone &&
+      !this.inputPaused &&
+      now - this.lastIo > timeoutMs
+    ) {
       this.lastError = 'timeout receiving the RDB from the master';
       this.fail(
         "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.",
@@ -667,4 +997,39 @@ export class MasterLink {
       if (!this.loadingRdb && now - this.lastAckSent >= 1000) this.sendAck();
     }
   }
+}
+
+function removeQuietly(path: string): void {
+  if (path === '') return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Why a load failed, in one line. */
+function loadReason(e: unknown): string {
+  const err = e as Error & { detail?: string };
+  return err.detail ?? err.message ?? String(e);
+}
+
+/** Redis's shared error objects with the ERR code (createSharedObjects): replied, and logged, whole. */
+const SHARED_ERR_REPLIES = new Set([
+  'ERR',
+  'ERR no such key',
+  'ERR syntax error',
+  'ERR source and destination objects are the same',
+  'ERR index out of range',
+]);
+
+/**
+ * An error as Redis's afterErrorReply sees (and logs) it: shared error objects and errors with
+ * their own code keep the '-' and the code ("-WRONGTYPE …", "-ERR syntax error"); the ones Redis
+ * formats with addReplyError have no prefix ("unknown command 'XADD', …", "wrong number of
+ * arguments for 'get' command", "value is not an integer or out of range").
+ */
+function redisErrorText(msg: string): string {
+  if (msg.startsWith('ERR ') && !SHARED_ERR_REPLIES.has(msg)) return msg.slice(4);
+  return `-${msg}`;
 }

@@ -270,6 +270,8 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     this.server.logger.role = 'M';
     this.server.keyspace.expireMode = 'delete';
     this.selectedDb = -1;
+    // An AOF stopped for a sync that never completed starts again (Redis's replicationUnsetMaster).
+    this.server.persistence.aof.restartAfterSync();
     if (by !== null)
       this.server.log('notice', `MASTER MODE enabled (user request from '${(by as Client).describe()}')`);
   }

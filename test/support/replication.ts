@@ -95,23 +95,29 @@ export async function digest(port: number, dbs = 16): Promise<string> {
   const c = await RawClient.connect(port);
   const lines: string[] = [];
   const q = async (...argv: string[]) => replyText((await c.call(argv)).value);
+  // Elements of an array reply as strings (values are binary: never split text on newlines).
+  const items = async (...argv: string[]) => {
+    const v = (await c.call(argv)).value as { value: Array<{ value: Buffer }> };
+    return v.value.map((x) => x.value.toString('latin1'));
+  };
   try {
     for (let db = 0; db < dbs; db++) {
       await c.call(['SELECT', String(db)]);
-      const keys = (await q('KEYS', '*')).split('\n').filter((k) => k !== '');
+      const keys = await items('KEYS', '*');
       keys.sort();
       for (const key of keys) {
         const type = await q('TYPE', key);
         let value: string;
         if (type === 'string') value = await q('GET', key);
-        else if (type === 'list') value = await q('LRANGE', key, '0', '-1');
-        else if (type === 'set') value = (await q('SMEMBERS', key)).split('\n').sort().join(',');
+        else if (type === 'list') value = JSON.stringify(await items('LRANGE', key, '0', '-1'));
+        else if (type === 'set') value = JSON.stringify((await items('SMEMBERS', key)).sort());
         else if (type === 'hash') {
-          const flat = (await q('HGETALL', key)).split('\n');
+          const flat = await items('HGETALL', key);
           const pairs: string[] = [];
-          for (let i = 0; i < flat.length; i += 2) pairs.push(`${flat[i]}=${flat[i + 1]}`);
+          for (let i = 0; i < flat.length; i += 2) pairs.push(JSON.stringify([flat[i], flat[i + 1]]));
           value = pairs.sort().join(',');
-        } else if (type === 'zset') value = await q('ZRANGE', key, '0', '-1', 'WITHSCORES');
+        } else if (type === 'zset')
+          value = JSON.stringify(await items('ZRANGE', key, '0', '-1', 'WITHSCORES'));
         else value = '?';
         const ttl = Number(await q('PTTL', key)) >= 0 ? 'ttl' : '';
         lines.push(`${db} ${JSON.stringify(key)} ${type} ${ttl} ${JSON.stringify(value)}`);

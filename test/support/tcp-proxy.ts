@@ -1,13 +1,100 @@
 /**
  * A TCP proxy for fault injection between a replica and its master: cut every connection,
- * refuse new ones, stall traffic, or slow it down.
+ * refuse new ones, stall traffic, or slow it down (slow(bytesPerSec) throttles each direction of
+ * every connection to that rate, with backpressure: the sender's socket fills up as it would with
+ * a slow network or a slow reader).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
+/** Throttled forwarding: bytes are released every TICK_MS at the configured rate. */
+const TICK_MS = 20;
+/** A throttled direction stops reading its source beyond this many bytes waiting to be released. */
+const THROTTLE_BUFFER = 64 * 1024;
+
+/** One direction of a proxied connection: reads `from`, writes `to`. */
+class Pipe {
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** Bytes that may still be released in this tick (throttled mode). */
+  private allowance = 0;
+
+  constructor(
+    private readonly from: Socket,
+    private readonly to: Socket,
+    private readonly proxy: TcpProxy,
+  ) {
+    from.on('data', (chunk: Buffer) => {
+      this.queue.push(chunk);
+      this.queued += chunk.length;
+      this.pump();
+    });
+    to.on('drain', () => this.pump());
+    from.on('end', () => {
+      this.pump();
+      if (this.queued === 0) to.end();
+    });
+  }
+
+  /** Forwards what the mode allows; pauses the source when the destination or the throttle lags. */
+  pump(): void {
+    if (this.to.destroyed) return;
+    const rate = this.proxy.rate;
+    if (this.proxy.stalled) {
+      this.from.pause();
+      return;
+    }
+    while (this.queue.length > 0 && !this.to.writableNeedDrain) {
+      let chunk = this.queue[0];
+      if (rate > 0) {
+        if (this.allowance <= 0) break;
+        if (chunk.length > this.allowance) {
+          this.queue[0] = chunk.subarray(this.allowance);
+          chunk = chunk.subarray(0, this.allowance);
+        } else {
+          this.queue.shift();
+        }
+        this.allowance -= chunk.length;
+      } else {
+        this.queue.shift();
+      }
+      this.queued -= chunk.length;
+      this.to.write(chunk);
+    }
+    if (this.from.readableEnded && this.queued === 0) this.to.end();
+    const limit = rate > 0 ? THROTTLE_BUFFER : 0;
+    if (this.to.writableNeedDrain || this.queued > limit) this.from.pause();
+    else this.from.resume();
+    if (rate > 0 && this.queued > 0 && this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.allowance = Math.max(1, Math.floor((this.proxy.rate * TICK_MS) / 1000));
+        this.pump();
+      }, TICK_MS);
+    }
+  }
+
+  /** The mode changed: forget the throttle state and forward according to the new one. */
+  reset(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.allowance = this.proxy.rate > 0 ? Math.max(1, Math.floor((this.proxy.rate * TICK_MS) / 1000)) : 0;
+    this.pump();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
 export class TcpProxy {
-  private readonly pairs = new Set<[Socket, Socket]>();
+  private readonly pairs = new Set<{ client: Socket; upstream: Socket; pipes: Pipe[] }>();
   private refusing = false;
-  private stalled = false;
+  /** Forwarding suspended in both directions (stall). */
+  stalled = false;
+  /** Bytes per second in each direction of each connection; 0: unthrottled. */
+  rate = 0;
   /** Connections accepted so far. */
   connections = 0;
 
@@ -38,28 +125,26 @@ export class TcpProxy {
     this.connections++;
     const upstream = connect({ port: this.targetPort, host: '127.0.0.1' });
     upstream.on('error', () => client.destroy());
-    const pair: [Socket, Socket] = [client, upstream];
+    const pair = { client, upstream, pipes: [] as Pipe[] };
+    pair.pipes.push(new Pipe(client, upstream, this), new Pipe(upstream, client, this));
     this.pairs.add(pair);
     const close = () => {
+      for (const p of pair.pipes) p.stop();
       client.destroy();
       upstream.destroy();
       this.pairs.delete(pair);
     };
     client.on('close', close);
     upstream.on('close', close);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    if (this.stalled) {
-      client.pause();
-      upstream.pause();
-    }
+    for (const p of pair.pipes) p.reset();
   }
 
   /** Closes every proxied connection (both sides see a reset). */
   cut(): void {
-    for (const [a, b] of this.pairs) {
-      a.destroy();
-      b.destroy();
+    for (const { client, upstream, pipes } of this.pairs) {
+      for (const p of pipes) p.stop();
+      client.destroy();
+      upstream.destroy();
     }
     this.pairs.clear();
   }
@@ -72,15 +157,20 @@ export class TcpProxy {
   /** Stops (or resumes) forwarding bytes in both directions without closing anything. */
   stall(on: boolean): void {
     this.stalled = on;
-    for (const [a, b] of this.pairs) {
-      if (on) {
-        a.pause();
-        b.pause();
-      } else {
-        a.resume();
-        b.resume();
-      }
-    }
+    this.refresh();
+  }
+
+  /**
+   * Throttles every connection, present and future, to about `bytesPerSec` in each direction
+   * (0 lifts the throttle). The sender sees a slow reader: its socket buffers fill up.
+   */
+  slow(bytesPerSec: number): void {
+    this.rate = Math.max(0, Math.floor(bytesPerSec));
+    this.refresh();
+  }
+
+  private refresh(): void {
+    for (const pair of this.pairs) for (const p of pair.pipes) p.reset();
   }
 
   close(): Promise<void> {

@@ -981,6 +981,31 @@ export class Aof {
     this.p.refreshDiskError();
   }
 
+  /**
+   * A replica is about to load its master's RDB over its data: the AOF stops (Redis's
+   * stopAppendOnly in readSyncBulkPayload), and restartAfterSync() writes the new data set as its
+   * base. Returns whether it was on.
+   */
+  stopForSync(): boolean {
+    if (this.state === 'off') return false;
+    this.stopAppendOnly();
+    return true;
+  }
+
+  /**
+   * restartAOFAfterSYNC: after a full sync (or when a replica whose sync failed is promoted), an AOF
+   * that is configured on but stopped starts again with a rewrite of the loaded data set.
+   */
+  restartAfterSync(): void {
+    if (!this.server.config.bool('appendonly') || this.state !== 'off') return;
+    if (!this.startAppendOnly()) {
+      this.log(
+        'warning',
+        'Failed enabling the AOF after successful master synchronization! It will be tried again after the next synchronization.',
+      );
+    }
+  }
+
   /** prepareForShutdown's share: stop a rewrite, write and fsync what is pending. */
   onShutdown(): void {
     if (this.rewrite !== null) {

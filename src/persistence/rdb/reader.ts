@@ -41,8 +41,11 @@ export interface RdbHandler {
   entry(entry: RdbEntry): void;
   /** A FUNCTION2 library (kept as code; tsredis does not run Lua). */
   functionLibrary?(code: string): void;
-  /** A module auxiliary field we cannot interpret (skipped with a warning). */
-  moduleAux?(moduleId: bigint): void;
+  /**
+   * A module auxiliary record (RDB_OPCODE_MODULE_AUX) we cannot interpret: skipped. `name` is the
+   * module type's 9-character name decoded from its id, `when` its before/after-keys flag.
+   */
+  moduleAux?(moduleId: bigint, name: string, when: number): void;
 }
 
 /** A corrupt or unsupported RDB: the message says what and where, never a silent partial load. */
@@ -50,10 +53,59 @@ export class RdbError extends Error {
   constructor(
     /** What is wrong, without the offset. */
     readonly detail: string,
-    readonly offset: number,
+    public offset: number,
   ) {
     super(`${detail} (at offset ${offset})`);
   }
+
+  /** The same error with its offset moved by `delta` (a streaming parse reports absolute offsets). */
+  shifted(delta: number): this {
+    if (delta !== 0) {
+      this.offset += delta;
+      this.message = `${this.detail} (at offset ${this.offset})`;
+    }
+    return this;
+  }
+}
+
+/**
+ * Thrown by a Cursor over input that is still arriving (a streaming parse) when the bytes up to
+ * `needEnd` (a position in the cursor's buffer) are not there yet: the parser rewinds to the start
+ * of the record and retries once more input came.
+ */
+export class RdbUnderflow extends Error {
+  constructor(readonly needEnd: number) {
+    super('RDB input underflow');
+  }
+}
+
+/** Characters of module type names (moduleTypeNameByID). */
+const MODULE_NAME_CHARSET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The 9-character name of a module type from its 64-bit id, as Redis's moduleTypeNameByID decodes
+ * it: the top 54 bits are nine 6-bit characters, the low 10 bits the encoding version.
+ */
+export function moduleTypeName(moduleId: bigint): string {
+  let id = BigInt.asUintN(64, moduleId) >> 10n;
+  const chars: string[] = new Array(9);
+  for (let j = 8; j >= 0; j--) {
+    chars[j] = MODULE_NAME_CHARSET[Number(id & 63n)];
+    id >>= 6n;
+  }
+  return chars.join('');
+}
+
+/** The module id Redis derives from a type name and encoding version (moduleTypeEncodeId). */
+export function moduleTypeId(name: string, encver: number): bigint {
+  if (name.length !== 9) throw new Error('module type names have 9 characters');
+  let id = 0n;
+  for (const ch of name) {
+    const i = MODULE_NAME_CHARSET.indexOf(ch);
+    if (i < 0) throw new Error(`invalid module type name character '${ch}'`);
+    id = (id << 6n) | BigInt(i);
+  }
+  return (id << 10n) | BigInt(encver & 1023);
 }
 
 export interface ReadOptions {
@@ -77,30 +129,61 @@ export function readRdb(buf: Buffer, handler: RdbHandler, options: ReadOptions =
   return parser.version;
 }
 
+const EMPTY = Buffer.alloc(0);
+/** A streaming parse retries a record only once at least this much input is buffered (or the input ended). */
+const MIN_RETRY_WINDOW = 64 * 1024;
+
 /**
  * An RDB parse that can stop and resume between entries, so a large file loads in slices
  * between event-loop turns (the server answers LOADING meanwhile).
+ *
+ * Built with a Buffer, it parses that whole input. Built with null, it is a streaming parse: input
+ * arrives with push() (a replica reading its master's socket or a file chunk by chunk) and
+ * endInput() says there is no more. Only the record being parsed stays buffered. A record that is
+ * not complete yet is retried from its start once enough input came: at least what it asked for and
+ * twice what the failed attempt had, so a huge value is parsed a bounded number of times.
  */
 export class RdbParser {
-  readonly version: number;
+  version = 0;
   private readonly r: Cursor;
+  /** Absolute offset (in the whole input) of r.buf[0]. */
+  private base = 0;
+  /** Streaming input pushed but not yet joined to the cursor's buffer. */
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  /** No more input will come (always true for a whole-buffer parse). */
+  private final: boolean;
+  /** Bytes wanted from the current record's start before trying again (streaming). */
+  private want = 9;
+  private headerRead = false;
   private db = 0;
   private expireMs = -1;
   private idle = -1;
   private freq = -1;
   private done = false;
   /** Running CRC-64 of the bytes consumed (computed as the parse goes: no long pass at the end). */
-  private readonly crc: Crc64 | null;
+  private crc: Crc64 | null = null;
+  /** Absolute offset up to which the CRC has been computed. */
   private crcPos = 0;
+  private readonly verifyChecksum: boolean;
   /** Byte offset where the trailer ends (valid once finished). */
   end = 0;
 
-  /** Checks the header; throws RdbError for a bad signature or version. */
+  /** Checks the header of a whole buffer; throws RdbError for a bad signature or version. */
   constructor(
-    readonly buf: Buffer,
+    buf: Buffer | null,
     private readonly handler: RdbHandler,
     options: ReadOptions = {},
   ) {
+    this.verifyChecksum = options.verifyChecksum ?? true;
+    this.final = buf !== null;
+    this.r = new Cursor(buf ?? EMPTY);
+    this.r.partial = !this.final;
+    if (buf !== null) this.readHeader();
+  }
+
+  private readHeader(): void {
+    const buf = this.r.buf;
     const magic = buf.latin1Slice(0, 5);
     if (buf.length < 9 || magic !== 'REDIS')
       throw new RdbError('Wrong signature trying to load DB from file', 0);
@@ -109,34 +192,102 @@ export class RdbParser {
       throw new RdbError(`Can't handle RDB format version ${buf.latin1Slice(5, 9)}`, 5);
     }
     this.version = version;
-    this.r = new Cursor(buf);
     this.r.pos = 9;
-    this.crc = (options.verifyChecksum ?? true) && version >= 5 ? new Crc64() : null;
+    this.crc = this.verifyChecksum && version >= 5 ? new Crc64() : null;
+    this.headerRead = true;
+  }
+
+  /** Streaming: more input. */
+  push(chunk: Buffer): void {
+    if (this.final) throw new Error('RDB input already ended');
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.chunkBytes += chunk.length;
+  }
+
+  /** Streaming: the input is complete (a record still cut short is then a truncated file). */
+  endInput(): void {
+    this.final = true;
+    this.r.partial = false;
+  }
+
+  /** Input held and not consumed yet (the current record and what follows). */
+  get buffered(): number {
+    return this.r.buf.length - this.r.pos + this.chunkBytes;
+  }
+
+  /** A streaming parse that cannot make progress before more input arrives. */
+  get starved(): boolean {
+    return !this.done && !this.final && this.buffered < this.want;
+  }
+
+  /** Joins pushed input to what is left of the cursor's buffer, dropping what was consumed. */
+  private join(): void {
+    if (this.chunkBytes === 0) return;
+    const r = this.r;
+    this.updateCrc(r.pos);
+    const rest = r.buf.subarray(r.pos);
+    const parts = rest.length > 0 ? [rest, ...this.chunks] : this.chunks;
+    r.buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, rest.length + this.chunkBytes);
+    this.base += r.pos;
+    r.pos = 0;
+    this.chunks = [];
+    this.chunkBytes = 0;
   }
 
   private updateCrc(to: number): void {
-    if (this.crc === null || to <= this.crcPos) return;
-    this.crc.update(this.buf, this.crcPos, to);
-    this.crcPos = to;
+    const abs = this.base + to;
+    if (this.crc === null || abs <= this.crcPos) return;
+    this.crc.update(this.r.buf, this.crcPos - this.base, to);
+    this.crcPos = abs;
   }
 
   /** Bytes consumed so far. */
   get position(): number {
-    return this.r.pos;
+    return this.base + this.r.pos;
   }
 
   get finished(): boolean {
     return this.done;
   }
 
-  /** Parses up to `maxEntries` keys; returns true once the EOF opcode (and checksum) was read. */
+  /**
+   * Parses up to `maxEntries` keys; returns true once the EOF opcode (and checksum) was read. A
+   * streaming parse also returns false when it ran out of input (then `starved` is true).
+   */
   step(maxEntries: number): boolean {
     if (this.done) return true;
+    if (this.starved) return false;
+    this.join();
+    const r = this.r;
+    let opAt = r.pos;
+    try {
+      if (!this.headerRead) {
+        if (r.buf.length < 9 && !this.final) throw new RdbUnderflow(9);
+        this.readHeader();
+      }
+      return this.parse(maxEntries, (at) => {
+        opAt = at;
+      });
+    } catch (e) {
+      if (e instanceof RdbUnderflow) {
+        // Rewind to the record's start: every record's effects happen only once it is whole.
+        this.want = Math.max(e.needEnd - opAt, 2 * (r.buf.length - opAt), MIN_RETRY_WINDOW);
+        r.pos = opAt;
+        return false;
+      }
+      if (e instanceof RdbError) throw e.shifted(this.base);
+      throw e;
+    }
+  }
+
+  private parse(maxEntries: number, mark: (at: number) => void): boolean {
     const r = this.r;
     const handler = this.handler;
     let entries = 0;
     for (;;) {
       const opAt = r.pos;
+      mark(opAt);
       const type = r.u8();
       switch (type) {
         case RdbOpcode.EXPIRETIME:
@@ -152,9 +303,11 @@ export class RdbParser {
           this.idle = r.length();
           continue;
         case RdbOpcode.EOF: {
+          if (this.version >= 5) r.ensure(8);
           this.updateCrc(r.pos);
-          if (this.version >= 5) verifyFooter(this.buf, r.pos, this.crc);
-          this.end = this.version >= 5 ? r.pos + 8 : r.pos;
+          if (this.version >= 5) verifyFooter(r.buf, r.pos, this.crc);
+          this.end = this.base + (this.version >= 5 ? r.pos + 8 : r.pos);
+          if (this.version >= 5) r.pos += 8;
           this.done = true;
           return true;
         }
@@ -175,10 +328,15 @@ export class RdbParser {
           continue;
         }
         case RdbOpcode.MODULE_AUX: {
+          // Module id, then the "when" field as an opcode-prefixed unsigned (rdbSaveSingleModuleAux),
+          // then the module's own opcode-prefixed values up to RDB_MODULE_OPCODE_EOF.
           const moduleId = r.lengthBig();
-          r.length(); // when
-          skipModuleValue(r);
-          handler.moduleAux?.(moduleId);
+          const whenOpcode = r.length();
+          const when = r.length();
+          if (whenOpcode !== MODULE_OPCODE_UINT) throw new RdbError('bad when_opcode', opAt);
+          const name = moduleTypeName(moduleId);
+          skipModuleValue(r, name, true);
+          handler.moduleAux?.(moduleId, name, when);
           continue;
         }
         case RdbOpcode.FUNCTION_PRE_GA:
@@ -232,15 +390,21 @@ function verifyFooter(buf: Buffer, at: number, crc: Crc64 | null): void {
   if (computed !== stored) throw new RdbChecksumError(computed, stored, at);
 }
 
-function skipModuleValue(r: Cursor): void {
+/** Skips a module value written with opcodes (rdbLoadCheckModuleValue), up to its EOF opcode. */
+function skipModuleValue(r: Cursor, name: string, aux: boolean): void {
   for (;;) {
+    const at = r.pos;
     const op = r.length();
     if (op === MODULE_OPCODE_EOF) return;
     if (op === MODULE_OPCODE_SINT || op === MODULE_OPCODE_UINT) r.lengthBig();
     else if (op === MODULE_OPCODE_FLOAT) r.skip(4);
     else if (op === MODULE_OPCODE_DOUBLE) r.skip(8);
     else if (op === MODULE_OPCODE_STRING) r.string();
-    else throw new RdbError('Unknown module opcode', r.pos);
+    else
+      throw new RdbError(
+        `The RDB file contains module ${aux ? 'AUX data' : 'data'} for the module '${name}' that is not terminated by the proper module value EOF marker (unknown module opcode ${op})`,
+        at,
+      );
   }
 }
 
@@ -311,6 +475,15 @@ export function readValue(r: Cursor, type: number, key: string): RdbValue {
         }
         return { type: 'list', items };
       }
+      case RdbType.MODULE_2:
+      case RdbType.MODULE_PRE_GA: {
+        const moduleId = r.lengthBig();
+        const name = moduleTypeName(moduleId);
+        throw new RdbError(
+          `The RDB file contains module data I can't load: no matching module type '${name}' (key '${printable(key)}', module id ${moduleId}): tsredis cannot load modules`,
+          at,
+        );
+      }
       default:
         throw new RdbError(
           `Unsupported value type ${TYPE_NAMES[type] ?? `#${type}`} (RDB type ${type}) for key '${printable(key)}': tsredis cannot load it`,
@@ -350,10 +523,20 @@ function scratchFor(n: number): Buffer {
 /** A read position over the RDB bytes, with the length and string encodings. */
 export class Cursor {
   pos = 0;
-  constructor(readonly buf: Buffer) {}
+  /** More input may follow the buffer (streaming parse): running short throws RdbUnderflow. */
+  partial = false;
+  constructor(public buf: Buffer) {}
 
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new RdbError('Unexpected EOF reading RDB file', this.pos);
+    if (this.pos + n > this.buf.length) {
+      if (this.partial) throw new RdbUnderflow(this.pos + n);
+      throw new RdbError('Unexpected EOF reading RDB file', this.pos);
+    }
+  }
+
+  /** Checks that n more bytes are available (see need). */
+  ensure(n: number): void {
+    this.need(n);
   }
 
   u8(): number {
