@@ -370,21 +370,14 @@ export class Admin implements AdminContext {
 
   memory(): MemoryFigures {
     const m = process.memoryUsage();
-    const used = m.heapUsed + m.external;
-    const stats = this.server.stats;
-    if (used > stats.peakMemory) stats.peakMemory = used;
-    let clientsMemory = 0;
-    for (const c of this.server.clients.values()) clientsMemory += c.memoryStats().totMem;
-    const overhead = Math.min(
-      used,
-      this.startupMemory + clientsMemory + this.replication.counters().backlogMemory,
-    );
+    // The same figures as INFO memory: the estimate eviction decides on (server/eviction.ts).
+    const used = this.server.evictor.memory();
     return {
-      used,
+      used: used.used,
       rss: m.rss,
-      peak: stats.peakMemory,
-      startup: this.startupMemory,
-      overhead,
+      peak: used.peak,
+      startup: used.startup,
+      overhead: used.used - used.dataset,
       heapTotal: m.heapTotal,
       external: m.external,
     };
@@ -392,8 +385,7 @@ export class Admin implements AdminContext {
 
   /** Samples used_memory for the peak (called from the server cron). */
   samplePeakMemory(): void {
-    const used = usedMemory();
-    if (used > this.server.stats.peakMemory) this.server.stats.peakMemory = used;
+    this.server.evictor.usedMemory();
   }
 
   /** rdbSavedObjectLen: the value's RDB body (without its type byte), as a save would write it. */

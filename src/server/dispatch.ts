@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { type CommandDef, Flag } from '../commands/table.js';
 import type { Client } from './client.js';
+import { EVICT_FAIL, OOM_ERROR } from './eviction.js';
 import type { Server } from './server.js';
 
 /** Commands allowed while a RESP2 client is in subscribe mode. */
@@ -20,6 +21,12 @@ const DEBUG_NOT_ALLOWED =
 
 /** Commands that run immediately even inside MULTI. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Inside MULTI, when memory is over maxmemory, every other command is refused (not only denyoom ones). */
+const MULTI_OOM_ALLOWED = new Set(['exec', 'discard', 'quit', 'reset']);
+
+/** Commands between two used-memory samples for used_memory_peak when no maxmemory is set. */
+const PEAK_SAMPLE_MASK = 63;
+let commandsSincePeakSample = 0;
 
 /** Redis's processCommand: lookup, checks in Redis's order, MULTI queueing, then call(). */
 export function execute(server: Server, c: Client, argv: string[]): void {
@@ -40,20 +47,23 @@ export function execute(server: Server, c: Client, argv: string[]): void {
       securityWarning(server, c);
       return;
     }
-    rejectQueued(c, unknownCommandError(argv));
+    reject(server, c, undefined, argv, unknownCommandError(argv));
     return;
   }
   if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
     cmd.rejectedCalls++;
-    rejectQueued(c, `ERR wrong number of arguments for '${cmd.name}' command`);
+    reject(server, c, cmd, argv, `ERR wrong number of arguments for '${cmd.name}' command`);
     return;
   }
   // A container called alone (COMMAND) runs its own handler.
   if (cmd.subcommands !== null && argv.length > 1) {
     const sub = cmd.subcommands.get(argv[1].toLowerCase());
     if (sub === undefined) {
-      rejectQueued(
+      reject(
+        server,
         c,
+        undefined,
+        argv,
         `ERR unknown subcommand '${truncate(argv[1], 128)}'. Try ${cmd.name.toUpperCase()} HELP.`,
       );
       return;
@@ -61,43 +71,69 @@ export function execute(server: Server, c: Client, argv: string[]): void {
     cmd = sub;
     if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
       cmd.rejectedCalls++;
-      rejectQueued(c, `ERR wrong number of arguments for '${cmd.name}' command`);
+      reject(server, c, cmd, argv, `ERR wrong number of arguments for '${cmd.name}' command`);
       return;
     }
   }
   if (cmd === server.debugCommand && !server.admin.debugAllowed(c)) {
     cmd.rejectedCalls++;
-    rejectQueued(c, DEBUG_NOT_ALLOWED);
+    reject(server, c, cmd, argv, DEBUG_NOT_ALLOWED);
     return;
   }
   c.command = cmd;
   if (!c.authenticated && !cmd.has(Flag.no_auth)) {
     cmd.rejectedCalls++;
-    rejectQueued(c, 'NOAUTH Authentication required.');
+    reject(server, c, cmd, argv, 'NOAUTH Authentication required.');
     return;
   }
+  if (c.multi !== null && cmd.has(Flag.no_multi)) {
+    cmd.rejectedCalls++;
+    reject(server, c, cmd, argv, 'ERR Command not allowed inside a transaction');
+    return;
+  }
+  // EXEC is judged by the commands it would run too (Redis's mstate.cmd_flags / cmd_inv_flags).
+  const queued = c.multi !== null && cmd.name === 'exec' ? queuedFlags(server, c.multi) : null;
+  const evictor = server.evictor;
+  if (evictor.maxmemory > 0) {
+    const outOfMemory = evictor.performEvictions() === EVICT_FAIL;
+    const denyOom =
+      cmd.has(Flag.denyoom) ||
+      (queued !== null && (queued.any & Flag.denyoom) !== 0) ||
+      (c.multi !== null && !MULTI_OOM_ALLOWED.has(cmd.name));
+    if (outOfMemory && denyOom) {
+      cmd.rejectedCalls++;
+      reject(server, c, cmd, argv, OOM_ERROR);
+      return;
+    }
+  } else if ((++commandsSincePeakSample & PEAK_SAMPLE_MASK) === 0) {
+    evictor.usedMemory();
+  }
+  const isWrite = cmd.has(Flag.write) || (queued !== null && (queued.any & Flag.write) !== 0);
   // Writes (and PING) are refused while persistence is failing (stop-writes-on-bgsave-error, AOF errors).
   const diskError = server.persistence.diskError;
-  if (diskError !== null && (cmd.has(Flag.write) || cmd.name === 'ping' || execWrites(server, c, cmd))) {
+  if (diskError !== null && (isWrite || cmd.name === 'ping')) {
     cmd.rejectedCalls++;
-    rejectQueued(c, diskError);
+    reject(server, c, cmd, argv, diskError);
     return;
   }
   const repl = server.replication;
-  const isWrite = cmd.has(Flag.write) || execWrites(server, c, cmd);
   if (isWrite && repl.writesRefused && !c.roleFlags.includes('M')) {
     cmd.rejectedCalls++;
-    rejectQueued(c, 'NOREPLICAS Not enough good replicas to write.');
+    reject(server, c, cmd, argv, 'NOREPLICAS Not enough good replicas to write.');
     return;
   }
   if (repl.isReplica && isWrite && !c.roleFlags.includes('M') && server.config.bool('replica-read-only')) {
     cmd.rejectedCalls++;
-    rejectQueued(c, "READONLY You can't write against a read only replica.");
+    reject(server, c, cmd, argv, "READONLY You can't write against a read only replica.");
     return;
   }
   if (c.resp === 2 && c.subscriptionCount > 0 && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
     cmd.rejectedCalls++;
-    c.reply.error(
+    reject(
+      server,
+      c,
+      cmd,
+      argv,
       `ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
     return;
@@ -105,16 +141,25 @@ export function execute(server: Server, c: Client, argv: string[]): void {
   if (
     repl.isReplica &&
     repl.link!.state !== 'connected' &&
-    !cmd.has(Flag.stale) &&
+    (!cmd.has(Flag.stale) || (queued !== null && (queued.missing & Flag.stale) !== 0)) &&
     !server.config.bool('replica-serve-stale-data')
   ) {
     cmd.rejectedCalls++;
-    rejectQueued(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+    reject(
+      server,
+      c,
+      cmd,
+      argv,
+      "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+    );
     return;
   }
-  if (server.loading && !cmd.has(Flag.loading)) {
+  if (
+    server.loading &&
+    (!cmd.has(Flag.loading) || (queued !== null && (queued.missing & Flag.loading) !== 0))
+  ) {
     cmd.rejectedCalls++;
-    rejectQueued(c, 'LOADING Redis is loading the dataset in memory');
+    reject(server, c, cmd, argv, 'LOADING Redis is loading the dataset in memory');
     return;
   }
   if (server.admin.pausedFor(c, cmd)) {
@@ -122,11 +167,6 @@ export function execute(server: Server, c: Client, argv: string[]): void {
     return;
   }
   if (c.multi !== null && !MULTI_IMMEDIATE.has(cmd.name)) {
-    if (cmd.has(Flag.no_multi)) {
-      cmd.rejectedCalls++;
-      rejectQueued(c, 'ERR Command not allowed inside a transaction');
-      return;
-    }
     c.multi.push(argv);
     c.reply.simple('QUEUED');
     return;
@@ -141,21 +181,46 @@ function subcommandName(container: CommandDef, sub: string): string {
   return def === undefined ? 'NULL' : def.name;
 }
 
-/** EXEC counts as a write when one of its queued commands is (Redis's mstate.cmd_flags). */
-function execWrites(server: Server, c: Client, cmd: CommandDef): boolean {
-  if (cmd.name !== 'exec' || c.multi === null) return false;
-  for (const argv of c.multi) {
+/** Flags of the queued commands: any = set by one of them, missing = lacking in one of them. */
+function queuedFlags(server: Server, queued: readonly string[][]): { any: number; missing: number } {
+  let any = 0;
+  let missing = 0;
+  for (const argv of queued) {
     let def = server.commands.lookup(argv[0]);
     if (def?.subcommands != null) def = def.subcommands.get(argv[1]?.toLowerCase() ?? '') ?? def;
-    if (def?.has(Flag.write)) return true;
+    if (def === undefined) continue;
+    any |= def.flags;
+    missing |= ~def.flags;
   }
-  return false;
+  return { any, missing };
 }
 
-/** An error for a command that could not run; inside MULTI it also dooms the transaction. */
-function rejectQueued(c: Client, msg: string): void {
+/**
+ * Redis's rejectCommand: an error for a command that could not run. Inside MULTI it also dooms
+ * the transaction (flagTransaction); a rejected EXEC discards it (execCommandAbort).
+ */
+function reject(server: Server, c: Client, cmd: CommandDef | undefined, argv: string[], msg: string): void {
   if (c.multi !== null) c.multiError = true;
+  if (cmd?.name === 'exec') {
+    execCommandAbort(server, c, argv, msg);
+    return;
+  }
   c.reply.error(msg);
+}
+
+/**
+ * execCommandAbort: discards the transaction (and WATCHes, even outside MULTI) and replies
+ * -EXECABORT with the reason. Redis formats the reason without an error code of its own (it only
+ * strips a leading '-'), so a plain "ERR ..." reason loses its "ERR " while NOAUTH, OOM, READONLY,
+ * MISCONF … keep theirs. MONITOR sees the EXEC, closing the MULTI it was shown.
+ */
+function execCommandAbort(server: Server, c: Client, argv: string[], msg: string): void {
+  c.multi = null;
+  c.multiError = false;
+  server.unwatchAll(c);
+  const reason = msg.startsWith('ERR ') ? msg.slice(4) : msg;
+  c.reply.error(`EXECABORT Transaction discarded because of: ${reason}`);
+  if (server.monitors.size > 0) server.feedMonitors(c, argv);
 }
 
 /**

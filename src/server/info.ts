@@ -218,32 +218,38 @@ const LUA_VM_MEMORY = 32768;
 const FUNCTIONS_VM_MEMORY = 32768;
 const FUNCTIONS_MEMORY = 200;
 
+/**
+ * used_memory and the figures derived from it come from the eviction estimate (server/eviction.ts),
+ * the one maxmemory is compared with; the allocator_* fields show V8's own view (heap used plus
+ * external memory, heap reserved, resident set), as Redis shows jemalloc's next to zmalloc's.
+ */
 function memoryFields(server: Server): Field[] {
-  const m = server.admin.memory();
-  const maxmemory = Number(server.config.get('maxmemory') ?? 0);
-  const policy = String(server.config.get('maxmemory-policy') ?? 'noeviction');
-  const repl = server.admin.replication.counters();
-  const dataset = Math.max(0, m.used - m.overhead);
+  const evictor = server.evictor;
+  const m = evictor.memory();
+  const v8Memory = process.memoryUsage();
+  const maxmemory = evictor.maxmemory;
+  const overhead = m.used - m.dataset;
   const netUsed = m.used - m.startup;
   let normalClients = 0;
   for (const c of server.clients.values()) {
     if (c.clientType() !== 'replica') normalClients += c.memoryStats().omem;
   }
-  const allocated = m.used;
-  const active = m.heapTotal + m.external;
-  const resident = m.rss;
+  const rss = v8Memory.rss;
+  const allocated = v8Memory.heapUsed + v8Memory.external;
+  const active = v8Memory.heapTotal + v8Memory.external;
+  const resident = rss;
   return [
     ['used_memory', m.used],
     ['used_memory_human', bytesToHuman(m.used)],
-    ['used_memory_rss', m.rss],
-    ['used_memory_rss_human', bytesToHuman(m.rss)],
+    ['used_memory_rss', rss],
+    ['used_memory_rss_human', bytesToHuman(rss)],
     ['used_memory_peak', m.peak],
     ['used_memory_peak_human', bytesToHuman(m.peak)],
     ['used_memory_peak_perc', `${fixed2(m.peak === 0 ? 0 : (m.used * 100) / m.peak)}%`],
-    ['used_memory_overhead', m.overhead],
+    ['used_memory_overhead', overhead],
     ['used_memory_startup', m.startup],
-    ['used_memory_dataset', dataset],
-    ['used_memory_dataset_perc', `${fixed2(netUsed <= 0 ? 0 : (dataset * 100) / netUsed)}%`],
+    ['used_memory_dataset', m.dataset],
+    ['used_memory_dataset_perc', `${fixed2(netUsed <= 0 ? 0 : (m.dataset * 100) / netUsed)}%`],
     ['allocator_allocated', allocated],
     ['allocator_active', active],
     ['allocator_resident', resident],
@@ -264,19 +270,19 @@ function memoryFields(server: Server): Field[] {
     ['used_memory_scripts_human', bytesToHuman(FUNCTIONS_MEMORY)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
-    ['maxmemory_policy', policy],
+    ['maxmemory_policy', evictor.policy],
     ['allocator_frag_ratio', ratio(active, allocated)],
     ['allocator_frag_bytes', active - allocated],
     ['allocator_rss_ratio', ratio(resident, active)],
     ['allocator_rss_bytes', resident - active],
-    ['rss_overhead_ratio', ratio(m.rss, resident)],
-    ['rss_overhead_bytes', m.rss - resident],
-    ['mem_fragmentation_ratio', ratio(m.rss, m.used)],
-    ['mem_fragmentation_bytes', m.rss - m.used],
-    ['mem_not_counted_for_evict', 0],
-    ['mem_replication_backlog', repl.backlogMemory],
-    ['mem_total_replication_buffers', repl.backlogMemory + repl.replicaClientsMemory],
-    ['mem_clients_slaves', repl.replicaClientsMemory],
+    ['rss_overhead_ratio', ratio(rss, resident)],
+    ['rss_overhead_bytes', rss - resident],
+    ['mem_fragmentation_ratio', ratio(rss, m.used)],
+    ['mem_fragmentation_bytes', rss - m.used],
+    ['mem_not_counted_for_evict', evictor.notCountedForEvict],
+    ['mem_replication_backlog', m.backlog],
+    ['mem_total_replication_buffers', m.backlog + m.replicas],
+    ['mem_clients_slaves', m.replicas],
     ['mem_clients_normal', normalClients],
     ['mem_cluster_links', 0],
     ['mem_aof_buffer', 0],
@@ -292,6 +298,7 @@ function statsFields(server: Server): Field[] {
   const ks = server.keyspace;
   const repl = server.admin.replication.counters();
   const pubsub = server.pubsub as unknown as { shardChannels?: { size: number } };
+  const exceeded = server.evictor.exceededTime();
   return [
     ['total_connections_received', s.totalConnections],
     ['total_commands_processed', s.totalCommands],
@@ -312,10 +319,10 @@ function statsFields(server: Server): Field[] {
     ['expired_stale_perc', fixed2((ks.expiredStalePerc ?? 0) * 100)],
     ['expired_time_cap_reached_count', ks.expiredTimeCapReachedCount ?? 0],
     ['expire_cycle_cpu_milliseconds', Math.floor((ks.expireCycleTimeUsedUs ?? 0) / 1000)],
-    ['evicted_keys', numberField(ks, 'evictedKeys')],
+    ['evicted_keys', ks.evictedKeys],
     ['evicted_clients', 0],
-    ['total_eviction_exceeded_time', 0],
-    ['current_eviction_exceeded_time', 0],
+    ['total_eviction_exceeded_time', exceeded[0]],
+    ['current_eviction_exceeded_time', exceeded[1]],
     ['keyspace_hits', ks.hits],
     ['keyspace_misses', ks.misses],
     ['pubsub_channels', server.pubsub.channels.size],
@@ -344,12 +351,6 @@ function statsFields(server: Server): Field[] {
     ['reply_buffer_shrinks', 0],
     ['reply_buffer_expands', 0],
   ];
-}
-
-/** A counter another part may add later (e.g. evicted keys); 0 until it exists. */
-function numberField(obj: object, name: string): number {
-  const v = (obj as Record<string, unknown>)[name];
-  return typeof v === 'number' ? v : 0;
 }
 
 /** "%ld.%06ld" seconds of CPU time from microseconds. */

@@ -23,6 +23,7 @@ import { Client } from './client.js';
 import { Config } from './config.js';
 import { NOTIFY, parseNotifyFlags, strerror } from './config-directives.js';
 import { call, execute, unknownCommandError } from './dispatch.js';
+import { Evictor } from './eviction.js';
 import { nowUsec } from './info.js';
 import { Logger } from './log.js';
 import { PubSub } from './pubsub.js';
@@ -72,6 +73,8 @@ export class Server implements ServerContext {
   /** Clients blocked in BLPOP & co. (server/blocking.ts). */
   readonly blocking = new Blocking(this);
   readonly admin: Admin;
+  /** maxmemory: used memory estimate and eviction. */
+  readonly evictor: Evictor;
   /** DEBUG, which enable-debug-command guards (a protected command). */
   readonly debugCommand: CommandDef | undefined;
   /** Run in order by shutdown() before exiting (final save, waiting for replicas). */
@@ -157,6 +160,7 @@ export class Server implements ServerContext {
     c.watch('active-expire-effort', (v) => v !== undefined && (ks.activeExpireEffort = v as number));
     this.persistence = new Persistence(this);
     this.replication = new Replication(this);
+    this.evictor = new Evictor(this);
   }
 
   log(level: LogLevel, message: string): void {

@@ -16,8 +16,6 @@ export class Stats {
   readonly errors = new Map<string, number>();
   /** Unexpected errors while processing, e.g. a handler bug reported to the client. */
   unexpectedErrors = 0;
-  /** Highest used_memory seen (INFO used_memory_peak); MEMORY STATS peak.allocated. */
-  peakMemory = 0;
   /** Samples for instantaneous_ops_per_sec and friends (ring of 16, one per 100 ms). */
   private readonly samples = new Map<
     string,

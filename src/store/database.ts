@@ -1,5 +1,6 @@
 import type { Int64 } from '../lib/numbers.js';
 import { Dict, hashKey } from './dict.js';
+import { accountedBytes, EXPIRE_ENTRY, keyBytes, measure, remeasure } from './eviction.js';
 import type { Value } from './values.js';
 
 /** Something that WATCHes keys: flagged when one of them is modified (Redis's CLIENT_DIRTY_CAS). */
@@ -53,6 +54,13 @@ export class Database {
   expireCursor = 0;
   /** Running average TTL (ms) of keys sampled by the active expiry cycle (INFO keyspace avg_ttl). */
   avgTtl = 0;
+  /**
+   * Estimated bytes of this db's keys, values and TTLs (store/eviction.ts): maintained by every
+   * method that adds, replaces or removes a value, and by touch() for values changed in place.
+   */
+  usedBytes = 0;
+  /** The key last stored with a latin1 string value: its touch() has nothing to re-measure. */
+  private lastStringKey: string | null = null;
 
   constructor(
     readonly id: number,
@@ -146,30 +154,49 @@ export class Database {
         else if (!keepTtl) this.removeExpire(key);
       }
     }
-    const created = host.lfu
-      ? this.setLfu(key, value, h)
-      : this.data.set(key, value, host.lruClock, false, h);
-    if (created && host.onNewKey !== null) host.onNewKey(this, key);
-  }
-
-  /** LFU: an overwritten value keeps the key's counter, after counting this access (lookupKeyWrite). */
-  private setLfu(key: string, value: Value, h: number): boolean {
     const data = this.data;
     const i = data.slotOf(key, h);
-    if (i < 0) return data.set(key, value, this.host.newStamp, false, h);
-    data.setValueAt(i, value);
-    data.setStampAt(i, this.host.lfuTouch(data.stampAt(i)));
-    return false;
+    if (i >= 0) {
+      // An overwrite: LFU keeps the key's counter after counting this access (lookupKeyWrite).
+      // The old figure first: the new value may be the same object, changed in place.
+      const old = accountedBytes(data.valueAt(i));
+      this.usedBytes += measure(value) - old;
+      data.setValueAt(i, value);
+      data.setStampAt(i, host.lfu ? host.lfuTouch(data.stampAt(i)) : host.lruClock);
+    } else {
+      data.set(key, value, host.lfu ? host.newStamp : host.lruClock, false, h);
+      this.usedBytes += keyBytes(key) + measure(value);
+    }
+    this.lastStringKey = typeof value === 'string' ? key : null;
+    if (i < 0 && host.onNewKey !== null) host.onNewKey(this, key);
   }
 
   /** Replaces the value of an existing key, keeping its TTL (in-place updates). */
   replace(key: string, value: Value): void {
-    this.data.set(key, value, this.host.lruClock, this.host.lfu);
+    const data = this.data;
+    const i = data.slotOfKey(key);
+    if (i < 0) {
+      data.set(key, value, this.host.lruClock);
+      this.usedBytes += keyBytes(key) + measure(value);
+    } else {
+      // The old figure first: the new value may be the same object, changed in place.
+      const old = accountedBytes(data.valueAt(i));
+      this.usedBytes += measure(value) - old;
+      data.setValueAt(i, value);
+      if (!this.host.lfu) data.setStampAt(i, this.host.lruClock);
+    }
+    this.lastStringKey = typeof value === 'string' ? key : null;
   }
 
   delete(key: string): boolean {
-    if (this.data.delete(key) === undefined) return false;
-    if (this.expires.size !== 0 && this.expires.delete(key) !== undefined) this.exactExpires?.delete(key);
+    const value = this.data.delete(key);
+    if (value === undefined) return false;
+    this.usedBytes -= keyBytes(key) + accountedBytes(value);
+    if (key === this.lastStringKey) this.lastStringKey = null;
+    if (this.expires.size !== 0 && this.expires.delete(key) !== undefined) {
+      this.exactExpires?.delete(key);
+      this.usedBytes -= EXPIRE_ENTRY;
+    }
     return true;
   }
 
@@ -188,7 +215,7 @@ export class Database {
   /** Sets the absolute expire time (ms) of an existing key. */
   setExpire(key: string, when: Int64): void {
     const approx = Number(when);
-    this.expires.set(key, approx);
+    if (this.expires.set(key, approx)) this.usedBytes += EXPIRE_ENTRY;
     if (typeof when === 'bigint' && !Number.isSafeInteger(approx)) {
       (this.exactExpires ??= new Map()).set(key, when);
     } else {
@@ -199,6 +226,7 @@ export class Database {
   removeExpire(key: string): boolean {
     if (this.expires.delete(key) === undefined) return false;
     this.exactExpires?.delete(key);
+    this.usedBytes -= EXPIRE_ENTRY;
     return true;
   }
 
@@ -221,6 +249,7 @@ export class Database {
     this.delete(dst);
     this.delete(src);
     data.set(dst, value, stamp);
+    this.usedBytes += keyBytes(dst) + accountedBytes(value);
     if (when !== undefined) this.setExpire(dst, when);
     this.host.onNewKey?.(this, dst);
   }
@@ -234,6 +263,7 @@ export class Database {
     const when = this.getExpireExact(key);
     this.delete(key);
     target.data.set(key, value, stamp);
+    target.usedBytes += keyBytes(key) + accountedBytes(value);
     if (when !== undefined) target.setExpire(key, when);
     this.host.onNewKey?.(target, key);
   }
@@ -261,6 +291,8 @@ export class Database {
     this.exactExpires = null;
     this.expireCursor = 0;
     this.avgTtl = 0;
+    this.usedBytes = 0;
+    this.lastStringKey = null;
   }
 
   /** Exchanges contents with another db (SWAPDB); watchers stay with their db number. */
@@ -270,10 +302,20 @@ export class Database {
     [this.exactExpires, other.exactExpires] = [other.exactExpires, this.exactExpires];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
+    [this.usedBytes, other.usedBytes] = [other.usedBytes, this.usedBytes];
+    this.lastStringKey = null;
+    other.lastStringKey = null;
   }
 
-  /** Marks clients watching this key (signalModifiedKey). */
+  /**
+   * Marks clients watching this key (signalModifiedKey). Every write reports its keys here (through
+   * ctx.changed), after the change: a value changed in place is re-measured.
+   */
   touch(key: string): void {
+    if (key !== this.lastStringKey) {
+      const i = this.data.slotOfKey(key);
+      if (i >= 0) this.usedBytes += remeasure(this.data.valueAt(i));
+    }
     const watchers = this.watched?.get(key);
     if (watchers !== undefined) for (const w of watchers) w.watchTouched = true;
     if (this.writeObserver !== null) this.writeObserver(this, key);
@@ -295,6 +337,7 @@ export class Database {
   loadEntry(key: string, value: Value, expireMs: number, stamp: number): boolean {
     // A duplicate overwrites, but the caller aborts the load then anyway.
     if (!this.data.set(key, value, stamp)) return false;
+    this.usedBytes += keyBytes(key) + measure(value);
     if (expireMs !== -1) this.setExpire(key, expireMs);
     return true;
   }

@@ -58,6 +58,8 @@ export class Keyspace implements DatabaseHost {
   expiredListener: (db: Database, key: string) => void = () => {};
   /** Keys deleted by expiry so far (INFO expired_keys). */
   expiredKeys = 0;
+  /** Keys deleted by maxmemory eviction so far (INFO evicted_keys). */
+  evictedKeys = 0;
   /** Date.now() - performance.now(), refreshed by syncWallClock. */
   private wallOffset = 0;
   /** Successful and failed key lookups by read commands (INFO keyspace_hits / keyspace_misses). */
@@ -124,6 +126,13 @@ export class Keyspace implements DatabaseHost {
     this.expiredKeys++;
     db.touch(key);
     this.expiredListener(db, key);
+  }
+
+  /** Estimated bytes of every db's keys, values and TTLs (the dataset part of used_memory). */
+  get datasetBytes(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.usedBytes;
+    return n;
   }
 
   get keyCount(): number {

@@ -11,6 +11,8 @@ export class MutableString {
    * since Redis keeps them as short strings that are not int-encoded. Cleared by in-place writes.
    */
   embstr = false;
+  /** The bytes its db last counted for it (store/eviction.ts). */
+  accountedBytes = 0;
 
   constructor(
     public bytes: Buffer,
@@ -73,6 +75,8 @@ export interface CollectionValue {
   encoding(): string;
   /** A deep copy (COPY, and snapshotting before an in-place change). */
   copy(): CollectionValue;
+  /** The bytes its db last counted for it (store/eviction.ts): values change in place. */
+  accountedBytes: number;
 }
 
 export type Value = StringValue | CollectionValue;

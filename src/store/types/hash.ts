@@ -13,6 +13,7 @@ export interface HashLimits {
  * all, exactly when Redis converts its listpack to a hashtable.
  */
 export class HashValue implements CollectionValue {
+  accountedBytes = 0;
   readonly type = 'hash';
   /** The listpack form, or null once converted. */
   private flat: string[] | null = [];

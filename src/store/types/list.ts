@@ -8,6 +8,7 @@ const MIN_CAPACITY = 4;
  * besides the strings themselves. Redis 7.0 always reports lists as "quicklist".
  */
 export class ListValue implements CollectionValue {
+  accountedBytes = 0;
   readonly type = 'list';
   /** Ring storage; its length is a power of two so positions wrap with a mask. */
   private ring: Array<string | undefined>;

@@ -8,6 +8,7 @@ import type { CollectionValue } from '../values.js';
  * in ascending order); otherwise in a Dict ('hashtable'), never converted back.
  */
 export class SetValue implements CollectionValue {
+  accountedBytes = 0;
   readonly type = 'set';
   private ints: BigInt64Array | null = new BigInt64Array(4);
   private count = 0;

@@ -47,6 +47,7 @@ export type EntryFn = (member: string, score: number) => void;
  * member -> score ('skiplist'), as Redis converts.
  */
 export class ZSetValue implements CollectionValue {
+  accountedBytes = 0;
   readonly type = 'zset';
   private members: string[] | null = null;
   private scores: number[] | null = null;
