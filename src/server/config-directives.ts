@@ -989,11 +989,16 @@ export const DIRECTIVES: Directive[] = [
   mem('repl-backlog-size', '1048576', 1n, LLONG_MAX, on),
   int('repl-backlog-ttl', '3600', 0n, LLONG_MAX, on),
   bool('repl-disable-tcp-nodelay', 'no', on),
-  oneOf('repl-diskless-load', 'disabled', [
-    ['disabled', 0],
-    ['on-empty-db', 1],
-    ['swapdb', 2],
-  ], on),
+  oneOf(
+    'repl-diskless-load',
+    'disabled',
+    [
+      ['disabled', 0],
+      ['on-empty-db', 1],
+      ['swapdb', 2],
+    ],
+    on,
+  ),
   bool('repl-diskless-sync', 'yes', on),
   int('repl-diskless-sync-delay', '5', 0n, INT_MAX, on),
   int('repl-diskless-sync-max-replicas', '0', 0n, INT_MAX, on),
