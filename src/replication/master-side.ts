@@ -10,6 +10,7 @@ import { resolve as resolvePath } from 'node:path';
 import { FileSink } from '../persistence/file-sink.js';
 import type { SnapshotRunner } from '../persistence/snapshot.js';
 import type { Client } from '../server/client.js';
+import type { OutputBufferLimit } from '../server/config-directives.js';
 import { newReplicationId } from './backlog.js';
 import { ReplicaState } from './replica-state.js';
 import type { Replication } from './replication.js';
@@ -34,12 +35,6 @@ interface FullSyncJob {
 const RDB_CHUNK = 256 * 1024;
 /** …and stops reading while this much is queued in the replica's socket. */
 const RDB_SOCKET_HIGH_WATER = 1024 * 1024;
-
-interface OutputLimit {
-  hard: bigint;
-  soft: bigint;
-  seconds: number;
-}
 
 export class MasterSide {
   readonly replicas = new Map<Client, ReplicaState>();
@@ -458,23 +453,13 @@ export class MasterSide {
     }
   }
 
-  private outputLimit(): OutputLimit {
-    const limits = this.server.config.get('client-output-buffer-limit') as OutputLimit[] | undefined;
-    return limits?.[1] ?? { hard: 268435456n, soft: 67108864n, seconds: 60 };
+  private outputLimit(): OutputBufferLimit {
+    return (this.server.config.get('client-output-buffer-limit') as OutputBufferLimit[])[1];
   }
 
   /** client-output-buffer-limit replica: a replica too slow is disconnected (it will resync). */
-  private checkOutputLimit(r: ReplicaState, limit: OutputLimit): void {
-    const used = BigInt(r.outputBytes);
-    const now = Date.now();
-    let over = limit.hard > 0n && used >= limit.hard;
-    if (!over && limit.soft > 0n && used >= limit.soft) {
-      if (r.softLimitSince === 0) r.softLimitSince = now;
-      else if (now - r.softLimitSince > limit.seconds * 1000) over = true;
-    } else if (!over) {
-      r.softLimitSince = 0;
-    }
-    if (over) {
+  private checkOutputLimit(r: ReplicaState, limit: OutputBufferLimit): void {
+    if (r.outputLimit.exceeded(r.outputBytes, limit, Date.now())) {
       this.log(
         'warning',
         `Client ${r.client.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`,

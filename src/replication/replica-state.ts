@@ -1,4 +1,5 @@
 import type { Client } from '../server/client.js';
+import { OutputLimitState } from '../server/output-limit.js';
 
 /** What a master knows about one attached replica (Redis's client->repl* fields). */
 export class ReplicaState {
@@ -20,8 +21,8 @@ export class ReplicaState {
   /** Stream bytes produced since its full sync's snapshot, sent after the RDB. */
   buffered: Buffer[] = [];
   bufferedBytes = 0;
-  /** When the output went over the soft limit (client-output-buffer-limit replica), or 0. */
-  softLimitSince = 0;
+  /** client-output-buffer-limit replica, applied to outputBytes. */
+  readonly outputLimit = new OutputLimitState();
   /**
    * RDB payload bytes handed to the socket and not yet flushed to the kernel. They are in the
    * socket's writableLength but are not output buffer: like Redis, the limits apply to the
