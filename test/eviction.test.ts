@@ -11,9 +11,9 @@ import { evictionTimeLimitUs } from '../src/server/eviction.js';
 import type { Database } from '../src/store/database.js';
 import { EXPIRE_ENTRY, keyBytes, valueBytes } from '../src/store/eviction.js';
 import { DiffPair, type Step } from './support/diff.js';
+import { PropagationDiff, type TappedCommand } from './support/propagation-diff.js';
 import { RawClient, type Reply } from './support/raw-client.js';
 import { info, waitReplicaCaughtUp } from './support/replication.js';
-import { ReplicationTap } from './support/replication-tap.js';
 import { skipWithoutRedis } from './support/servers.js';
 import { waitFor } from './support/tcp-proxy.js';
 
@@ -151,47 +151,28 @@ describe('maxmemory: differential against redis-server 7.0', { skip: skipWithout
 });
 
 describe('maxmemory: propagated deletions like redis-server 7.0', { skip: skipWithoutRedis() }, () => {
-  let pair: DiffPair;
-  let tap: ReplicationTap;
-  let marker: RawClient;
-  let markers = 0;
-  const tsOps: string[][] = [];
-
+  let diff: PropagationDiff;
+  // The end of Redis's stream is marked in db 0: a marker db would lose its key to allkeys eviction.
   before(async () => {
-    pair = await DiffPair.start({ redisArgs: ['--repl-diskless-sync', 'no'] });
-    pair.ts.server.propagationListeners.push((ops) => {
-      for (const op of ops) if (op.db === 0) tsOps.push(op.argv);
-    });
-    tap = await ReplicationTap.connect(pair.redis.port);
-    marker = await RawClient.connect(pair.redis.port);
+    diff = await PropagationDiff.start({ markerDb: null });
   });
-  after(async () => {
-    tap.close();
-    marker.close();
-    await pair.stop();
-  });
+  after(() => diff.stop());
 
   /**
    * Runs the steps on both and compares the db 0 streams. Keys evicted by one loop may go in any
-   * order (equal idle times), so runs of DEL/UNLINK compare as sets. The end of Redis's stream is
-   * a write of a marker key in db 0 (a marker db would lose its key to allkeys eviction).
+   * order (equal idle times), so runs of DEL/UNLINK compare as sets.
    */
   async function propagates(steps: Step[]): Promise<void> {
-    tap.commands.length = 0;
-    tsOps.length = 0;
-    await pair.run(steps);
-    const end = `end-of-steps-${++markers}`;
-    await marker.call(['SET', end, '1']);
-    await tap.waitForKey(end);
-    const normalize = (ops: string[][]) => {
+    const recorded = await diff.record(steps);
+    const normalize = (ops: TappedCommand[]) => {
       const out: string[] = [];
       let run: string[] = [];
       const flush = () => {
         out.push(...run.sort());
         run = [];
       };
-      for (const argv of ops) {
-        if (argv[1] === end) continue;
+      for (const { db, argv } of ops) {
+        if (db !== 0) continue;
         const text = argv.map((a) => (/^\d{13}$/.test(a) ? '<ms>' : a)).join(' ');
         if (/^(DEL|UNLINK)$/i.test(argv[0])) run.push(text);
         else {
@@ -202,8 +183,8 @@ describe('maxmemory: propagated deletions like redis-server 7.0', { skip: skipWi
       flush();
       return out;
     };
-    const redis = normalize(tap.argvs());
-    const ts = normalize(tsOps);
+    const redis = normalize(recorded.redis);
+    const ts = normalize(recorded.ts);
     assert.deepEqual(
       ts,
       redis,

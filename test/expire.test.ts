@@ -5,8 +5,8 @@ import { runInNewContext } from 'node:vm';
 import { type Clock, ManualClock, startServer } from '../src/index.js';
 import type { PropagatedOp } from '../src/server/server.js';
 import { DiffPair, type Step } from './support/diff.js';
+import { PropagationDiff, sameCommand, type TappedCommand } from './support/propagation-diff.js';
 import { RawClient, type Reply } from './support/raw-client.js';
-import { ReplicationTap } from './support/replication-tap.js';
 import { skipWithoutRedis } from './support/servers.js';
 
 /**
@@ -353,56 +353,20 @@ describe('expire: keyspace notifications match redis-server 7.0', { skip: skipWi
   });
 });
 
-/** Absolute ms times computed from "now" differ between the servers by a little. */
-function sameCommand(redis: string[], ts: string[]): boolean {
-  if (redis.length !== ts.length) return false;
-  return redis.every((a, i) => {
-    if (a === ts[i]) return true;
-    const x = Number(a);
-    const y = Number(ts[i]);
-    return x > 1e12 && y > 1e12 && Math.abs(x - y) < 5000;
-  });
-}
-
 describe('expire and keys: propagation like redis-server 7.0', { skip: skipWithoutRedis() }, () => {
-  const MARKER_DB = 9;
-  let pair: DiffPair;
-  let tap: ReplicationTap;
-  let marker: RawClient;
-  let markers = 0;
-  const tsOps: PropagatedOp[] = [];
-
+  let diff: PropagationDiff;
   before(async () => {
-    pair = await DiffPair.start({
-      redisArgs: ['--repl-diskless-sync', 'no'],
-      config: { 'enable-debug-command': 'yes' },
-    });
-    pair.ts.server.propagationListeners.push((ops) => {
-      for (const op of ops) if (op.db !== MARKER_DB) tsOps.push(op);
-    });
-    tap = await ReplicationTap.connect(pair.redis.port, MARKER_DB);
-    marker = await RawClient.connect(pair.redis.port);
-    await marker.call(`SELECT ${MARKER_DB}`);
+    diff = await PropagationDiff.start({ config: { 'enable-debug-command': 'yes' } });
   });
-  after(async () => {
-    tap.close();
-    marker.close();
-    await pair.stop();
-  });
+  after(() => diff.stop());
 
   /** Runs the script on both servers and compares what each propagated (db and command). */
   async function propagates(steps: Step[]): Promise<void> {
-    await marker.call(`SET marker ${markers}`);
-    await tap.waitMarkers(++markers);
-    tap.commands.length = 0;
-    tsOps.length = 0;
-    await pair.run(steps);
-    await marker.call(`SET marker ${markers}`);
-    await tap.waitMarkers(++markers);
+    const recorded = await diff.record(steps);
     // DiffPair.run starts with a FLUSHALL on each server.
-    const redis = tap.commands.filter((c, i) => i > 0 || c.argv[0] !== 'FLUSHALL');
-    const ts = tsOps.filter((c, i) => i > 0 || c.argv[0] !== 'FLUSHALL');
-    const show = (list: { db: number; argv: string[] }[]) => list.map((c) => `${c.db}: ${c.argv.join(' ')}`);
+    const redis = recorded.redis.filter((c, i) => i > 0 || c.argv[0] !== 'FLUSHALL');
+    const ts = recorded.ts.filter((c, i) => i > 0 || c.argv[0] !== 'FLUSHALL');
+    const show = (list: TappedCommand[]) => list.map((c) => `${c.db}: ${c.argv.join(' ')}`);
     const same =
       redis.length === ts.length &&
       redis.every((c, i) => c.db === ts[i].db && sameCommand(c.argv, ts[i].argv));

@@ -4,61 +4,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DiffPair, type Step } from './support/diff.js';
-import { RawClient } from './support/raw-client.js';
-import { ReplicationTap } from './support/replication-tap.js';
+import type { Step } from './support/diff.js';
+import { PropagationDiff, sameCommand } from './support/propagation-diff.js';
 import { skipWithoutRedis } from './support/servers.js';
 
-const MARKER_DB = 9;
-
-/** Absolute ms times computed from "now" differ between the servers by a little. */
-function sameCommand(redis: string[], ts: string[]): boolean {
-  if (redis.length !== ts.length) return false;
-  return redis.every((a, i) => {
-    if (a === ts[i]) return true;
-    const x = Number(a);
-    const y = Number(ts[i]);
-    return x > 1e12 && y > 1e12 && Math.abs(x - y) < 5000;
-  });
-}
-
 describe('strings: propagation like redis-server 7.0', { skip: skipWithoutRedis() }, () => {
-  let pair: DiffPair;
-  let tap: ReplicationTap;
-  let marker: RawClient;
-  let markers = 0;
-  const tsOps: string[][] = [];
-
+  let diff: PropagationDiff;
   before(async () => {
-    pair = await DiffPair.start({ redisArgs: ['--repl-diskless-sync', 'no'] });
-    pair.ts.server.propagationListeners.push((ops) => {
-      for (const op of ops) if (op.db === 0) tsOps.push(op.argv);
-    });
-    tap = await ReplicationTap.connect(pair.redis.port, MARKER_DB);
-    marker = await RawClient.connect(pair.redis.port);
-    await marker.call(`SELECT ${MARKER_DB}`);
+    diff = await PropagationDiff.start();
   });
-  after(async () => {
-    tap.close();
-    marker.close();
-    await pair.stop();
-  });
+  after(() => diff.stop());
 
-  /** Runs the script on both servers and compares what each propagated. */
+  /** Runs the script on both servers and compares what each propagated to db 0. */
   async function propagates(steps: Step[]): Promise<void> {
-    await marker.call(`SET marker ${markers}`);
-    await tap.waitMarkers(++markers);
-    tap.commands.length = 0;
-    tsOps.length = 0;
-    await pair.run(steps);
-    await marker.call(`SET marker ${markers}`);
-    await tap.waitMarkers(++markers);
-    const redis = tap.argvs().map((c) => c.join(' '));
-    const ts = tsOps.map((c) => c.join(' '));
-    const same = redis.length === ts.length && tap.argvs().every((c, i) => sameCommand(c, tsOps[i]));
+    const { redis, ts } = await diff.record(steps);
+    const r = redis.filter((c) => c.db === 0).map((c) => c.argv);
+    const t = ts.filter((c) => c.db === 0).map((c) => c.argv);
+    const same = r.length === t.length && r.every((c, i) => sameCommand(c, t[i]));
     assert.ok(
       same,
-      `propagated commands differ\nredis:\n  ${redis.join('\n  ')}\ntsredis:\n  ${ts.join('\n  ')}`,
+      `propagated commands differ\nredis:\n  ${r.map((c) => c.join(' ')).join('\n  ')}\ntsredis:\n  ${t.map((c) => c.join(' ')).join('\n  ')}`,
     );
   }
 

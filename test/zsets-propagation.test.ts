@@ -5,46 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DiffPair, type Step } from './support/diff.js';
-import { RawClient } from './support/raw-client.js';
-import { ReplicationTap } from './support/replication-tap.js';
+import type { Step } from './support/diff.js';
+import { PropagationDiff, type TappedCommand } from './support/propagation-diff.js';
 import { skipWithoutRedis } from './support/servers.js';
 
-const MARKER_DB = 9;
-
 describe('hashes, sets, sorted sets: propagation like redis-server 7.0', { skip: skipWithoutRedis() }, () => {
-  let pair: DiffPair;
-  let tap: ReplicationTap;
-  let marker: RawClient;
-  let markers = 0;
-  const tsOps: string[][] = [];
-
+  let diff: PropagationDiff;
   before(async () => {
-    pair = await DiffPair.start({ redisArgs: ['--repl-diskless-sync', 'no'] });
-    pair.ts.server.propagationListeners.push((ops) => {
-      for (const op of ops) if (op.db === 0) tsOps.push(op.argv);
-    });
-    tap = await ReplicationTap.connect(pair.redis.port, MARKER_DB);
-    marker = await RawClient.connect(pair.redis.port);
-    await marker.call(`SELECT ${MARKER_DB}`);
+    diff = await PropagationDiff.start();
   });
-  after(async () => {
-    tap.close();
-    marker.close();
-    await pair.stop();
-  });
+  after(() => diff.stop());
 
-  /** Runs the script on both servers and compares what each propagated (after `mask`). */
+  /** Runs the script on both servers and compares what each propagated to db 0 (after `mask`). */
   async function propagates(steps: Step[], mask: (argv: string[]) => string[] = (a) => a): Promise<void> {
-    await marker.call(`SET marker ${markers}`);
-    await tap.waitMarkers(++markers);
-    tap.commands.length = 0;
-    tsOps.length = 0;
-    await pair.run(steps);
-    await marker.call(`SET marker ${markers}`);
-    await tap.waitMarkers(++markers);
-    const redis = tap.argvs().map((c) => mask(c).join(' '));
-    const ts = tsOps.map((c) => mask(c).join(' '));
+    const recorded = await diff.record(steps);
+    const show = (list: TappedCommand[]) => list.filter((c) => c.db === 0).map((c) => mask(c.argv).join(' '));
+    const redis = show(recorded.redis);
+    const ts = show(recorded.ts);
     assert.deepEqual(
       ts,
       redis,
