@@ -12,6 +12,7 @@ import {
   digest,
   info,
   startNode,
+  syncStats,
   waitInSync,
   waitReplicaCaughtUp,
   writeDataset,
@@ -46,24 +47,19 @@ async function proxyTo(port: number): Promise<TcpProxy> {
   return p;
 }
 
-async function stats(port: number): Promise<{ full: number; partial: number }> {
-  const s = await info(port, 'stats');
-  return { full: Number(s.get('sync_full')), partial: Number(s.get('sync_partial_ok')) };
-}
-
 test('a cut covered by the backlog resyncs partially; one beyond it needs a full resync', async () => {
   const master = await node(['--repl-backlog-size', '16384', '--repl-diskless-sync', 'no']);
   const link = await proxyTo(master.port);
   const replica = await node(['--replicaof', '127.0.0.1', String(link.port)]);
   await waitReplicaCaughtUp(master.port, replica.port);
-  const before = await stats(master.port);
+  const before = await syncStats(master.port);
 
   link.refuse(true);
   link.cut();
   await cmd(master.port, 'SET', 'small-gap', 'x');
   link.refuse(false);
   await waitReplicaCaughtUp(master.port, replica.port);
-  let now = await stats(master.port);
+  let now = await syncStats(master.port);
   assert.deepEqual(now, { full: before.full, partial: before.partial + 1 });
 
   link.refuse(true);
@@ -71,7 +67,7 @@ test('a cut covered by the backlog resyncs partially; one beyond it needs a full
   await writeDataset(master.port, 'big-gap', 300); // far more than 16 KB of stream
   link.refuse(false);
   await waitReplicaCaughtUp(master.port, replica.port);
-  now = await stats(master.port);
+  now = await syncStats(master.port);
   assert.equal(now.full, before.full + 1);
   assert.equal(await digest(replica.port), await digest(master.port));
 });
@@ -81,12 +77,12 @@ test('a stalled link catches up without any resync once traffic flows again', as
   const link = await proxyTo(master.port);
   const replica = await node(['--replicaof', '127.0.0.1', String(link.port)]);
   await waitReplicaCaughtUp(master.port, replica.port);
-  const before = await stats(master.port);
+  const before = await syncStats(master.port);
   link.stall(true);
   await writeDataset(master.port, 'stalled', 50);
   link.stall(false);
   await waitReplicaCaughtUp(master.port, replica.port);
-  assert.deepEqual(await stats(master.port), before);
+  assert.deepEqual(await syncStats(master.port), before);
   assert.equal(await digest(replica.port), await digest(master.port));
 });
 
@@ -96,7 +92,7 @@ test('a throttled, stalled, then throttled link under concurrent writes: the rep
   const link = await proxyTo(master.port);
   const replica = await node([...debug, '--replicaof', '127.0.0.1', String(link.port)]);
   await waitReplicaCaughtUp(master.port, replica.port);
-  const before = await stats(master.port);
+  const before = await syncStats(master.port);
   const lag = async () => {
     const [m, r] = await Promise.all([info(master.port), info(replica.port)]);
     return Number(m.get('master_repl_offset')) - Number(r.get('slave_repl_offset'));
@@ -164,7 +160,7 @@ test('a throttled, stalled, then throttled link under concurrent writes: the rep
   link.slow(0);
   await waitReplicaCaughtUp(master.port, replica.port, 60000);
 
-  assert.deepEqual(await stats(master.port), before, 'neither a full nor a partial resync');
+  assert.deepEqual(await syncStats(master.port), before, 'neither a full nor a partial resync');
   const [mc, rc] = await Promise.all([RawClient.connect(master.port), RawClient.connect(replica.port)]);
   try {
     assert.deepEqual(await dumpAll(rc, 3), await dumpAll(mc, 3));
@@ -204,7 +200,7 @@ test('master killed under load: writes acknowledged by WAIT 2 survive a promotio
   assert.equal(await cmd(r2.port, 'REPLICAOF', '127.0.0.1', String(r1.port)), 'OK');
   await waitReplicaCaughtUp(r1.port, r2.port);
   // PSYNC2: r2 continued from the promoted replica's history instead of a full resync.
-  assert.equal((await stats(r1.port)).full, 0);
+  assert.equal((await syncStats(r1.port)).full, 0);
   for (const key of acknowledged) {
     assert.notEqual(await cmd(r1.port, 'GET', key), '(nil)', `${key} lost on the new master`);
   }
@@ -254,11 +250,11 @@ for (const masterEngine of ['tsredis', 'redis'] as const) {
     await waitReplicaCaughtUp(master.port, replica.port);
     assert.equal(await replica.stop('SIGTERM'), 0); // saves the RDB with repl-id / repl-offset
     await cmd(master.port, 'SET', 'while-down', '1');
-    const before = await stats(master.port);
+    const before = await syncStats(master.port);
     replica = await spawnServer(SERVER_BIN, ['--bind', '127.0.0.1', ...replicaArgs], { dir, port });
     started.push(replica);
     await waitReplicaCaughtUp(master.port, replica.port);
-    const after = await stats(master.port);
+    const after = await syncStats(master.port);
     assert.deepEqual(after, { full: before.full, partial: before.partial + 1 });
     assert.equal(await digest(replica.port), await digest(master.port));
   });

@@ -19,7 +19,7 @@ import {
   startTsredisIn,
 } from './persistence-helpers.js';
 import { RawClient } from './support/raw-client.js';
-import { cmd, type Engine, info, startNode, waitReplicaCaughtUp } from './support/replication.js';
+import { cmd, type Engine, info, startNode, syncStats, waitReplicaCaughtUp } from './support/replication.js';
 import { findTool, type ProcessServer, skipWithoutRedis } from './support/servers.js';
 import { TcpProxy, waitFor } from './support/tcp-proxy.js';
 
@@ -44,11 +44,6 @@ async function proxyTo(port: number): Promise<TcpProxy> {
   const p = await TcpProxy.start(port);
   started.push(p);
   return p;
-}
-
-async function syncStats(port: number): Promise<{ full: number; partial: number }> {
-  const s = await info(port, 'stats');
-  return { full: Number(s.get('sync_full')), partial: Number(s.get('sync_partial_ok')) };
 }
 
 /** Waits until the master lists a replica in `state` (wait_bgsave, send_bulk, online). */

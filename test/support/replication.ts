@@ -151,3 +151,9 @@ export async function writeDataset(port: number, prefix: string, n = 200): Promi
     c.close();
   }
 }
+
+/** Full and partial resyncs a master has served (INFO stats sync_full, sync_partial_ok). */
+export async function syncStats(port: number): Promise<{ full: number; partial: number }> {
+  const s = await info(port, 'stats');
+  return { full: Number(s.get('sync_full')), partial: Number(s.get('sync_partial_ok')) };
+}
