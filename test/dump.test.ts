@@ -226,7 +226,7 @@ describe('DUMP / RESTORE in tsredis', () => {
   test('RESTORE with a relative TTL propagates as an absolute one (ABSTTL)', async () => {
     const srv = await startServer();
     const ops: PropagatedOp[][] = [];
-    srv.server.propagationListeners.push((o) => ops.push(o));
+    srv.server.addPropagationListener((o) => ops.push(o));
     const c = await RawClient.connect(srv.port);
     try {
       await cmd(c, 'SET', 'src', 'value');

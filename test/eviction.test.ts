@@ -263,7 +263,7 @@ test('allkeys-lru: filling keeps used_memory under maxmemory; events, DELs and a
   const c = await RawClient.connect(master.port);
   const sub = await RawClient.connect(master.port);
   let dels = 0;
-  master.server.propagationListeners.push((ops) => {
+  master.server.addPropagationListener((ops) => {
     for (const op of ops) if (op.argv[0] === 'DEL') dels++;
   });
   try {
@@ -340,7 +340,7 @@ async function overLimit(
 ): Promise<{ c: RawClient; evicted: () => string[] }> {
   const c = await RawClient.connect(srv.port);
   const gone: string[] = [];
-  srv.server.propagationListeners.push((ops) => {
+  srv.server.addPropagationListener((ops) => {
     for (const op of ops) if (op.argv[0] === 'DEL') gone.push(op.argv[1]);
   });
   await c.call(['CONFIG', 'SET', 'maxmemory-samples', '1000']);

@@ -593,7 +593,7 @@ describe('expire: time snapshots and the active cycle (tsredis, injected clock)'
     const sub = await RawClient.connect(srv.port);
     const c = await RawClient.connect(srv.port);
     const ops: PropagatedOp[][] = [];
-    srv.server.propagationListeners.push((batch) => ops.push(batch));
+    srv.server.addPropagationListener((batch) => ops.push(batch));
     try {
       await sub.call('PSUBSCRIBE __keyevent@*__:expired');
       await c.call('SET k v PX 100');

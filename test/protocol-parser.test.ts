@@ -91,6 +91,48 @@ describe('RequestParser', () => {
     assert.deepEqual(got, EXPECTED);
   });
 
+  test('rawBufferOf: the exact bytes of canonical commands only, however the input is cut', () => {
+    const canonical = [
+      encodeCommand(['SET', 'key', 'value']),
+      encodeCommand(['MSET', 'a', 'x'.repeat(300), 'b', '']),
+    ];
+    const input = Buffer.concat([
+      canonical[0],
+      Buffer.from('PING\r\n', 'latin1'),
+      // Redis skips the two bytes after a bulk and the byte after a length line's CR unchecked:
+      // such a command parses, but its bytes are not what re-encoding gives.
+      Buffer.from('*2\r\n$3\r\nGETxx$1\r\nk\r\n*1\r\n$4\rxPING\r\n*1\rx$4\r\nPING\r\n', 'latin1'),
+      canonical[1],
+    ]);
+    const rawOfEach = (chunks: Buffer[]) => {
+      const p = new RequestParser(LIMITS);
+      const out: Array<Buffer | null> = [];
+      for (const c of chunks) {
+        p.append(c);
+        for (let argv = p.next(); argv !== null; argv = p.next()) {
+          const buf = p.rawBufferOf(argv);
+          out.push(buf === null ? null : Buffer.from(buf.subarray(p.rawStart, p.rawEnd)));
+          if (buf !== null) assert.deepEqual(buf.subarray(p.rawStart, p.rawEnd), encodeCommand(argv));
+        }
+        // Once the parser moved on, no command's bytes are offered any more.
+      }
+      return out;
+    };
+    assert.deepEqual(rawOfEach([input]), [canonical[0], null, null, null, null, canonical[1]]);
+    for (let i = 1; i < input.length; i++) {
+      // Cut anywhere, a command is offered whole or not at all (never a wrong range).
+      const got = rawOfEach([Buffer.from(input.subarray(0, i)), Buffer.from(input.subarray(i))]);
+      assert.equal(got.length, 6);
+      assert.deepEqual([got[1], got[2], got[3], got[4]], [null, null, null, null], `cut at ${i}`);
+    }
+    const p = new RequestParser(LIMITS);
+    p.append(Buffer.from(canonical[0]));
+    const argv = p.next()!;
+    assert.notEqual(p.rawBufferOf(argv), null);
+    assert.equal(p.next(), null);
+    assert.equal(p.rawBufferOf(argv), null, 'released with the input');
+  });
+
   test('latin1() equals Buffer#latin1Slice at every length, for every byte value', () => {
     const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff));
     for (let len = 0; len <= 40; len++) {

@@ -65,11 +65,21 @@ export class RequestParser {
   /** Results of fastLength: the value and the index just after its line. */
   private fastValue = 0;
   private fastEnd = 0;
+  /** Where the multibulk being parsed began in buf, and whether its bytes are all in canonical form. */
+  private cmdStart = 0;
+  private canonical = false;
+  /** The last command returned, while its exact bytes are still at buf[rawStart, rawEnd). */
+  private rawArgv: string[] | null = null;
+  rawStart = 0;
+  rawEnd = 0;
 
   constructor(private readonly limits: ParserLimits) {}
 
   append(chunk: Buffer): void {
+    this.rawArgv = null;
     if (this.pos === this.end) {
+      // A multibulk in progress loses its first bytes with the old buffer.
+      this.canonical = false;
       // Nothing pending: parse straight out of the socket's chunk, no copy.
       this.buf = chunk;
       this.pos = 0;
@@ -112,6 +122,8 @@ export class RequestParser {
 
   /** Moves the unconsumed bytes to the front of a buffer with room for `extra` more. */
   private makeRoom(extra: number): void {
+    this.rawArgv = null;
+    this.canonical = false;
     const have = this.end - this.pos;
     const needed = have + extra;
     if (this.owned && needed <= this.buf.length) {
@@ -148,6 +160,7 @@ export class RequestParser {
   }
 
   private release(): void {
+    this.rawArgv = null;
     this.buf = EMPTY;
     this.pos = 0;
     this.end = 0;
@@ -174,7 +187,15 @@ export class RequestParser {
       p++;
     }
     const digits = p - start;
-    if (digits === 0 || p + 1 >= end || buf[p] !== CR || (digits > 1 && buf[start] === 0x30)) return -1;
+    if (
+      digits === 0 ||
+      p + 1 >= end ||
+      buf[p] !== CR ||
+      buf[p + 1] !== LF ||
+      (digits > 1 && buf[start] === 0x30)
+    ) {
+      return -1;
+    }
     this.fastValue = v;
     this.fastEnd = p + 2;
     return v;
@@ -232,6 +253,7 @@ export class RequestParser {
   }
 
   private parseInline(): string[] | null {
+    this.rawArgv = null;
     const nl = this.scanLine(LF);
     if (nl < 0) {
       if (this.end - this.pos > INLINE_MAX_SIZE) throw new ProtocolError('too big inline request');
@@ -246,9 +268,20 @@ export class RequestParser {
     return argv;
   }
 
+  /**
+   * Where the exact bytes of `argv` are, when it is the command just returned and it was sent in
+   * canonical RESP (what re-encoding it would give): the buffer, with the range in rawStart and
+   * rawEnd, or null. Replication and the AOF copy them instead of encoding the arguments again.
+   * Valid until the next append or next().
+   */
+  rawBufferOf(argv: string[]): Buffer | null {
+    return argv === this.rawArgv ? this.buf : null;
+  }
+
   /** Returns [] for an empty multibulk (count <= 0), which Redis silently skips. */
   private parseMultibulk(): string[] | null {
     const buf = this.buf;
+    if (this.argv === null) this.cmdStart = this.pos;
     if (
       this.argv === null &&
       this.fastLength(0x2a) > 0 &&
@@ -261,6 +294,7 @@ export class RequestParser {
       this.argc = 0;
       this.argsLeft = count;
       this.bulkLen = -1;
+      this.canonical = true;
     } else if (this.argv === null) {
       const cr = this.scanLine(CR);
       if (cr < 0) {
@@ -282,6 +316,7 @@ export class RequestParser {
       this.argc = 0;
       this.argsLeft = count;
       this.bulkLen = -1;
+      this.canonical = false;
     }
     const argv = this.argv;
     while (this.argsLeft > 0) {
@@ -313,8 +348,12 @@ export class RequestParser {
         }
         this.advance(cr + 2);
         this.bulkLen = len;
+        this.canonical = false;
       }
       if (this.end - this.pos < this.bulkLen + 2) return null;
+      // Like Redis, the two bytes after a bulk are skipped unchecked; only CRLF is canonical.
+      const after = this.pos + this.bulkLen;
+      if (buf[after] !== CR || buf[after + 1] !== LF) this.canonical = false;
       argv[this.argc] =
         this.argc === 0
           ? this.commandName(this.pos, this.bulkLen)
@@ -325,6 +364,11 @@ export class RequestParser {
       this.argsLeft--;
     }
     this.argv = null;
+    if (this.canonical) {
+      this.rawArgv = argv;
+      this.rawStart = this.cmdStart;
+      this.rawEnd = this.pos;
+    }
     return argv;
   }
 }

@@ -8,6 +8,7 @@
 import { renameSync, unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { FileSink, fsyncDir } from '../persistence/file-sink.js';
 import type { LoadStats, RdbLoad } from '../persistence/rdb-load.js';
 import { ProtocolError, RequestParser } from '../protocol/request-parser.js';
@@ -122,6 +123,8 @@ export class MasterLink {
   private raw: Buffer[] = [];
   private received = 0;
   private applied = 0;
+  /** Applied (and counted) bytes at the front of `raw` not yet forwarded to our backlog and replicas. */
+  private unforwarded = 0;
   private lastAckSent = 0;
 
   constructor(
@@ -171,6 +174,8 @@ export class MasterLink {
   }
 
   private teardown(): void {
+    // What was applied before the link went down belongs in the backlog (the offset counts it).
+    this.forwardApplied();
     this.socket?.destroy();
     this.socket = null;
     this.reader = null;
@@ -822,6 +827,7 @@ export class MasterLink {
     this.raw = [];
     this.received = 0;
     this.applied = 0;
+    this.unforwarded = 0;
     this.readOffset = this.repl.offset;
     this.state = 'connected';
     this.downSince = 0;
@@ -841,6 +847,22 @@ export class MasterLink {
     parser.append(chunk);
     const server = this.server;
     const ks = server.keyspace;
+    // The master's writes apply regardless of expiry: it sends the DELs itself.
+    const mode = ks.expireMode;
+    ks.expireMode = 'ignore';
+    // One clock read per command, as for clients: each command starts where the previous ended.
+    server.perfNow = performance.now();
+    server.clockChain = true;
+    try {
+      this.applyCommands(parser, client);
+    } finally {
+      ks.expireMode = mode;
+      server.clockChain = false;
+    }
+  }
+
+  private applyCommands(parser: RequestParser, client: Client): void {
+    const server = this.server;
     for (;;) {
       let argv: string[] | null;
       try {
@@ -851,25 +873,29 @@ export class MasterLink {
         return;
       }
       if (argv === null) break;
-      // The master's writes apply regardless of expiry: it sends the DELs itself.
-      const mode = ks.expireMode;
-      ks.expireMode = 'ignore';
-      try {
-        server.execute(client, argv);
-      } finally {
-        ks.expireMode = mode;
-      }
+      server.execute(client, argv);
       client.reply.discard();
       // Like Redis's commandProcessed: inside MULTI nothing counts as applied yet, so a transaction
       // reaches our backlog and replicas whole after its EXEC, and a link lost in its middle
       // resumes (PSYNC) from before its MULTI.
       if (client.multi !== null) continue;
+      // The link went down while the command ran (its bytes are gone with it).
+      if (this.masterClient !== client) return;
       const consumed = this.received - parser.buffered - this.applied;
       this.applied += consumed;
-      this.repl.feedRaw(this.takeRaw(consumed));
-      if (this.masterClient !== client) return;
+      this.unforwarded += consumed;
+      this.repl.countApplied(consumed);
     }
+    this.forwardApplied();
     parser.preserve?.();
+  }
+
+  /** Hands the applied bytes not yet forwarded to the stream (also before any flush of it). */
+  forwardApplied(): void {
+    const n = this.unforwarded;
+    if (n === 0) return;
+    this.unforwarded = 0;
+    this.repl.forwardRaw(this.takeRaw(n));
   }
 
   private takeRaw(n: number): Buffer {

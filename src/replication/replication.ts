@@ -69,7 +69,10 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   constructor(readonly server: Server) {
     this.master = new MasterSide(this);
     server.admin.replication = this;
-    server.propagationListeners.push((ops) => this.feedOps(ops));
+    server.addPropagationListener(
+      (ops) => this.feedOps(ops),
+      () => this.takesOps(),
+    );
     server.config.watch('repl-backlog-size', (v) => this.backlog?.resize(v as number));
     server.persistence.replicationAux = () => this.rdbAux();
     server.shutdownHooks.push(() => this.onShutdown());
@@ -115,17 +118,31 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   // ---------------------------------------------------------------------------------------------
 
   /** Writes applied on this master (already wrapped in MULTI/EXEC) go into the stream. */
+  /**
+   * Whether this server's own writes go into the stream: a master with a backlog or replicas (a
+   * replica forwards its master's bytes verbatim instead, see forwardRaw).
+   */
+  private takesOps(): boolean {
+    return this.link === null && (this.backlog !== null || this.master.replicas.size > 0);
+  }
+
   private feedOps(ops: PropagatedOp[]): void {
-    // A replica forwards its master's bytes verbatim instead (see feedRaw).
-    if (this.isReplica) return;
-    if (this.backlog === null && this.master.replicas.size === 0) return;
+    if (!this.takesOps()) return;
     for (const op of ops) {
       if (op.db !== this.selectedDb && op.db >= 0) {
         this.writeCommand(['SELECT', String(op.db)]);
         this.selectedDb = op.db;
       }
-      this.writeCommand(op.argv);
+      if (op.raw !== null) this.writeRaw(op.raw, op.rawStart, op.rawEnd);
+      else this.writeCommand(op.argv);
     }
+  }
+
+  /** A command already in RESP form (the client's own bytes), copied into the pending stream. */
+  private writeRaw(from: Buffer, start: number, end: number): void {
+    this.stream.rawRange(from, start, end);
+    this.offset += end - start;
+    this.scheduleFlush();
   }
 
   /** A command that touches no key (PING, REPLCONF GETACK): no SELECT needed. */
@@ -144,10 +161,18 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     this.scheduleFlush();
   }
 
-  /** Stream bytes received from our master, forwarded as they are (chained replication). */
-  feedRaw(data: Buffer): void {
+  /**
+   * A replica applied `n` more bytes of its master's stream: they count at once (an ACK reports
+   * them), while the bytes themselves reach the stream in one piece per read (forwardRaw), not one
+   * copy per command.
+   */
+  countApplied(n: number): void {
+    this.offset += n;
+  }
+
+  /** Stream bytes received from our master and already counted, forwarded as they are (chained replication). */
+  forwardRaw(data: Buffer): void {
     this.stream.raw(data);
-    this.offset += data.length;
     this.scheduleFlush();
   }
 
@@ -165,6 +190,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
    */
   flushStream(): void {
     this.flushScheduled = false;
+    this.link?.forwardApplied();
     const data = this.stream.take();
     if (data === null) return;
     this.backlog?.append(data);

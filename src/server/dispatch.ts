@@ -263,8 +263,14 @@ export function call(server: Server, c: Client, cmd: CommandDef, argv: string[])
   }
   if (server.monitors.size > 0 && !cmd.has(Flag.skip_monitor | Flag.admin)) server.feedMonitors(c, argv);
   // What the command changed goes to replicas and the AOF, after anything it propagated itself.
-  if (server.dirty !== dirtyBefore && !c.propagationPrevented)
-    server.alsoPropagate(c.db.id, c.rewrittenArgv ?? argv);
+  if (server.dirty !== dirtyBefore && !c.propagationPrevented) {
+    const rewritten = c.rewrittenArgv;
+    if (rewritten !== null) server.alsoPropagate(c.db.id, rewritten);
+    else {
+      const parser = c.parser;
+      server.alsoPropagate(c.db.id, argv, parser.rawBufferOf(argv), parser.rawStart, parser.rawEnd);
+    }
+  }
   server.callDepth--;
   if (server.callDepth === 0) {
     if (server.flushPropagation()) c.woff = server.replication.offset;

@@ -43,6 +43,14 @@ export interface ServerOptions {
 export interface PropagatedOp {
   db: number;
   argv: string[];
+  /**
+   * argv exactly as the client sent it in canonical RESP, at raw[rawStart, rawEnd), or null: the
+   * client's input buffer, valid only while the listeners run, which copy the bytes instead of
+   * encoding argv again.
+   */
+  raw: Buffer | null;
+  rawStart: number;
+  rawEnd: number;
 }
 
 /**
@@ -66,7 +74,8 @@ export class Server implements ServerContext {
   readonly pubsub: PubSub;
   readonly clients = new Map<number, Client>();
   readonly parserLimits: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
-  readonly propagationListeners: PropagationListener[] = [];
+  /** Who takes propagated writes (replication, the AOF, tests), and whether each does right now. */
+  private readonly propagationTargets: Array<{ feed: PropagationListener; active: () => boolean }> = [];
   /** Clients fed by the MONITOR command. */
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
@@ -511,10 +520,23 @@ export class Server implements ServerContext {
     if (this.callDepth === 0) this.flushPropagation();
   }
 
+  /**
+   * Registers a consumer of propagated writes. `active` says whether it takes them now (no replica
+   * attached, AOF off: nothing is queued for it, which saves work on every write).
+   */
+  addPropagationListener(feed: PropagationListener, active: () => boolean = () => true): void {
+    this.propagationTargets.push({ feed, active });
+  }
+
+  private propagationWanted(): boolean {
+    for (const t of this.propagationTargets) if (t.active()) return true;
+    return false;
+  }
+
   /** Queues a write for propagation at the end of the current execution unit. */
-  alsoPropagate(db: number, argv: string[]): void {
-    if (this.loading) return;
-    if (this.propagationListeners.length > 0) this.pendingOps.push({ db, argv });
+  alsoPropagate(db: number, argv: string[], raw: Buffer | null = null, rawStart = 0, rawEnd = 0): void {
+    if (this.loading || !this.propagationWanted()) return;
+    this.pendingOps.push({ db, argv, raw, rawStart, rawEnd });
   }
 
   /** Hands the queued writes to replication and AOF, wrapped in MULTI/EXEC when several. */
@@ -524,9 +546,13 @@ export class Server implements ServerContext {
     let ops = this.pendingOps;
     this.pendingOps = [];
     if (ops.length > 1) {
-      ops = [{ db: ops[0].db, argv: ['MULTI'] }, ...ops, { db: ops[ops.length - 1].db, argv: ['EXEC'] }];
+      ops = [
+        { db: ops[0].db, argv: ['MULTI'], raw: null, rawStart: 0, rawEnd: 0 },
+        ...ops,
+        { db: ops[ops.length - 1].db, argv: ['EXEC'], raw: null, rawStart: 0, rawEnd: 0 },
+      ];
     }
-    for (const fn of this.propagationListeners) fn(ops);
+    for (const t of this.propagationTargets) t.feed(ops);
     return true;
   }
 

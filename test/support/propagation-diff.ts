@@ -3,6 +3,8 @@
  * propagation listener on one side, Redis's replication stream read through a raw SYNC
  * connection (ReplicationTap) on the other. Writes of a marker delimit each script in Redis's stream.
  */
+import assert from 'node:assert/strict';
+import { encodeCommand } from '../../src/protocol/resp-reader.js';
 import { DiffPair, type Step } from './diff.js';
 import { RawClient } from './raw-client.js';
 import { ReplicationTap, type TappedCommand } from './replication-tap.js';
@@ -30,8 +32,18 @@ export class PropagationDiff {
     private readonly marker: RawClient,
     private readonly markerDb: number | null,
   ) {
-    pair.ts.server.propagationListeners.push((ops) => {
-      for (const op of ops) if (op.db !== markerDb) this.tsOps.push({ db: op.db, argv: op.argv });
+    pair.ts.server.addPropagationListener((ops) => {
+      for (const op of ops) {
+        // The client's own bytes, when offered instead of argv, must be argv's exact encoding.
+        if (op.raw !== null) {
+          assert.deepEqual(
+            op.raw.subarray(op.rawStart, op.rawEnd),
+            encodeCommand(op.argv),
+            op.argv.join(' '),
+          );
+        }
+        if (op.db !== markerDb) this.tsOps.push({ db: op.db, argv: op.argv });
+      }
     });
   }
 

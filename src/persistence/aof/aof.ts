@@ -83,7 +83,10 @@ export class Aof {
     private readonly server: Server,
     private readonly p: Persistence,
   ) {
-    server.propagationListeners.push((ops) => this.feed(ops));
+    server.addPropagationListener(
+      (ops) => this.feed(ops),
+      () => this.accepting(),
+    );
     server.config.onApply('appendonly', () => this.onAppendonlyChanged());
   }
 
@@ -126,15 +129,21 @@ export class Aof {
   // --- Appending ---
 
   /** Propagated writes (already wrapped in MULTI/EXEC): into the AOF buffer, SELECT when the db changes. */
+  /** Whether propagated writes go into the AOF now. */
+  private accepting(): boolean {
+    if (this.replaying || this.server.loading) return false;
+    return !(this.state === 'off' || (this.state === 'wait_rewrite' && this.rewrite === null));
+  }
+
   private feed(ops: readonly PropagatedOp[]): void {
-    if (this.replaying || this.server.loading) return;
-    if (this.state === 'off' || (this.state === 'wait_rewrite' && this.rewrite === null)) return;
+    if (!this.accepting()) return;
     for (const op of ops) {
       if (op.db !== this.selectedDb) {
         this.buf.command(['SELECT', String(op.db)]);
         this.selectedDb = op.db;
       }
-      this.buf.command(op.argv);
+      if (op.raw !== null) this.buf.w.raw(op.raw.subarray(op.rawStart, op.rawEnd));
+      else this.buf.command(op.argv);
     }
     // Written before the next reply leaves (server.beforeReplies, like Redis's beforeSleep), or at
     // the end of this turn when no client is waiting (expiries, cron).
