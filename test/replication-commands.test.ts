@@ -192,3 +192,92 @@ describe('master with two replicas', () => {
     assert.equal(await cmd(master.port, 'GET', 'after'), 'yes');
   });
 });
+
+describe('WAIT on the wire', () => {
+  test("a replica sees redis-server 7.0.15's stream for SET + WAIT (golden d_wait_getack)", async () => {
+    const master = await node('tsredis', ['--repl-diskless-sync', 'no']);
+    const golden = readFileSync(join(FIXTURES, '..', 'replication', 'd_wait_getack.stream.bin'));
+    const replica = await FakeReplica.attach(master.port);
+    try {
+      await waitInSync(master.port, 1);
+      const client = await RawClient.connect(master.port);
+      try {
+        // As captured: SET and WAIT in one write, WAIT 2 that times out, WAIT 0 0.
+        client.write(
+          '*3\r\n$3\r\nSET\r\n$1\r\nw\r\n$1\r\n1\r\n*3\r\n$4\r\nWAIT\r\n$1\r\n1\r\n$4\r\n1000\r\n',
+        );
+        assert.equal((await client.read()).raw.toString(), '+OK\r\n');
+        assert.equal((await client.read()).raw.toString(), ':1\r\n');
+        assert.equal(await client.callRaw('WAIT 2 500'), ':1\r\n');
+        assert.equal(await client.callRaw('WAIT 0 0'), ':1\r\n');
+      } finally {
+        client.close();
+      }
+      await waitFor('both GETACKs', async () => replica.stream.length >= golden.length);
+      assert.equal(replica.stream.toString('latin1'), golden.toString('latin1'));
+    } finally {
+      replica.close();
+    }
+  });
+});
+
+/** A replica on a raw socket: Redis 7.0's handshake, the RDB skipped, GETACKs answered. */
+class FakeReplica {
+  /** Stream bytes received after the RDB payload. */
+  stream = Buffer.alloc(0);
+  private pending = Buffer.alloc(0);
+  private rdbLeft = -1;
+  private offset = 0;
+  private acked = 0;
+
+  private constructor(private readonly client: RawClient) {}
+
+  static async attach(port: number): Promise<FakeReplica> {
+    const c = await RawClient.connect(port);
+    assert.equal(await c.callRaw('PING'), '+PONG\r\n');
+    assert.equal(await c.callRaw('REPLCONF listening-port 1'), '+OK\r\n');
+    assert.equal(await c.callRaw('REPLCONF capa eof capa psync2'), '+OK\r\n');
+    const replica = new FakeReplica(c);
+    c.socket.removeAllListeners('data');
+    c.socket.on('data', (chunk: Buffer) => replica.onData(chunk));
+    c.send('PSYNC ? -1');
+    return replica;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.pending = Buffer.concat([this.pending, chunk]);
+    if (this.rdbLeft < 0) {
+      // "+FULLRESYNC <replid> <offset>\r\n$<len>\r\n"
+      const text = this.pending.toString('latin1');
+      const m = /^\+FULLRESYNC \S+ (\d+)\r\n\$(\d+)\r\n/.exec(text);
+      if (m === null) return;
+      this.offset = Number(m[1]);
+      this.rdbLeft = Number(m[2]);
+      this.pending = this.pending.subarray(m[0].length);
+    }
+    const skip = Math.min(this.rdbLeft, this.pending.length);
+    this.rdbLeft -= skip;
+    this.pending = this.pending.subarray(skip);
+    if (this.rdbLeft > 0 || this.pending.length === 0) return;
+    this.stream = Buffer.concat([this.stream, this.pending]);
+    this.pending = Buffer.alloc(0);
+    this.answerGetAcks();
+  }
+
+  /** Each complete GETACK gets the offset before it, as a real replica answers. */
+  private answerGetAcks(): void {
+    const getack = Buffer.from('*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n');
+    for (
+      let at = this.stream.indexOf(getack, this.acked);
+      at >= 0;
+      at = this.stream.indexOf(getack, this.acked)
+    ) {
+      this.client.send(['REPLCONF', 'ACK', String(this.offset + at)]);
+      this.acked = at + getack.length;
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -61,6 +61,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   private readonly stream = new RespWriter(64 * 1024);
   private flushScheduled = false;
   private getAckRequested = false;
+  private earlyGetAckSent = false;
   /** When the last replica went away (for repl-backlog-ttl), ms; 0 while replicas are attached. */
   private noReplicasSince = 0;
   private cronTimer: NodeJS.Timeout | null = null;
@@ -333,7 +334,25 @@ export class Replication implements ReplicationStatus, ReplicationControl {
         x.reply.integer(this.replicasAcked(target));
       },
     });
-    this.requestAcks();
+    this.requestAcksForWait();
+  }
+
+  /**
+   * The first WAIT that blocks in a turn sends its GETACK at once, with the stream so far (its own
+   * writes included): the replicas can answer while this turn still runs, a whole turn sooner than
+   * a GETACK at the turn's end. Later WAITs of the turn share the end-of-turn one (requestAcks).
+   */
+  private requestAcksForWait(): void {
+    if (this.earlyGetAckSent || this.master.replicas.size === 0 || this.server.admin.clientsPaused) {
+      this.requestAcks();
+      return;
+    }
+    this.earlyGetAckSent = true;
+    setImmediate(() => {
+      this.earlyGetAckSent = false;
+    });
+    this.feedCommand(['REPLCONF', 'GETACK', '*']);
+    this.flushStream();
   }
 
   /** Asks every replica for an ACK, once per event-loop turn (Redis: get_ack_from_slaves). */
