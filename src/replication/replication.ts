@@ -62,6 +62,8 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   private flushScheduled = false;
   private getAckRequested = false;
   private earlyGetAckSent = false;
+  /** min-replicas-to-write, kept current: read on every write. */
+  private minReplicasToWrite = 0;
   /** When the last replica went away (for repl-backlog-ttl), ms; 0 while replicas are attached. */
   private noReplicasSince = 0;
   private cronTimer: NodeJS.Timeout | null = null;
@@ -75,6 +77,9 @@ export class Replication implements ReplicationStatus, ReplicationControl {
       () => this.takesOps(),
     );
     server.config.watch('repl-backlog-size', (v) => this.backlog?.resize(v as number));
+    server.config.watch('min-replicas-to-write', (v) => {
+      this.minReplicasToWrite = v as number;
+    });
     server.persistence.replicationAux = () => this.rdbAux();
     server.shutdownHooks.push(() => this.onShutdown());
   }
@@ -387,7 +392,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
 
   /** Whether min-replicas-to-write refuses writes now (NOREPLICAS). */
   get writesRefused(): boolean {
-    const min = this.server.config.num('min-replicas-to-write');
+    const min = this.minReplicasToWrite;
     return (
       min > 0 &&
       this.server.config.num('min-replicas-max-lag') > 0 &&

@@ -20,10 +20,17 @@ export class SlowLog {
   entries: SlowlogEntry[] = [];
   private nextId = 0;
 
-  constructor(private readonly config: Config) {}
+  /** slowlog-log-slower-than, kept current: read on every command. */
+  private threshold = 10000;
+
+  constructor(private readonly config: Config) {
+    config.watch('slowlog-log-slower-than', (v) => {
+      this.threshold = v as number;
+    });
+  }
 
   record(c: Client, argv: string[], usec: number, cmd: CommandDef): void {
-    const threshold = this.config.num('slowlog-log-slower-than');
+    const threshold = this.threshold;
     if (threshold < 0 || usec < threshold || cmd.has(Flag.skip_slowlog)) return;
     const count = Math.min(argv.length, MAX_ARGS);
     const args: string[] = [];
