@@ -121,6 +121,8 @@ export class MasterLink {
   // Streaming
   private parser: RequestParser | null = null;
   private raw: Buffer[] = [];
+  /** Where the link's socket reads land (see connect). */
+  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   private received = 0;
   private applied = 0;
   /** Applied (and counted) bytes at the front of `raw` not yet forwarded to our backlog and replicas. */
@@ -215,7 +217,23 @@ export class MasterLink {
     this.lastIo = Date.now();
     // bind-source-addr: the local address replication connections come from (as in Redis 7.0).
     const source = this.server.config.str('bind-source-addr');
-    const socket = connect({ host: this.host, port: this.port, ...(source ? { localAddress: source } : {}) });
+    // Reads land in one buffer owned by the link (no allocation per read, no stream machinery):
+    // what is kept past the read is copied (keepPastRead, the parser's preserve).
+    const socket = connect({
+      host: this.host,
+      port: this.port,
+      ...(source ? { localAddress: source } : {}),
+      onread: {
+        buffer: this.readBuffer,
+        callback: (nread: number, buf: Uint8Array): boolean => {
+          if (this.socket !== socket) return true;
+          const view = Buffer.from(buf.buffer, buf.byteOffset, nread);
+          // Only the command stream is applied straight from the buffer; the rest keeps copies.
+          this.onData(this.state === 'connected' ? view : Buffer.from(view));
+          return true;
+        },
+      },
+    });
     this.socket = socket;
     socket.setNoDelay(!this.server.config.bool('repl-disable-tcp-nodelay'));
     socket.once('connect', () => {
@@ -224,9 +242,6 @@ export class MasterLink {
       this.state = 'handshake';
       this.reader = new RespReader();
       this.startHandshake();
-    });
-    socket.on('data', (chunk: Buffer) => {
-      if (this.socket === socket) this.onData(chunk);
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
       if (this.socket !== socket) return;
@@ -858,6 +873,16 @@ export class MasterLink {
     } finally {
       ks.expireMode = mode;
       server.clockChain = false;
+      this.keepPastRead();
+    }
+  }
+
+  /** The read buffer is reused by the next read: copy out what the parser and `raw` still hold. */
+  private keepPastRead(): void {
+    this.parser?.preserve();
+    const raw = this.raw;
+    for (let i = 0; i < raw.length; i++) {
+      if (raw[i].buffer === this.readBuffer.buffer) raw[i] = Buffer.from(raw[i]);
     }
   }
 
@@ -887,7 +912,6 @@ export class MasterLink {
       this.repl.countApplied(consumed);
     }
     this.forwardApplied();
-    parser.preserve?.();
   }
 
   /** Hands the applied bytes not yet forwarded to the stream (also before any flush of it). */
