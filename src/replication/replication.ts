@@ -176,10 +176,13 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     this.offset += n;
   }
 
-  /** Stream bytes received from our master and already counted, forwarded as they are (chained replication). */
+  /**
+   * Stream bytes received from our master and already counted, forwarded as they are (chained
+   * replication): at once, one write per read from the master, without waiting for the turn's end.
+   */
   forwardRaw(data: Buffer): void {
     this.stream.raw(data);
-    this.scheduleFlush();
+    this.flushStream();
   }
 
   private scheduleFlush(): void {
