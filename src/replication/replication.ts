@@ -181,6 +181,11 @@ export class Replication implements ReplicationStatus, ReplicationControl {
    * replication): at once, one write per read from the master, without waiting for the turn's end.
    */
   forwardRaw(data: Buffer): void {
+    if (this.master.replicas.size === 0 && this.stream.size === 0) {
+      // Only the backlog takes it (a copy): no buffer to fill and hand to sockets.
+      this.backlog?.append(data);
+      return;
+    }
     this.stream.raw(data);
     this.flushStream();
   }
