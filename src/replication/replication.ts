@@ -62,6 +62,10 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   private flushScheduled = false;
   private getAckRequested = false;
   private earlyGetAckSent = false;
+  /** Client bytes propagated but not yet copied: runSource[runStart, runEnd) (see writeRaw). */
+  private runSource: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
   /** min-replicas-to-write, kept current: read on every write. */
   private minReplicasToWrite = 0;
   /** When the last replica went away (for repl-backlog-ttl), ms; 0 while replicas are attached. */
@@ -75,6 +79,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     server.addPropagationListener(
       (ops) => this.feedOps(ops),
       () => this.takesOps(),
+      () => this.endRun(),
     );
     server.config.watch('repl-backlog-size', (v) => this.backlog?.resize(v as number));
     server.config.watch('min-replicas-to-write', (v) => {
@@ -144,11 +149,30 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     }
   }
 
-  /** A command already in RESP form (the client's own bytes), copied into the pending stream. */
+  /**
+   * A command already in RESP form (the client's own bytes). Pipelined commands of one read sit
+   * back to back in the client's input: they are gathered into one run and copied in one piece
+   * (endRun), before anything else enters the stream and before that input can be reused.
+   */
   private writeRaw(from: Buffer, start: number, end: number): void {
-    this.stream.rawRange(from, start, end);
     this.offset += end - start;
+    if (from === this.runSource && start === this.runEnd) {
+      this.runEnd = end;
+      return;
+    }
+    this.endRun();
+    this.runSource = from;
+    this.runStart = start;
+    this.runEnd = end;
     this.scheduleFlush();
+  }
+
+  /** Copies the pending run of client bytes into the stream. */
+  endRun(): void {
+    const from = this.runSource;
+    if (from === null) return;
+    this.runSource = null;
+    this.stream.rawRange(from, this.runStart, this.runEnd);
   }
 
   /** A command that touches no key (PING, REPLCONF GETACK): no SELECT needed. */
@@ -159,6 +183,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
 
   /** Encodes a command into the pending stream (multibulk, exactly as Redis writes it). */
   private writeCommand(argv: readonly string[]): void {
+    this.endRun();
     const out = this.stream;
     const before = out.size;
     out.array(argv.length);
@@ -205,6 +230,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   flushStream(): void {
     this.flushScheduled = false;
     this.link?.forwardApplied();
+    this.endRun();
     const data = this.stream.take();
     if (data === null) return;
     this.backlog?.append(data);

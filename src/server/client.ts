@@ -198,6 +198,9 @@ export class Client implements CommandContext, ClientHandle, Watcher {
     const server = this.server;
     server.perfNow = performance.now();
     this.lastInteraction = this.keyspace.wallTime(server.perfNow);
+    // Commands run outside a read (a CLIENT PAUSE ending) may have left views of the input that
+    // append is about to move.
+    server.releaseRawViews();
     try {
       this.parser.append(chunk);
     } catch (e) {
@@ -220,6 +223,8 @@ export class Client implements CommandContext, ClientHandle, Watcher {
       return;
     } finally {
       server.clockChain = false;
+      // Before the read buffer can serve another read.
+      server.releaseRawViews();
     }
     this.parser.preserve();
     this.flush();

@@ -45,8 +45,8 @@ export interface PropagatedOp {
   argv: string[];
   /**
    * argv exactly as the client sent it in canonical RESP, at raw[rawStart, rawEnd), or null: the
-   * client's input buffer, valid only while the listeners run, which copy the bytes instead of
-   * encoding argv again.
+   * client's input buffer, which listeners copy instead of encoding argv again. It stays valid
+   * until server.releaseRawViews() (the input is about to be reused).
    */
   raw: Buffer | null;
   rawStart: number;
@@ -75,7 +75,11 @@ export class Server implements ServerContext {
   readonly clients = new Map<number, Client>();
   readonly parserLimits: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
   /** Who takes propagated writes (replication, the AOF, tests), and whether each does right now. */
-  private readonly propagationTargets: Array<{ feed: PropagationListener; active: () => boolean }> = [];
+  private readonly propagationTargets: Array<{
+    feed: PropagationListener;
+    active: () => boolean;
+    release: (() => void) | null;
+  }> = [];
   /** Clients fed by the MONITOR command. */
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
@@ -522,10 +526,24 @@ export class Server implements ServerContext {
 
   /**
    * Registers a consumer of propagated writes. `active` says whether it takes them now (no replica
-   * attached, AOF off: nothing is queued for it, which saves work on every write).
+   * attached, AOF off: nothing is queued for it, which saves work on every write). A consumer that
+   * keeps `raw` views past its feed call gives `release`, which must copy them (releaseRawViews).
    */
-  addPropagationListener(feed: PropagationListener, active: () => boolean = () => true): void {
-    this.propagationTargets.push({ feed, active });
+  addPropagationListener(
+    feed: PropagationListener,
+    active: () => boolean = () => true,
+    release: (() => void) | null = null,
+  ): void {
+    this.propagationTargets.push({ feed, active, release });
+  }
+
+  /**
+   * A client's input is about to be reused (its next read, another client's read into the shared
+   * buffer): listeners that held on to `raw` views of it (release, given at registration) copy
+   * them now.
+   */
+  releaseRawViews(): void {
+    for (const t of this.propagationTargets) if (t.release !== null) t.release();
   }
 
   private propagationWanted(): boolean {
