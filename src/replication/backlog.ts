@@ -30,15 +30,16 @@ export class Backlog {
   append(data: Buffer): void {
     this.offset += data.length;
     const size = this.buf.length;
+    // TypedArray#set: a plain memcpy, without Buffer#copy's argument checks (one call per read).
     if (data.length >= size) {
-      data.copy(this.buf, 0, data.length - size);
+      this.buf.set(data.subarray(data.length - size), 0);
       this.idx = 0;
       this.histlen = size;
       return;
     }
     const first = Math.min(size - this.idx, data.length);
-    data.copy(this.buf, this.idx, 0, first);
-    if (first < data.length) data.copy(this.buf, 0, first);
+    this.buf.set(first === data.length ? data : data.subarray(0, first), this.idx);
+    if (first < data.length) this.buf.set(data.subarray(first), 0);
     this.idx = (this.idx + data.length) % size;
     this.histlen = Math.min(size, this.histlen + data.length);
   }

@@ -225,9 +225,9 @@ export class MasterLink {
       ...(source ? { localAddress: source } : {}),
       onread: {
         buffer: this.readBuffer,
-        callback: (nread: number, buf: Uint8Array): boolean => {
+        callback: (nread: number): boolean => {
           if (this.socket !== socket) return true;
-          const view = Buffer.from(buf.buffer, buf.byteOffset, nread);
+          const view = this.readBuffer.subarray(0, nread);
           // Only the command stream is applied straight from the buffer; the rest keeps copies.
           this.onData(this.state === 'connected' ? view : Buffer.from(view));
           return true;

@@ -93,6 +93,8 @@ export class Client implements CommandContext, ClientHandle, Watcher {
   noEvict = false;
   /** Flags shown by CLIENT LIST besides the derived ones (e.g. 'S' replica, 'M' master, 'O' monitor). */
   roleFlags = '';
+  /** The link to our master (flag M): its writes are never refused. */
+  fromMaster = false;
   /** Queued commands while in MULTI, or null. */
   multi: string[][] | null = null;
   /** A command failed to queue: EXEC will answer EXECABORT. */

@@ -117,12 +117,12 @@ export function execute(server: Server, c: Client, argv: string[]): void {
     return;
   }
   const repl = server.replication;
-  if (isWrite && repl.writesRefused && !c.roleFlags.includes('M')) {
+  if (isWrite && !c.fromMaster && repl.writesRefused) {
     cmd.rejectedCalls++;
     reject(server, c, cmd, argv, 'NOREPLICAS Not enough good replicas to write.');
     return;
   }
-  if (repl.isReplica && isWrite && !c.roleFlags.includes('M') && server.config.bool('replica-read-only')) {
+  if (isWrite && !c.fromMaster && repl.isReplica && server.config.bool('replica-read-only')) {
     cmd.rejectedCalls++;
     reject(server, c, cmd, argv, "READONLY You can't write against a read only replica.");
     return;

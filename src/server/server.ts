@@ -463,6 +463,7 @@ export class Server implements ServerContext {
   internalClient(addr: string, laddr: string, flags: string): Client {
     const client = new Client(this, this.nextClientId++, null, addr, laddr, -1);
     client.roleFlags = flags;
+    client.fromMaster = flags.includes('M');
     client.user = '(superuser)';
     client.setAuthenticated('(superuser)');
     this.clients.set(client.id, client);
