@@ -39,8 +39,6 @@ const INITIAL_SIZE = 16 * 1024;
 const KEEP_MAX = 256 * 1024;
 /** Strings up to this length are copied in JS: Buffer#latin1Write is a C++ call with fixed overhead. */
 const SHORT_STRING = 32;
-/** Byte ranges up to this length are copied in JS (a whole short command, for replication). */
-const RAW_SHORT = 64;
 const OK = Buffer.from('+OK\r\n');
 const NIL2 = Buffer.from('$-1\r\n');
 const NILARRAY2 = Buffer.from('*-1\r\n');
@@ -113,24 +111,14 @@ export class RespWriter implements Reply {
   }
 
   raw(b: Buffer): void {
-    const n = b.length;
-    this.reserve(n);
-    if (n <= SHORT_STRING) {
-      const buf = this.buf;
-      let p = this.len;
-      for (let i = 0; i < n; i++) buf[p++] = b[i];
-      this.len = p;
-    } else {
-      b.copy(this.buf, this.len);
-      this.len += n;
-    }
+    this.rawRange(b, 0, b.length);
   }
 
-  /** Copies from[start, end). */
+  /** Copies from[start, end) (short ranges in JS, like short strings). */
   rawRange(from: Buffer, start: number, end: number): void {
     const n = end - start;
     this.reserve(n);
-    if (n <= RAW_SHORT) {
+    if (n <= SHORT_STRING) {
       const buf = this.buf;
       let p = this.len;
       for (let i = start; i < end; i++) buf[p++] = from[i];

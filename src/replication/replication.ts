@@ -128,7 +128,6 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   // The stream
   // ---------------------------------------------------------------------------------------------
 
-  /** Writes applied on this master (already wrapped in MULTI/EXEC) go into the stream. */
   /**
    * Whether this server's own writes go into the stream: a master with a backlog or replicas (a
    * replica forwards its master's bytes verbatim instead, see forwardRaw).
@@ -137,6 +136,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     return this.link === null && (this.backlog !== null || this.master.replicas.size > 0);
   }
 
+  /** Writes applied on this master (already wrapped in MULTI/EXEC) go into the stream. */
   private feedOps(ops: PropagatedOp[]): void {
     if (!this.takesOps()) return;
     for (const op of ops) {

@@ -128,13 +128,13 @@ export class Aof {
 
   // --- Appending ---
 
-  /** Propagated writes (already wrapped in MULTI/EXEC): into the AOF buffer, SELECT when the db changes. */
   /** Whether propagated writes go into the AOF now. */
   private accepting(): boolean {
     if (this.replaying || this.server.loading) return false;
     return !(this.state === 'off' || (this.state === 'wait_rewrite' && this.rewrite === null));
   }
 
+  /** Propagated writes (already wrapped in MULTI/EXEC): into the AOF buffer, SELECT when the db changes. */
   private feed(ops: readonly PropagatedOp[]): void {
     if (!this.accepting()) return;
     for (const op of ops) {
