@@ -376,7 +376,7 @@ async function main(): Promise<void> {
       const requests: Record<number, number> = {};
       for (const [p, n] of [
         [16, 1_500_000],
-        [1, 150_000],
+        [1, 300_000],
       ]) {
         if (opts.pipelines === null || opts.pipelines.includes(p)) requests[p] = scaled(n, 1000);
       }

@@ -255,10 +255,51 @@ describe('the stream under pipelined writes', () => {
   });
 });
 
+describe('the stream under a trickle of writes', () => {
+  test('a busy master sends the stream about once a millisecond, not once per command', async () => {
+    // No PING from the master in the middle of the SETs.
+    const master = await node('tsredis', [
+      '--repl-diskless-sync',
+      'no',
+      '--repl-ping-replica-period',
+      '3600',
+    ]);
+    const replica = await FakeReplica.attach(master.port);
+    const client = await RawClient.connect(master.port);
+    try {
+      await waitInSync(master.port, 1);
+      // The first write brings a SELECT: out of the way before counting.
+      assert.equal(await client.callRaw('SET k v'), '+OK\r\n');
+      await waitFor('the first SET', async () => replica.stream.includes('SET'));
+      const readsBefore = replica.streamReads;
+      const lengthBefore = replica.stream.length;
+      const set = '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n';
+      const writes = 400;
+      const t0 = performance.now();
+      // One command per turn: each waits for the previous reply.
+      for (let i = 0; i < writes; i++) assert.equal(await client.callRaw('SET k v'), '+OK\r\n');
+      const elapsedMs = performance.now() - t0;
+      await waitFor('every SET in the stream', async () => {
+        return replica.stream.length - lengthBefore >= writes * set.length;
+      });
+      const reads = replica.streamReads - readsBefore;
+      // At most one send per millisecond (plus the first and the timer's last), however fast the
+      // commands come; the bytes are all there, in order.
+      assert.ok(reads <= Math.ceil(elapsedMs) + 2, `${reads} reads in ${elapsedMs.toFixed(1)} ms`);
+      assert.equal(replica.stream.subarray(lengthBefore).toString('latin1'), set.repeat(writes));
+    } finally {
+      client.close();
+      replica.close();
+    }
+  });
+});
+
 /** A replica on a raw socket: Redis 7.0's handshake, the RDB skipped, GETACKs answered. */
 class FakeReplica {
   /** Stream bytes received after the RDB payload. */
   stream = Buffer.alloc(0);
+  /** Reads that brought stream bytes. */
+  streamReads = 0;
   private pending = Buffer.alloc(0);
   private rdbLeft = -1;
   private offset = 0;
@@ -293,6 +334,7 @@ class FakeReplica {
     this.rdbLeft -= skip;
     this.pending = this.pending.subarray(skip);
     if (this.rdbLeft > 0 || this.pending.length === 0) return;
+    this.streamReads++;
     this.stream = Buffer.concat([this.stream, this.pending]);
     this.pending = Buffer.alloc(0);
     this.answerGetAcks();

@@ -20,6 +20,14 @@ import { MasterLink } from './replica-link.js';
 import type { ReplicaState } from './replica-state.js';
 
 const NULL_REPLID = '0000000000000000000000000000000000000000';
+/**
+ * Under a stream of small writes, a turn's end sends the stream only if this much is pending or
+ * the last send was FLUSH_INTERVAL_MS ago; otherwise a timer sends it at that point. Each send
+ * wakes every replica (tens of µs of CPU per wake in Node), so a busy master sends at most about
+ * once a millisecond; an idle master's write still goes out at the end of its turn.
+ */
+const FLUSH_BYTES = 4096;
+const FLUSH_INTERVAL_MS = 1;
 
 /** One WAIT in progress. */
 interface Waiter {
@@ -60,6 +68,9 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   /** Stream bytes produced this event-loop turn, not yet in the backlog nor sent. */
   private readonly stream = new RespWriter(64 * 1024);
   private flushScheduled = false;
+  /** A timer will send the pending stream (see FLUSH_INTERVAL_MS). */
+  private flushTimerArmed = false;
+  private lastFlushAt = 0;
   private getAckRequested = false;
   private earlyGetAckSent = false;
   /** Client bytes propagated but not yet copied: runSource[runStart, runEnd) (see writeRaw). */
@@ -218,14 +229,38 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flushStream());
+    setImmediate(this.atTurnEnd);
+  }
+
+  /** The turn that wrote to the stream ends: send now, or let the timer send within a millisecond. */
+  private readonly atTurnEnd = (): void => {
+    if (!this.flushScheduled) return; // already sent
+    if (this.pendingBytes() >= FLUSH_BYTES || performance.now() - this.lastFlushAt >= FLUSH_INTERVAL_MS) {
+      this.flushStream();
+      return;
+    }
+    // The next write checks again at its turn's end; the timer covers a master gone quiet.
+    this.flushScheduled = false;
+    if (this.flushTimerArmed) return;
+    this.flushTimerArmed = true;
+    setTimeout(this.onFlushTimer, FLUSH_INTERVAL_MS);
+  };
+
+  private readonly onFlushTimer = (): void => {
+    this.flushTimerArmed = false;
+    this.flushStream();
+  };
+
+  private pendingBytes(): number {
+    return this.stream.size + (this.runSource === null ? 0 : this.runEnd - this.runStart);
   }
 
   /**
-   * Moves the pending stream into the backlog and out to the replicas: once per event-loop turn,
-   * so each replica gets one socket write per turn rather than one per command. Anything that
-   * depends on the backlog or on a replica's position in the stream (PSYNC, a full sync's start,
-   * a replica going online) flushes first.
+   * Moves the pending stream into the backlog and out to the replicas: at most once per
+   * event-loop turn, so each replica gets one socket write per turn (or per millisecond, see
+   * FLUSH_INTERVAL_MS) rather than one per command. Anything that depends on the backlog or on a
+   * replica's position in the stream (PSYNC, a full sync's start, a replica going online, WAIT's
+   * GETACK) flushes first.
    */
   flushStream(): void {
     this.flushScheduled = false;
@@ -233,6 +268,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     this.endRun();
     const data = this.stream.take();
     if (data === null) return;
+    this.lastFlushAt = performance.now();
     this.backlog?.append(data);
     this.master.distribute(data);
   }
@@ -294,6 +330,8 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   /** REPLICAOF host port (or the replicaof directive). `by` is the requesting client, for the log. */
   setMaster(host: string, port: number, by: CommandContext | null): void {
     const wasMaster = !this.isReplica;
+    // Our replicas and backlog get the last writes of our own before they go.
+    if (wasMaster) this.flushStream();
     this.link?.close();
     if (wasMaster) {
       // Our own history can serve as the starting point for a PSYNC to the new master.
@@ -595,6 +633,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   }
 
   private async onShutdown(): Promise<boolean> {
+    this.flushStream();
     const online = [...this.master.replicas.values()].filter((r) => r.state === 'online');
     if (online.length > 0) {
       const inSync = online.filter((r) => r.ackOffset === this.offset).length;
