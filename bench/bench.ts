@@ -11,6 +11,7 @@
  *
  * Options (or BENCH_<NAME> environment variables, e.g. BENCH_ROUNDS=1):
  *   --rounds N        rounds per test (default 3)
+ *   --replication-rounds N  rounds of the 0-vs-2-replicas throughput runs (default 5, or --rounds)
  *   --scale F         multiply request and key counts (default 1; --quick is --scale 0.1 --rounds 1)
  *   --pipelines 1,16  pipeline depths to run
  *   --tests set,get   only these redis-benchmark tests
@@ -36,6 +37,8 @@ import { MEMORY_SCENARIOS, type MemoryScenario, THROUGHPUT_SUITES } from './suit
 
 interface Options {
   rounds: number;
+  /** Rounds of the replication throughput runs (0 vs 2 replicas), whose drop is noisier. */
+  replicationRounds: number;
   scale: number;
   pipelines: number[] | null;
   tests: string[] | null;
@@ -82,6 +85,7 @@ function parseOptions(argv: string[]): Options {
       : null;
   return {
     rounds: Number(raw.get('rounds') ?? (quick ? 1 : 3)),
+    replicationRounds: Number(raw.get('replication-rounds') ?? raw.get('rounds') ?? (quick ? 1 : 5)),
     scale: Number(raw.get('scale') ?? (quick ? 0.1 : 1)),
     pipelines: list('pipelines')?.map(Number) ?? null,
     tests: list('tests'),
@@ -383,6 +387,7 @@ async function main(): Promise<void> {
       const result = await runReplicationBench({
         benchBin: bin,
         rounds: opts.rounds,
+        throughputRounds: opts.replicationRounds,
         keys: scaled(1_000_000, 1000),
         lagRequests: scaled(2_000_000, 10_000),
         requests,

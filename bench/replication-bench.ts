@@ -25,6 +25,8 @@ const ENGINES: Engine[] = ['tsredis', 'redis'];
 export interface ReplicationOptions {
   benchBin: string;
   rounds: number;
+  /** Rounds of the throughput runs with 0 and 2 replicas. */
+  throughputRounds: number;
   /** Keys of 100 bytes in the master for the full sync. */
   keys: number;
   /** redis-benchmark -n for the lag runs (at -P 16). */
@@ -71,6 +73,7 @@ export interface EngineResult {
 export interface ReplicationResult {
   keys: number;
   rounds: number;
+  throughputRounds: number;
   lagRequests: number;
   pipelines: number[];
   engines: Record<Engine, EngineResult>;
@@ -412,7 +415,7 @@ export async function runReplicationBench(opts: ReplicationOptions): Promise<Rep
   const results: Record<Engine, EngineResult> = { tsredis: emptyResult(), redis: emptyResult() };
   try {
     for (const engine of ENGINES) clusters.set(engine, await startCluster(engine, opts.nodeArgs));
-    for (let round = 1; round <= opts.rounds; round++) {
+    for (let round = 1; round <= opts.throughputRounds; round++) {
       for (const engine of orderFor(round)) {
         const counts = round % 2 === 1 ? [0, 2] : [2, 0];
         for (const n of counts) await throughputRun(clusters.get(engine)!, opts, results[engine], round, n);
@@ -439,6 +442,7 @@ export async function runReplicationBench(opts: ReplicationOptions): Promise<Rep
   return {
     keys: opts.keys,
     rounds: opts.rounds,
+    throughputRounds: opts.throughputRounds,
     lagRequests: opts.lagRequests,
     pipelines: Object.keys(opts.requests).map(Number),
     engines: results,
@@ -523,7 +527,7 @@ export function printReplication(result: ReplicationResult): void {
   const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}x` : '-');
   const n = (xs: number[]) => xs.length;
   console.log(
-    `\nReplication: each engine to replicas of itself (repl-diskless-sync-delay 0), median of ${result.rounds} round(s)`,
+    `\nReplication: each engine to replicas of itself (repl-diskless-sync-delay 0), median of ${result.rounds} round(s) (throughput with 0 and 2 replicas: ${result.throughputRounds})`,
   );
   const rows: Array<[string, number, number, number]> = [
     [`full sync, ${fmt(result.keys)} keys of 100 random B (ms)`, ts.fullSyncMs, rd.fullSyncMs, 0],
