@@ -287,6 +287,18 @@ describe('the stream under a trickle of writes', () => {
       // commands come; the bytes are all there, in order.
       assert.ok(reads <= Math.ceil(elapsedMs) + 2, `${reads} reads in ${elapsedMs.toFixed(1)} ms`);
       assert.equal(replica.stream.subarray(lengthBefore).toString('latin1'), set.repeat(writes));
+      // INFO in the same read as a write: the backlog already holds it, as in Redis.
+      client.write(`${set}*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n`);
+      assert.equal((await client.read()).raw.toString(), '+OK\r\n');
+      const fields = new Map(
+        (await client.read()).raw
+          .toString('latin1')
+          .split('\r\n')
+          .map((l) => l.split(':') as [string, string]),
+      );
+      const first = Number(fields.get('repl_backlog_first_byte_offset'));
+      const histlen = Number(fields.get('repl_backlog_histlen'));
+      assert.equal(first + histlen - 1, Number(fields.get('master_repl_offset')));
     } finally {
       client.close();
       replica.close();

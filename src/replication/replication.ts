@@ -667,6 +667,8 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   }
 
   infoFields(): Array<[string, string | number]> {
+    // As in Redis, the backlog holds every byte counted in master_repl_offset.
+    this.flushStream();
     const cfg = this.server.config;
     const f: Array<[string, string | number]> = [['role', this.isReplica ? 'slave' : 'master']];
     const link = this.link;
