@@ -65,7 +65,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     replicaClientsMemory: 0,
   };
   private waiters: Waiter[] = [];
-  /** Stream bytes produced this event-loop turn, not yet in the backlog nor sent. */
+  /** Stream bytes produced and counted, not yet in the backlog nor sent (see flushStream). */
   private readonly stream = new RespWriter(64 * 1024);
   private flushScheduled = false;
   /** A timer will send the pending stream (see FLUSH_INTERVAL_MS). */
