@@ -208,7 +208,7 @@ describe('AOF in tsredis', () => {
       assert.match(s.output(), /\* Starting automatic rewriting of AOF on \d+% growth/);
       const info = await waitRewrite(c);
       assert.match(info, /aof_rewrites:[1-9]/);
-      assert.match(s.output(), /Removing the history file appendonly\.aof\.1\.incr\.aof in the background/);
+      await s.waitForOutput(/Removing the history file appendonly\.aof\.1\.incr\.aof in the background/);
       assert.equal(await cmd(c, 'CONFIG', 'SET', 'appendonly', 'no'), 'OK');
       assert.match((await cmd(c, 'INFO', 'persistence')) as string, /aof_enabled:0/);
       const files = readdirSync(join(d, 'appendonlydir'));

@@ -528,7 +528,7 @@ describe('CONFIG REWRITE: same file as redis-server 7.0', { skip: skipWithoutRed
       mkdirSync(ts.file);
       assert.equal(await c.callRaw('CONFIG REWRITE'), '-ERR Rewriting config file: Is a directory\r\n');
       c.close();
-      assert.match(ts.srv.output(), /# CONFIG REWRITE failed: Is a directory/);
+      await ts.srv.waitForOutput(/# CONFIG REWRITE failed: Is a directory/);
       assert.match(ts.srv.output(), /# CONFIG REWRITE executed with success\./);
     } finally {
       await ts.srv.stop();

@@ -116,7 +116,7 @@ describe('a replica whose master is unreachable: differential', { skip: skipWith
     await waitFor('the hint in the log', async () =>
       /Error condition on socket for SYNC: Connection refused/.test(t.output()),
     );
-    assert.match(t.output(), /Is the master running, and listening on an address this replica can reach\?/);
+    await t.waitForOutput(/Is the master running, and listening on an address this replica can reach\?/);
   });
 });
 

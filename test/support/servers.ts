@@ -1,5 +1,6 @@
 /** Starting servers for tests: tsredis in-process or as a process, and the real redis-server. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -67,6 +68,8 @@ export interface ProcessServer {
   proc: ChildProcess;
   dir: string;
   output: () => string;
+  /** Resolves once the output so far matches (log lines come through a pipe, after the reply). */
+  waitForOutput(pattern: RegExp, timeoutMs?: number | null): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -86,22 +89,45 @@ export async function spawnServer(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const ready = options.readyPattern ?? /Ready to accept connections/;
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('latin1');
-      if (ready.test(out)) resolve();
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code} before ready:\n${out}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const outputSeen = new EventEmitter();
+  const onData = (chunk: Buffer) => {
+    out += chunk.toString('latin1');
+    outputSeen.emit('data');
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  const waitForOutput = (pattern: RegExp, timeoutMs: number | null = 20000, what = String(pattern)) =>
+    new Promise<void>((resolve, reject) => {
+      if (pattern.test(out)) return resolve();
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        outputSeen.off('data', check);
+        proc.off('close', onExit);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const check = () => {
+        if (pattern.test(out)) done();
+      };
+      const onExit = (code: number | null) =>
+        done(new Error(`server exited with ${code} before ${what}:\n${out}`));
+      // No timeout for start-up (a big load may take long): the process exiting ends the wait.
+      const timer =
+        timeoutMs === null
+          ? undefined
+          : setTimeout(() => done(new Error(`timed out waiting for ${what} in:\n${out}`)), timeoutMs);
+      outputSeen.on('data', check);
+      proc.once('close', onExit);
+    });
+  await waitForOutput(options.readyPattern ?? /Ready to accept connections/, null, 'ready');
+  // 'close', not 'exit': it comes after the last output has been read from the pipes.
+  const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   return {
     port,
     proc,
     dir,
     output: () => out,
+    waitForOutput,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const code = await exited;
