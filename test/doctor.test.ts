@@ -76,7 +76,7 @@ test("the seed's pitfall on real redis-server: the master bound to 127.0.0.2, re
   const r2 = await node('redis', ['--replicaof', '127.0.0.1', String(port)]);
   // redis-server logs each refused attempt (it has no master_link_down_reason).
   for (const r of [r1, r2]) {
-    await waitFor('the replica refused', async () => /Connection refused/.test(r.output()));
+    await r.waitForOutput(/Connection refused/);
   }
   assert.equal((await info(r1.port)).get('master_link_status'), 'down');
   const d = await doctor([at(master, '127.0.0.2'), at(r1), at(r2), '--sample', '0']);
@@ -91,7 +91,7 @@ test("the seed's pitfall on real redis-server: the master bound to 127.0.0.2, re
 test('master unreachable from a real redis-server replica', { skip: skipWithoutRedis() }, async () => {
   const closed = await freePort();
   const replica = await node('redis', ['--replicaof', '127.0.0.1', String(closed)]);
-  await waitFor('the replica refused', async () => /Connection refused/.test(replica.output()));
+  await replica.waitForOutput(/Connection refused/);
   const d = await doctor([at(replica), '--sample', '0']);
   assert.equal(d.code, 1);
   const f = d.findings.find((x) => x.id === 'master-unreachable');

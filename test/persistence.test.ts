@@ -498,7 +498,7 @@ describe('start-up and shutdown (processes)', () => {
       assert.match(info, /loading:1\r\n/);
       assert.match(info, /loading_total_bytes:\d+\r\n/);
       assert.match(info, /loading_loaded_perc:[\d.]+\r\n/);
-      while (!/Ready to accept connections/.test(s.output())) await new Promise((r) => setTimeout(r, 50));
+      await s.waitForOutput(/Ready to accept connections/, null);
       assert.equal(await cmd(c, 'GET', 'k2999'), 'v2999');
       assert.match((await cmd(c, 'INFO', 'persistence')) as string, /loading:0\r\n/);
     } finally {

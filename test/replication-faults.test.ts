@@ -228,9 +228,7 @@ test('a replica too slow for client-output-buffer-limit is disconnected, then re
     'the master drops the slow replica',
     async () => (await info(master.port)).get('connected_slaves') === '0',
   );
-  await waitFor('the drop in the log', async () =>
-    /overcoming of output buffer limits/.test(master.output()),
-  );
+  await master.waitForOutput(/overcoming of output buffer limits/);
   link.stall(false);
   await waitReplicaCaughtUp(master.port, replica.port);
   assert.equal(await digest(replica.port), await digest(master.port));

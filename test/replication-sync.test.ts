@@ -347,9 +347,7 @@ describe('an RDB from a redis-server master that tsredis cannot load (a stream k
       const old = mode === 'on-empty-db' ? 0 : 50;
       for (let i = 0; i < old; i++) await cmd(replica.port, 'SET', `old:${i}`, 'x');
       assert.equal(await cmd(replica.port, 'REPLICAOF', '127.0.0.1', String(master.port)), 'OK');
-      await waitFor('the load fails', async () =>
-        /Failed trying to load the MASTER synchronization DB from (disk|socket)/.test(replica.output()),
-      );
+      await replica.waitForOutput(/Failed trying to load the MASTER synchronization DB from (disk|socket)/);
       assert.match(replica.output(), /Unsupported value type stream \(RDB type 19\) for key 'a-stream'/);
       // swapdb keeps the data it had; otherwise the data set is emptied, never left half loaded.
       const want = mode === 'swapdb' ? String(old) : '0';
@@ -441,9 +439,7 @@ describe("errors the master's commands get on the replica", { skip: skipWithoutR
     );
     // At most 10 such lines per second; the rest are summarized.
     assert.ok(critical.length >= 10 && critical.length < 30, `${critical.length} lines`);
-    await waitFor('the summary line', async () =>
-      /== CRITICAL == \d+ more errors were sent to the master within a second/.test(replica.output()),
-    );
+    await replica.waitForOutput(/== CRITICAL == \d+ more errors were sent to the master within a second/);
     assert.equal((await info(replica.port, 'stats')).get('unexpected_error_replies'), '30');
   });
 
