@@ -9,6 +9,9 @@
  * Replication (bench/replication-bench.ts): full sync time, lag and WAIT latency under load, and
  * master throughput with 0 versus 2 replicas, each engine replicating to itself.
  *
+ * Eviction (bench/eviction-bench.ts): SET req/s of new keys past maxmemory (allkeys-lru), so that
+ * nearly every write evicts a key.
+ *
  * Options (or BENCH_<NAME> environment variables, e.g. BENCH_ROUNDS=1):
  *   --rounds N        rounds per test (default 3)
  *   --replication-rounds N  rounds of the 0-vs-2-replicas throughput runs (default 5, or --rounds)
@@ -16,13 +19,16 @@
  *   --pipelines 1,16  pipeline depths to run
  *   --tests set,get   only these redis-benchmark tests
  *   --only A,B        only these suites: strings, datatypes (or throughput for both), memory,
- *                     persistence, replication
+ *                     persistence, replication, eviction
+ *   --eviction-maxmemory M  maxmemory of the eviction runs (default 128mb)
  *   --no-memory       skip the memory scenarios;  --no-throughput  skip throughput
  *   --no-persistence  skip SAVE / load / BGSAVE (bench/persistence-bench.ts)
  *   --no-replication  skip the replication suite (bench/replication-bench.ts)
+ *   --no-eviction     skip the eviction suite (bench/eviction-bench.ts)
  *   --profile DIR     run tsredis under node --cpu-prof, profile written to DIR on exit
  */
 
+import { type EvictionResult, runEvictionBench, summarizeEviction } from './eviction-bench.js';
 import { loadPipelined, usedMemory } from './loader.js';
 import { printPersistence, runPersistenceBench } from './persistence-bench.js';
 import { type BenchmarkResult, runRedisBenchmark } from './redis-benchmark.js';
@@ -45,10 +51,11 @@ interface Options {
   /** Enabled suites: the throughput suite names, memory, persistence, replication. */
   suites: Set<string>;
   profileDir: string | null;
+  evictionMaxmemory: string;
 }
 
 const THROUGHPUT_NAMES = THROUGHPUT_SUITES.map((s) => s.name);
-const ALL_SUITES = [...THROUGHPUT_NAMES, 'memory', 'persistence', 'replication'];
+const ALL_SUITES = [...THROUGHPUT_NAMES, 'memory', 'persistence', 'replication', 'eviction'];
 
 /** Suite names from --only / --no-*; "throughput" stands for every throughput suite. */
 function selectSuites(only: string[] | null, skipped: (name: string) => boolean): Set<string> {
@@ -91,6 +98,7 @@ function parseOptions(argv: string[]): Options {
     tests: list('tests'),
     suites: selectSuites(list('only'), (name) => raw.has(`no-${name}`)),
     profileDir: raw.get('profile') ?? null,
+    evictionMaxmemory: raw.get('eviction-maxmemory') ?? '128mb',
   };
 }
 
@@ -339,8 +347,35 @@ function replicationChecks(result: ReplicationResult): TargetCheck[] {
   return out;
 }
 
+function printEviction(result: EvictionResult, maxmemory: string): void {
+  console.log(
+    `\nWrites past maxmemory ${maxmemory} (allkeys-lru, new keys): median SET req/s while evicting`,
+  );
+  printTable(
+    ['-P', 'tsredis req/s', 'redis req/s', 'ratio', 'tsredis µs/req', 'redis µs/req', 'tsredis evicted/run'],
+    summarizeEviction(result).map((r) => [
+      String(r.pipeline),
+      fmtInt(r.tsredis),
+      fmtInt(r.redis),
+      `${r.ratio.toFixed(2)}x`,
+      r.tsredisCpu.toFixed(2),
+      r.redisCpu.toFixed(2),
+      fmtInt(r.evicted),
+    ]),
+  );
+}
+
+/** Issue 23: writes past maxmemory within 0.7x of Redis's throughput. */
+function evictionChecks(result: EvictionResult): TargetCheck[] {
+  return summarizeEviction(result).map((r) => ({
+    target: `SET -P ${r.pipeline} past maxmemory ≥ 0.7x redis`,
+    measured: `${r.ratio.toFixed(2)}x`,
+    met: r.ratio >= 0.7,
+  }));
+}
+
 function printChecks(checks: TargetCheck[]): void {
-  console.log('\nTargets (issues 2, 3, 5)');
+  console.log('\nTargets (issues 2, 3, 5, 23)');
   printTable(
     ['target', 'measured', 'status'],
     checks.map((c) => [c.target, c.measured, c.met ? 'met' : 'NOT MET']),
@@ -395,6 +430,26 @@ async function main(): Promise<void> {
       });
       printReplication(result);
       checks.push(...replicationChecks(result));
+    }
+    if (opts.suites.has('eviction')) {
+      const requests: Record<number, number> = {};
+      for (const [p, n] of [
+        [16, 1_500_000],
+        [1, 300_000],
+      ]) {
+        if (opts.pipelines === null || opts.pipelines.includes(p))
+          requests[p] = Math.max(1000, Math.round(n * opts.scale));
+      }
+      const result = await runEvictionBench({
+        benchBin: bin,
+        rounds: opts.rounds,
+        maxmemory: opts.evictionMaxmemory,
+        fillRequests: Math.max(1000, Math.round(1_500_000 * opts.scale)),
+        requests,
+        nodeArgs,
+      });
+      printEviction(result, opts.evictionMaxmemory);
+      checks.push(...evictionChecks(result));
     }
     if (checks.length > 0) printChecks(checks);
     console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -95,17 +95,22 @@ export async function loadPipelined(
   }
 }
 
-/** used_memory from INFO memory, or null when the server does not report it. */
-export async function usedMemory(port: number): Promise<number | null> {
+/** A numeric INFO field, or null when the server does not report it. */
+export async function infoNumber(port: number, section: string, field: string): Promise<number | null> {
   const conn = await BenchConnection.open(port);
   try {
-    const reply = await conn.call(['INFO', 'memory']);
+    const reply = await conn.call(['INFO', section]);
     if (reply === undefined || reply.type !== 'bulk') return null;
-    const m = /^used_memory:(\d+)\r?$/m.exec(reply.value.toString('latin1'));
+    const m = new RegExp(`^${field}:(\\d+)\\r?$`, 'm').exec(reply.value.toString('latin1'));
     return m === null ? null : Number(m[1]);
   } finally {
     conn.close();
   }
+}
+
+/** used_memory from INFO memory, or null when the server does not report it. */
+export function usedMemory(port: number): Promise<number | null> {
+  return infoNumber(port, 'memory', 'used_memory');
 }
 
 /** A key like redis-benchmark's: "key:" and 12 zero-padded digits. */

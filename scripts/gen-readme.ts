@@ -9,6 +9,7 @@ import { allFamilies } from '../src/commands/index.js';
 import { leafText, mapGet } from '../src/commands/spec-tree.js';
 import { Commands } from '../src/commands/table.js';
 import { DIRECTIVES } from '../src/server/config-directives.js';
+import { REFUSALS } from '../src/server/config-refusals.js';
 
 const README = new URL('../../README.md', import.meta.url);
 
@@ -36,12 +37,15 @@ export function directivesSection(): string {
   const implemented = DIRECTIVES.filter((d) => d.implemented)
     .map((d) => d.name)
     .sort();
-  const ignored = DIRECTIVES.filter((d) => !d.implemented)
+  const refused = Object.entries(REFUSALS).sort(([a], [b]) => a.localeCompare(b));
+  const ignored = DIRECTIVES.filter((d) => !d.implemented && REFUSALS[d.name] === undefined)
     .map((d) => d.name)
     .sort();
   return (
     `Implemented (${implemented.length}): ${implemented.map((n) => `\`${n}\``).join(', ')}\n\n` +
-    `Accepted for compatibility, no effect yet (${ignored.length}): ${ignored.map((n) => `\`${n}\``).join(', ')}\n`
+    `Refused unless left at their default, because tsredis cannot honour them yet (${refused.length}): ` +
+    `${refused.map(([n, r]) => `\`${n} ${r.allowed}\``).join(', ')}\n\n` +
+    `Accepted for compatibility, no effect yet; none of them can weaken access control or durability (${ignored.length}): ${ignored.map((n) => `\`${n}\``).join(', ')}\n`
   );
 }
 

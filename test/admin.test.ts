@@ -51,7 +51,7 @@ describe('SHUTDOWN', () => {
   test('hooks receive the options and can refuse; FORCE overrides them', async () => {
     const srv = await startTsredis();
     const seen: ShutdownOptions[] = [];
-    srv.server.shutdownHooks.push((options) => {
+    srv.server.onShutdown('persistence', (options) => {
       seen.push(options);
       return false;
     });
@@ -73,7 +73,10 @@ describe('SHUTDOWN', () => {
     const lines: string[] = [];
     const srv = await startTsredis({ log: (line) => lines.push(line) });
     let finish: (ok: boolean) => void = () => {};
-    srv.server.shutdownHooks.push(() => new Promise<boolean>((resolve) => (finish = resolve)));
+    const remove = srv.server.onShutdown(
+      'persistence',
+      () => new Promise<boolean>((resolve) => (finish = resolve)),
+    );
     const a = await RawClient.connect(srv.port);
     const b = await RawClient.connect(srv.port);
     a.send('SHUTDOWN');
@@ -86,7 +89,7 @@ describe('SHUTDOWN', () => {
     assert.ok(lines.some((l) => l.includes('* Shutdown manually aborted.')));
     a.close();
     b.close();
-    srv.server.shutdownHooks.length = 0;
+    remove();
     await srv.stop();
   });
 });

@@ -145,7 +145,6 @@ const BAD: Array<{
   },
   { name: 'replicaof: bad port', file: 'replicaof localhost 70000\n' },
   { name: 'slaveof: one argument', file: 'slaveof localhost\n' },
-  { name: 'replicaof in cluster mode', file: 'cluster-enabled yes\nreplicaof localhost 6379\n' },
   { name: 'dir that does not exist', file: 'dir /nonexistent/tsredis/dir\n' },
   { name: 'dir that is a file', file: 'dir /etc/hostname\n' },
   { name: 'logfile that cannot be opened', file: 'logfile /nonexistent/dir/redis.log\nport 7004\n' },

@@ -132,3 +132,64 @@ describe('RespWriter encodings', () => {
     assert.deepEqual(seen, ['ERR one', 'WRONGTYPE two']);
   });
 });
+
+describe('RespWriter buffers: bounded pieces, limits checked as replies are queued', () => {
+  const MB = 1024 * 1024;
+  /** Everything pending, in write order: the full pieces, then the current one. */
+  function drain(w: RespWriter): { pieces: Buffer[]; bytes: Buffer } {
+    const pieces = [...w.takeChunks()];
+    const rest = w.pending();
+    if (rest !== null) pieces.push(Buffer.from(rest));
+    w.release(true);
+    return { pieces, bytes: Buffer.concat(pieces) };
+  }
+
+  test('300 bulks of 1 MB become pieces of at most about 1 MB, nothing lost or reordered', () => {
+    const w = new RespWriter();
+    const value = 'v'.repeat(MB);
+    for (let i = 0; i < 300; i++) {
+      w.integer(i);
+      w.bulk(value);
+    }
+    let expected = 0;
+    for (let i = 0; i < 300; i++) expected += `:${i}\r\n$${MB}\r\n`.length + MB + 2;
+    assert.equal(w.size, expected);
+    const { pieces, bytes } = drain(w);
+    assert.ok(pieces.length >= 150, `${pieces.length} pieces`);
+    for (const p of pieces) assert.ok(p.length <= 2 * MB + 64, `a piece of ${p.length} bytes`);
+    let at = 0;
+    for (let i = 0; i < 300; i++) {
+      const head = `:${i}\r\n$${MB}\r\n`;
+      assert.equal(bytes.toString('latin1', at, at + head.length), head);
+      at += head.length + MB + 2;
+    }
+    assert.equal(at, bytes.length);
+    assert.equal(w.size, 0);
+  });
+
+  test('truncate reaches back into full pieces (CLIENT REPLY SKIP of a huge reply)', () => {
+    const w = new RespWriter();
+    w.simple('before');
+    const mark = w.size;
+    for (let i = 0; i < 5; i++) w.bulk('x'.repeat(MB));
+    w.truncate(mark);
+    w.simple('after');
+    assert.equal(drain(w).bytes.toString(), '+before\r\n+after\r\n');
+  });
+
+  test('over the limit, what follows is dropped and memory stays bounded', () => {
+    const w = new RespWriter();
+    const asked: number[] = [];
+    w.overLimit = (size) => {
+      asked.push(size);
+      return size > 4 * MB;
+    };
+    for (let i = 0; i < 100; i++) w.bulk('y'.repeat(MB));
+    assert.ok(w.dropped);
+    assert.ok(w.size <= MB + 64, `${w.size} bytes kept`);
+    assert.equal(w.pending(), null);
+    // Asked as the output grew, not once per reply.
+    assert.ok(asked.length < 20, `${asked.length} checks`);
+    assert.ok(asked.some((s) => s > 4 * MB));
+  });
+});

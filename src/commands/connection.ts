@@ -44,11 +44,9 @@ function select(ctx: CommandContext, argv: string[]): void {
   else ctx.reply.ok();
 }
 
-/** Checks a username/password pair against the default user (requirepass). */
+/** Checks a username/password pair: only the default user exists (requirepass, `user default`). */
 function checkCredentials(ctx: CommandContext, user: string, pass: string): boolean {
-  const required = ctx.server.config.str('requirepass');
-  if (user !== 'default') return false;
-  return required === '' || pass === required;
+  return user === 'default' && ctx.server.config.defaultUser.check(pass);
 }
 
 function auth(ctx: CommandContext, argv: string[]): void {
@@ -60,7 +58,7 @@ function auth(ctx: CommandContext, argv: string[]): void {
   const pass = argv[argv.length - 1];
   redact(argv, 1);
   redact(argv, 2);
-  if (argv.length === 2 && ctx.server.config.str('requirepass') === '') {
+  if (argv.length === 2 && ctx.server.config.defaultUser.nopass) {
     ctx.reply.error(
       'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
     );

@@ -125,6 +125,8 @@ export interface ConfigView {
   rewriteFile(): void;
   /** Path of the config file the server was started with, or null. */
   readonly file: string | null;
+  /** The default user (requirepass or a `user default` line): the only user there is. */
+  readonly defaultUser: { readonly nopass: boolean; check(password: string): boolean };
 }
 
 /** Server services available to commands, implemented by server/server.ts. */
@@ -327,9 +329,16 @@ export interface ShutdownOptions {
 
 /**
  * Work to do before the process exits (final RDB save, waiting for replicas). Returns false to
- * refuse the shutdown (after logging why); with FORCE the shutdown goes on anyway.
+ * refuse the shutdown (after logging why); with FORCE the shutdown goes on anyway. `aborted`
+ * turns true on SHUTDOWN ABORT: a hook that waits stops waiting.
  */
-export type ShutdownHook = (options: ShutdownOptions) => Promise<boolean> | boolean;
+export type ShutdownHook = (options: ShutdownOptions, aborted: () => boolean) => Promise<boolean> | boolean;
+
+/**
+ * Shutdown work runs in this order, as in Redis: replicas catch up, the final save, then what
+ * must happen only once the shutdown can no longer be refused (exit).
+ */
+export type ShutdownPhase = 'replicas' | 'persistence' | 'exit';
 
 /** Server-wide introspection and administration, as commands see it (server/admin.ts). */
 export interface AdminContext {

@@ -119,7 +119,7 @@ export class Persistence implements PersistenceStatus {
     this.aof = new Aof(server, this);
     server.admin.persistence = this;
     server.admin.serializedLengthOf = (v) => this.serializedLength(v as Value);
-    server.shutdownHooks.push((o) => this.onShutdown(o));
+    server.onShutdown('persistence', (o) => this.onShutdown(o));
     const c = server.config;
     c.watch('save', () => this.refreshDiskError());
     c.watch('stop-writes-on-bgsave-error', () => this.refreshDiskError());

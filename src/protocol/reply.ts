@@ -37,34 +37,60 @@ const CRLF = 0x0a0d; // little-endian "\r\n"
 const INITIAL_SIZE = 16 * 1024;
 /** A buffer grown past this (a big reply) is not kept for reuse after it was sent. */
 const KEEP_MAX = 256 * 1024;
+/**
+ * Output past this many bytes goes into further buffers rather than one that keeps doubling, so a
+ * client's pending replies never need a single allocation near Node's buffer limits.
+ */
+const CHUNK_MAX = 1024 * 1024;
 /** Strings up to this length are copied in JS: Buffer#latin1Write is a C++ call with fixed overhead. */
 const SHORT_STRING = 32;
 const OK = Buffer.from('+OK\r\n');
 const NIL2 = Buffer.from('$-1\r\n');
 const NILARRAY2 = Buffer.from('*-1\r\n');
 const NIL3 = Buffer.from('_\r\n');
+const NO_CHUNKS: readonly Buffer[] = [];
 
-/** Encodes replies as RESP2 or RESP3 into a growable buffer the connection flushes in one write. */
+/** Encodes replies as RESP2 or RESP3 into buffers the connection flushes in one go. */
 export class RespWriter implements Reply {
   resp: 2 | 3 = 2;
   /** Called once per error reply with the error text, for INFO errorstats. */
   onError: ((msg: string) => void) | null = null;
+  /**
+   * Asked before the output grows (at most once per CHUNK_MAX, or per doubling below it) with
+   * the size it grows to; true means the client is over its output limit: from then on what is
+   * written is dropped, so its memory stays bounded until the connection closes.
+   */
+  overLimit: ((size: number) => boolean) | null = null;
   private buf: Buffer;
   private len = 0;
+  /** Full buffers before buf, and their total length. */
+  private chunks: Buffer[] = [];
+  private sealed = 0;
+  private dropping = false;
 
   constructor(initialSize = INITIAL_SIZE) {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
 
   get size(): number {
-    return this.len;
+    return this.sealed + this.len;
   }
 
-  /** Takes what has been written so far, leaving the writer empty. */
+  /** Over the output limit: everything written is being dropped. */
+  get dropped(): boolean {
+    return this.dropping;
+  }
+
+  /** Takes what has been written so far as one buffer, leaving the writer empty. */
   take(): Buffer | null {
-    if (this.len === 0) return null;
+    if (this.size === 0 || this.dropping) {
+      this.discard();
+      return null;
+    }
     let out: Buffer;
-    if (this.len > 4096) {
+    if (this.chunks.length > 0) {
+      out = Buffer.concat([...this.chunks, this.buf.subarray(0, this.len)]);
+    } else if (this.len > 4096) {
       // Hand the big buffer itself to the socket rather than copying it.
       out = this.buf.subarray(0, this.len);
       this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
@@ -72,16 +98,25 @@ export class RespWriter implements Reply {
       out = Buffer.allocUnsafe(this.len);
       this.buf.copy(out, 0, 0, this.len);
     }
-    this.len = 0;
+    this.discard();
+    return out;
+  }
+
+  /** The buffers filled before the current one, handed over (write them before pending()). */
+  takeChunks(): readonly Buffer[] {
+    if (this.chunks.length === 0) return NO_CHUNKS;
+    const out = this.chunks;
+    this.chunks = [];
+    this.sealed = 0;
     return out;
   }
 
   /**
-   * What has been written so far as a view of the internal buffer, without copying. Follow with
-   * release() once the view has been handed to its consumer.
+   * What has been written into the current buffer, as a view of it, without copying (after
+   * takeChunks() when there are several). Follow with release() once the view is handed over.
    */
   pending(): Buffer | null {
-    return this.len === 0 ? null : this.buf.subarray(0, this.len);
+    return this.len === 0 || this.dropping ? null : this.buf.subarray(0, this.len);
   }
 
   /**
@@ -93,18 +128,52 @@ export class RespWriter implements Reply {
     if (!consumed || this.buf.length > KEEP_MAX) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
   }
 
-  /** Drops buffered replies (CLIENT REPLY OFF). */
+  /** Drops buffered replies (CLIENT REPLY OFF, a closed connection). */
   discard(): void {
     this.len = 0;
+    this.chunks = [];
+    this.sealed = 0;
+    if (this.buf.length > KEEP_MAX) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
   }
 
   /** Drops what was written after `size` (CLIENT REPLY SKIP of one command's reply). */
   truncate(size: number): void {
-    if (size < this.len) this.len = size;
+    if (size >= this.sealed) {
+      if (size - this.sealed < this.len) this.len = size - this.sealed;
+      return;
+    }
+    // The mark lies in a full buffer: keep its head as the last chunk, start an empty current one.
+    while (this.sealed > size) {
+      const last = this.chunks.pop()!;
+      this.sealed -= last.length;
+      if (this.sealed < size) {
+        this.chunks.push(last.subarray(0, size - this.sealed));
+        this.sealed = size;
+      }
+    }
+    this.len = 0;
   }
 
   private reserve(n: number): void {
-    if (this.len + n <= this.buf.length) return;
+    if (this.len + n > this.buf.length) this.grow(n);
+  }
+
+  private grow(n: number): void {
+    if (!this.dropping && this.overLimit?.(this.size + n) === true) this.dropping = true;
+    if (this.dropping) {
+      this.chunks = [];
+      this.sealed = 0;
+      this.len = 0;
+      if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
+      return;
+    }
+    if (this.len > 0 && this.len + n > CHUNK_MAX) {
+      this.chunks.push(this.buf.subarray(0, this.len));
+      this.sealed += this.len;
+      this.buf = Buffer.allocUnsafe(Math.max(INITIAL_SIZE, n));
+      this.len = 0;
+      return;
+    }
     const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
     this.buf.copy(grown, 0, 0, this.len);
     this.buf = grown;

@@ -410,6 +410,9 @@ export class MasterSide {
     r.client.close();
   }
 
+  /** The server is exiting: replica connections close silently. */
+  exiting = false;
+
   abortSyncs(): void {
     this.job?.runner.abort(new Error('replication role changed'));
     this.job = null;
@@ -429,7 +432,7 @@ export class MasterSide {
     r.releaseFlushWaiters();
     this.waiting.delete(r);
     this.job?.replicas.delete(r);
-    this.log('warning', `Connection with replica ${r.name} lost.`);
+    if (!this.exiting) this.log('warning', `Connection with replica ${r.name} lost.`);
   }
 
   // ---------------------------------------------------------------------------------------------

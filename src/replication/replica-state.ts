@@ -39,7 +39,9 @@ export class ReplicaState {
 
   /** The name Redis uses in logs: ip:listening-port. */
   get name(): string {
-    return `${this.ip}:${this.listeningPort}`;
+    return this.listeningPort === 0
+      ? `${this.ip}:<unknown-replica-port>`
+      : `${this.ip}:${this.listeningPort}`;
   }
 
   get ip(): string {

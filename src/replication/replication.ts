@@ -10,6 +10,7 @@ import type {
   ReplicationCounters,
   ReplicationStatus,
   RoleInfo,
+  ShutdownOptions,
 } from '../commands/context.js';
 import { RespWriter } from '../protocol/reply.js';
 import type { Client } from '../server/client.js';
@@ -97,7 +98,13 @@ export class Replication implements ReplicationStatus, ReplicationControl {
       this.minReplicasToWrite = v as number;
     });
     server.persistence.replicationAux = () => this.rdbAux();
-    server.shutdownHooks.push(() => this.onShutdown());
+    server.onShutdown('replicas', (o, aborted) => this.onShutdown(o, aborted));
+    server.onShutdown('exit', () => {
+      // Redis exits without freeing its replicas' clients: no "Connection lost" lines.
+      this.master.exiting = true;
+      this.stop();
+      return true;
+    });
   }
 
   /** Starts the cron and, if configured, the link to our master. */
@@ -632,14 +639,54 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     }
   }
 
-  private async onShutdown(): Promise<boolean> {
+  /**
+   * prepareForShutdown and finishShutdown's replica part. Unless SHUTDOWN NOW (or shutdown-timeout
+   * 0), writes are paused and every replica is asked for its offset, and the shutdown waits until
+   * all have acknowledged everything or shutdown-timeout seconds pass, so a write acknowledged to
+   * a client is not lost with the master. Then the lagging replicas are named.
+   */
+  private async onShutdown(o: ShutdownOptions, aborted: () => boolean): Promise<boolean> {
     this.flushStream();
-    const online = [...this.master.replicas.values()].filter((r) => r.state === 'online');
-    if (online.length > 0) {
-      const inSync = online.filter((r) => r.ackOffset === this.offset).length;
-      this.server.log('notice', `${inSync} of ${online.length} replicas are in sync when shutting down.`);
+    const timeout = this.server.config.num('shutdown-timeout');
+    if (!o.now && timeout > 0 && !this.replicasCaughtUp()) {
+      const admin = this.server.admin;
+      if (!admin.clientsPaused) this.requestAcks();
+      const deadline = Date.now() + timeout * 1000;
+      admin.pauseWritesForShutdown(deadline);
+      this.server.log('notice', 'Waiting for replicas before shutting down.');
+      // serverCron's check: at most every 100 ms.
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (!aborted() && Date.now() < deadline && !this.replicasCaughtUp()) return;
+          clearInterval(timer);
+          resolve();
+        }, 100);
+      });
+      if (aborted()) return true;
     }
-    this.stop();
+    const replicas = [...this.master.replicas.values()];
+    let lagging = 0;
+    for (const r of replicas) {
+      if (r.ackOffset === this.offset) continue;
+      lagging++;
+      const lag = r.state === 'online' ? Math.floor((Date.now() - r.ackTime) / 1000) : 0;
+      this.server.log(
+        'warning',
+        `Lagging replica ${r.name} reported offset ${this.offset - r.ackOffset} behind master, lag=${lag}, state=${r.state}.`,
+      );
+    }
+    if (replicas.length > 0) {
+      this.server.log(
+        'notice',
+        `${replicas.length - lagging} of ${replicas.length} replicas are in sync when shutting down.`,
+      );
+    }
+    return true;
+  }
+
+  /** isReadyToShutdown: every replica has acknowledged the whole stream. */
+  private replicasCaughtUp(): boolean {
+    for (const r of this.master.replicas.values()) if (r.ackOffset !== this.offset) return false;
     return true;
   }
 

@@ -141,6 +141,7 @@ export class Admin implements AdminContext {
   private pauseMode: PauseMode = 'none';
   private pauseEnd = 0;
   private pauseTimer: NodeJS.Timeout | null = null;
+  private pausedForShutdown = false;
   private readonly postponed: Client[] = [];
   /** Expire mode to restore after a pause (keys do not expire while clients are paused). */
   private expireModeBeforePause: ExpireMode | null = null;
@@ -241,6 +242,23 @@ export class Admin implements AdminContext {
     if (this.pauseMode === 'none') return;
     if (Date.now() >= this.pauseEnd) this.unpauseClients();
     else this.schedulePauseEnd();
+  }
+
+  /**
+   * Redis's PAUSE_DURING_SHUTDOWN: writes wait while a shutdown waits for replicas (until the
+   * deadline, or until the shutdown is aborted or fails). Shares CLIENT PAUSE's state, so a CLIENT
+   * UNPAUSE meanwhile lifts it too.
+   */
+  pauseWritesForShutdown(deadlineMs: number): void {
+    this.pausedForShutdown = true;
+    this.pauseClients('write', deadlineMs + 1000);
+  }
+
+  /** The shutdown did not happen: the pause it made ends. */
+  endShutdownPause(): void {
+    if (!this.pausedForShutdown) return;
+    this.pausedForShutdown = false;
+    this.unpauseClients();
   }
 
   unpauseClients(): void {

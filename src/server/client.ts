@@ -120,6 +120,8 @@ export class Client implements CommandContext, ClientHandle, Watcher {
   /** Replies skipped for the current command (CLIENT REPLY SKIP). */
   skipNext = false;
   private paused = false;
+  /** Most reply bytes the socket has held unsent: big ones are worth a GC at close. */
+  private outputHighWater = 0;
   private readonly outputLimit = new OutputLimitState();
 
   constructor(
@@ -136,6 +138,7 @@ export class Client implements CommandContext, ClientHandle, Watcher {
     this.parser = new RequestParser(server.parserLimits);
     this.parser.unauthenticated = !this.authenticated;
     this.reply.onError = (msg) => server.countError(this, msg);
+    this.reply.overLimit = (size) => this.overOutputLimit(size);
     if (socket !== null) {
       readSocket(socket, (chunk: Buffer) => this.onData(chunk));
       socket.on('drain', () => this.onDrain());
@@ -218,9 +221,15 @@ export class Client implements CommandContext, ClientHandle, Watcher {
       server.clockChain = true;
       this.processInput();
     } catch (e) {
-      // A bug, not the client's doing: drop this connection rather than crash the server.
-      this.server.stats.unexpectedErrors++;
-      this.server.log('warning', `Closing client after an internal error: ${(e as Error).stack ?? e}`);
+      if (e instanceof RangeError) {
+        // Memory for a reply could not be had (a buffer past Node's limits): the client's output
+        // is over any limit there could be, and it is closed as Redis closes such clients.
+        this.logOutputLimitClose();
+      } else {
+        // A bug, not the client's doing: drop this connection rather than crash the server.
+        this.server.stats.unexpectedErrors++;
+        this.server.log('warning', `Closing client after an internal error: ${(e as Error).stack ?? e}`);
+      }
       this.close();
       return;
     } finally {
@@ -236,7 +245,7 @@ export class Client implements CommandContext, ClientHandle, Watcher {
 
   /** Runs every complete command buffered, unless blocked. */
   processInput(): void {
-    while (!this.closeAfterReply && !this.closed && !this.blocked) {
+    while (!this.closeAfterReply && !this.closed && !this.blocked && !this.reply.dropped) {
       let argv: string[] | null;
       try {
         argv = this.parser.next();
@@ -281,50 +290,74 @@ export class Client implements CommandContext, ClientHandle, Watcher {
   flush(): void {
     // The AOF is written (and fsynced with appendfsync always) before any reply leaves.
     if (this.server.beforeReplies !== null) this.server.beforeReplies();
-    if (this.closed || this.socket === null) {
+    if (this.closed || this.socket === null || this.reply.dropped) {
       this.reply.discard();
       this.replyMark = 0;
+      // Over its output limit while replies were being written: Redis's CLOSE_ASAP.
+      if (this.reply.dropped) this.close();
       return;
     }
     // Muted: what arrived outside a command (MONITOR lines) is dropped too; pushes are kept.
     if (this.muted) this.reply.truncate(this.replyMark);
-    const out = this.reply.pending();
-    if (out !== null) {
-      this.server.stats.netOutputBytes += out.length;
+    const size = this.reply.size;
+    if (size > 0) {
+      const socket = this.socket;
+      this.server.stats.netOutputBytes += size;
       this.server.stats.writesProcessed++;
-      this.socket.write(out);
+      const chunks = this.reply.takeChunks();
+      if (chunks.length > 0) {
+        socket.cork();
+        for (const c of chunks) socket.write(c);
+      }
+      const out = this.reply.pending();
+      if (out !== null) socket.write(out);
+      if (chunks.length > 0) socket.uncork();
       // Nothing queued means the kernel took the whole write: the reply buffer can be reused.
-      this.reply.release(this.socket.writableLength === 0);
+      const queued = socket.writableLength;
+      this.reply.release(queued === 0);
+      if (queued > this.outputHighWater) this.outputHighWater = queued;
       this.replyMark = 0;
-      if (this.overOutputLimit()) return;
-      if (!this.paused && this.socket.writableLength > OUTPUT_HIGH_WATER) {
+      if (this.overOutputLimit(0)) {
+        this.close();
+        return;
+      }
+      if (!this.paused && socket.writableLength > OUTPUT_HIGH_WATER) {
         this.paused = true;
-        this.socket.pause();
+        socket.pause();
       }
     }
     if (this.closeAfterReply) this.close(true);
   }
 
   /**
-   * client-output-buffer-limit for normal and pubsub clients (replicas: replication/master-side):
-   * a client that does not read what it is sent is closed instead of growing without bound.
+   * Redis's checkClientOutputBufferLimits, asked as replies are queued (with the size the reply
+   * buffer grows to) and after each write: a client that does not read what it is sent is closed
+   * before it grows without bound. Unauthenticated clients get no more than the 16 KB reply
+   * buffer (CVE-2025-21605); normal and pubsub clients their client-output-buffer-limit class
+   * (replicas: replication/master-side). Logs Redis's line when it decides to close.
    */
-  private overOutputLimit(): boolean {
-    const used = this.socket?.writableLength ?? 0;
+  private overOutputLimit(queued: number): boolean {
+    const used = queued + (this.socket?.writableLength ?? 0);
     if (used === 0) {
       this.outputLimit.reset();
       return false;
     }
     const type = this.clientType();
     if (type === 'replica' || type === 'master') return false;
-    const limits = this.server.config.get('client-output-buffer-limit') as OutputBufferLimit[];
-    if (!this.outputLimit.exceeded(used, limits[type === 'pubsub' ? 2 : 0], Date.now())) return false;
+    let over = !this.authenticated && this.server.authRequired && used > REPLY_BUFFER_SIZE;
+    if (!over) {
+      const limits = this.server.config.get('client-output-buffer-limit') as OutputBufferLimit[];
+      over = this.outputLimit.exceeded(used, limits[type === 'pubsub' ? 2 : 0], Date.now());
+    }
+    if (over) this.logOutputLimitClose();
+    return over;
+  }
+
+  private logOutputLimitClose(): void {
     this.server.log(
       'warning',
       `Client ${this.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`,
     );
-    this.close();
-    return true;
   }
 
   private onDrain(): void {
@@ -338,6 +371,8 @@ export class Client implements CommandContext, ClientHandle, Watcher {
     if (this.closed) return;
     this.closed = true;
     if (this.socket !== null) {
+      this.server.memoryReleaser.clientClosed(Math.max(this.outputHighWater, this.reply.size));
+      this.reply.discard();
       if (graceful) this.socket.end();
       else this.socket.destroy();
     }

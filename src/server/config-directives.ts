@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import { parseDouble, parseInt64 } from '../lib/numbers.js';
 import { quoteRepr } from '../protocol/split-args.js';
+import { REFUSALS } from './config-refusals.js';
 
 export class DirectiveError extends Error {}
 
@@ -840,10 +841,15 @@ export const DIRECTIVES: Directive[] = [
   notifyKeyspaceEvents,
 
   // Accepted for compatibility.
-  oneOf('acl-pubsub-default', 'resetchannels', [
-    ['allchannels', 1],
-    ['resetchannels', 0],
-  ]),
+  oneOf(
+    'acl-pubsub-default',
+    'resetchannels',
+    [
+      ['allchannels', 1],
+      ['resetchannels', 0],
+    ],
+    on,
+  ),
   str('aclfile', '', { immutable: true }),
   int('acllog-max-len', '128', 0n, LLONG_MAX),
   int('active-defrag-cycle-max', '25', 1n, 99n),
@@ -1025,7 +1031,7 @@ export const DIRECTIVES: Directive[] = [
   bool('set-proc-title', 'yes', { immutable: true }),
   flags('shutdown-on-sigint', 'default', SHUTDOWN_FLAGS(), on),
   flags('shutdown-on-sigterm', 'default', SHUTDOWN_FLAGS(), on),
-  int('shutdown-timeout', '10', 0n, INT_MAX),
+  int('shutdown-timeout', '10', 0n, INT_MAX, on),
   int('socket-mark-id', '0', 0n, UINT_MAX, { immutable: true }),
   bool('stop-writes-on-bgsave-error', 'yes', on),
   mem('stream-node-max-bytes', '4096', 0n, LLONG_MAX),
@@ -1086,6 +1092,19 @@ export const DIRECTIVES: Directive[] = [
   int('watchdog-period', '0', 0n, INT_MAX, { hidden: true }),
   int('loading-process-events-interval-bytes', '2097152', 1024n, INT_MAX, { hidden: true }),
 ];
+
+// Values tsredis cannot honour fail to parse, in config files and CONFIG SET alike.
+for (const d of DIRECTIVES) {
+  const refusal = REFUSALS[d.name];
+  if (refusal === undefined) continue;
+  const parse = d.parse.bind(d);
+  d.parse = (args, ctx) => {
+    const value = parse(args, ctx);
+    const reason = refusal.check(value);
+    if (reason !== null) throw new DirectiveError(reason);
+    return value;
+  };
+}
 
 function SHUTDOWN_FLAGS(): EnumValues {
   return [

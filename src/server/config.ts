@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -25,6 +25,7 @@ import {
   strerror,
   virtualDirHost,
 } from './config-directives.js';
+import { AclRuleError, DefaultUser, UNSUPPORTED_RULE, UNSUPPORTED_USER } from './default-user.js';
 
 /** A fatal error while loading configuration, reported the way Redis reports it. */
 export class ConfigFileError extends Error {
@@ -91,7 +92,11 @@ export class Config {
   readonly ignoredSet = new Set<string>();
   /** rename-command pairs in order, already validated; the server applies them to its table. */
   readonly renames: Array<[string, string]> = [];
-  readonly users: FileDirective[] = [];
+  /** The rules of the `user default` line, if the configuration declares one. */
+  private declaredDefaultUser: string[] | null = null;
+  /** The default user (requirepass, a `user default` line): who may authenticate. */
+  readonly defaultUser = new DefaultUser();
+  private loadDepth = 0;
   readonly modules: FileDirective[] = [];
   /** name.option lines for modules (Redis refuses to start with them and no module). */
   readonly moduleConfigs: Array<[string, string]> = [];
@@ -117,6 +122,7 @@ export class Config {
       this.defaults.set(d.name, this.values.get(d.name));
       this.refreshExposed(d);
     }
+    this.watch('requirepass', (v) => this.defaultUser.setRequirepass((v as string | null) ?? ''));
   }
 
   /** The directive for a name or alias, any letter case. */
@@ -196,6 +202,16 @@ export class Config {
    * ConfigOpenError for an include that cannot be read.
    */
   load(text: string): void {
+    this.loadDepth++;
+    try {
+      this.loadLines(text);
+    } finally {
+      this.loadDepth--;
+    }
+    if (this.loadDepth === 0) this.afterLoad();
+  }
+
+  private loadLines(text: string): void {
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i].replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
@@ -207,7 +223,6 @@ export class Config {
       const reason = this.loadLine(argv);
       if (reason !== null) throw fail(reason);
     }
-    this.afterLoad();
   }
 
   /** One config line; returns null or the reason it is fatal. */
@@ -240,10 +255,7 @@ export class Config {
       return null;
     }
     if (name === 'rename-command' && argv.length === 3) return this.renameCommand(argv[1], argv[2]);
-    if (name === 'user' && argv.length >= 2) {
-      this.users.push({ args: argv.slice(1) });
-      return null;
-    }
+    if (name === 'user' && argv.length >= 2) return this.declareUser(argv[1], argv.slice(2));
     if (name === 'loadmodule' && argv.length >= 2) {
       this.modules.push({ args: argv.slice(1) });
       return null;
@@ -279,8 +291,37 @@ export class Config {
     return null;
   }
 
-  /** The checks Redis runs once a config string is loaded. */
+  /**
+   * A `user` line. Only the default user, with rules tsredis can enforce, is accepted; other users
+   * and restricting rules refuse the configuration rather than leave the server open.
+   */
+  private declareUser(name: string, rules: string[]): string | null {
+    if (name !== 'default') return UNSUPPORTED_USER;
+    if (this.declaredDefaultUser !== null) {
+      return "Error in user declaration 'default': Duplicate user found. A user can only be defined once in config files";
+    }
+    const scratch = new DefaultUser();
+    try {
+      scratch.declare(rules, this.str('acl-pubsub-default') === 'allchannels');
+    } catch (e) {
+      // Redis names the word two places before the failing rule (user, the name, or a rule).
+      if (e instanceof AclRuleError) {
+        return `Error in user declaration '${['user', name, ...rules][e.rule]}': ${e.message}`;
+      }
+      return (e as Error).message;
+    }
+    if (!scratch.enforceable) return UNSUPPORTED_RULE;
+    this.declaredDefaultUser = rules;
+    return null;
+  }
+
+  /** The checks Redis runs once the whole configuration is loaded. */
   private afterLoad(): void {
+    if (this.declaredDefaultUser !== null) {
+      // Users are loaded after the directives (ACLLoadUsersAtStartup): the line wins over requirepass.
+      this.defaultUser.declare(this.declaredDefaultUser, this.str('acl-pubsub-default') === 'allchannels');
+      if (!this.defaultUser.enforceable) throw new ConfigFileError(null, null, UNSUPPORTED_RULE);
+    }
     const logfile = this.str('logfile');
     if (logfile !== '') {
       try {
@@ -474,22 +515,9 @@ export class Config {
     return state.content();
   }
 
-  /** user lines: the default user from requirepass (no ACL yet), other users as loaded. */
+  /** The user line: the default user as it stands (ACLDescribeUser). */
   private rewriteUsers(state: RewriteState): void {
-    if (this.str('aclfile') !== '') {
-      state.processed('user');
-      return;
-    }
-    const declared = this.users.find((u) => u.args[0] === 'default');
-    if (declared !== undefined) {
-      state.line('user', `user ${declared.args.join(' ')}`, true);
-    } else {
-      const pass = this.str('requirepass');
-      const auth = pass === '' ? 'nopass' : `#${createHash('sha256').update(pass, 'latin1').digest('hex')}`;
-      state.line('user', `user default on ${auth} ~* &* +@all`, true);
-    }
-    for (const u of this.users)
-      if (u.args[0] !== 'default') state.line('user', `user ${u.args.join(' ')}`, true);
+    state.line('user', `user default ${this.defaultUser.describe()}`, true);
     state.processed('user');
   }
 

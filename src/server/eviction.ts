@@ -213,7 +213,7 @@ export class Evictor {
       db.delete(key);
       freed += before - db.usedBytes;
       ks.evictedKeys++;
-      db.touch(key);
+      db.signalModified(key);
       server.notifyKeyspaceEvent('e', 'evicted', key, db.id);
       // propagateDeletion: one DEL (UNLINK with lazy eviction) per key, never wrapped in MULTI,
       // even when CONFIG SET maxmemory evicts (inside EXEC they stay with the transaction).

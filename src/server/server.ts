@@ -8,6 +8,7 @@ import type {
   ServerContext,
   ShutdownHook,
   ShutdownOptions,
+  ShutdownPhase,
 } from '../commands/context.js';
 import { allFamilies } from '../commands/index.js';
 import { type CommandDef, Commands } from '../commands/table.js';
@@ -26,6 +27,7 @@ import { call, execute, unknownCommandError } from './dispatch.js';
 import { Evictor } from './eviction.js';
 import { nowUsec } from './info.js';
 import { Logger } from './log.js';
+import { MemoryReleaser } from './memory-release.js';
 import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
 import { Stats } from './stats.js';
@@ -71,6 +73,8 @@ export class Server implements ServerContext {
   readonly keyspace: Keyspace;
   readonly commands: Commands;
   readonly stats = new Stats();
+  /** A GC after a client with huge pending replies leaves, so the memory goes back. */
+  readonly memoryReleaser = new MemoryReleaser();
   readonly pubsub: PubSub;
   readonly clients = new Map<number, Client>();
   readonly parserLimits: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
@@ -91,12 +95,15 @@ export class Server implements ServerContext {
   /** DEBUG, which enable-debug-command guards (a protected command). */
   readonly debugCommand: CommandDef | undefined;
   /** Run in order by shutdown() before exiting (final save, waiting for replicas). */
-  readonly shutdownHooks: ShutdownHook[] = [];
+  private readonly shutdownHooks: Array<{ phase: number; hook: ShutdownHook }> = [];
   dirty = 0;
   notifyFlags = 0;
   /** Called when SHUTDOWN completes (the binary exits the process; embedded servers just stop). */
   onShutdownComplete: ((exitCode: number) => void) | null = null;
-  authRequired = false;
+  /** Clients must AUTH first: the default user has passwords or is off. */
+  get authRequired(): boolean {
+    return this.config.defaultUser.authRequired;
+  }
   /** TCP port actually listened on (0: none). */
   port = 0;
   /** Last performance.now() reading; while clockChain is set, call() starts from it. */
@@ -127,6 +134,7 @@ export class Server implements ServerContext {
   private readonly pendingFlush = new Set<Client>();
   private flushScheduled = false;
   private shuttingDown = false;
+  private shutdownRun: Promise<boolean> | null = null;
   private readonly ephemeralPort: boolean;
   readonly runId: string;
 
@@ -149,7 +157,7 @@ export class Server implements ServerContext {
     const c = this.config;
     c.watch('proto-max-bulk-len', (v) => (this.parserLimits.maxBulkLen = v as number));
     c.watch('client-query-buffer-limit', (v) => (this.parserLimits.maxQueryBuffer = v as number));
-    c.watch('requirepass', (v) => this.onRequirepassChanged(v as string));
+    c.watch('requirepass', () => this.onRequirepassChanged());
     // CONFIG SET port/bind: re-listen like Redis's changeListenPort/changeBindAddr.
     c.onApply('port', () => this.rebindTcp());
     c.onApply('bind', () => this.rebindTcp());
@@ -291,8 +299,7 @@ export class Server implements ServerContext {
   }
 
   /** requirepass: new clients must AUTH; removing it lets every client in (default user nopass). */
-  private onRequirepassChanged(pass: string): void {
-    this.authRequired = pass !== '';
+  private onRequirepassChanged(): void {
     if (this.authRequired) return;
     for (const c of this.clients.values()) if (!c.authenticated) c.setAuthenticated('default');
   }
@@ -371,7 +378,7 @@ export class Server implements ServerContext {
     if (
       !unix &&
       this.config.bool('protected-mode') &&
-      !this.authRequired &&
+      this.config.defaultUser.nopass &&
       !isLoopback(socket.remoteAddress)
     ) {
       this.stats.rejectedConnections++;
@@ -622,32 +629,54 @@ export class Server implements ServerContext {
     return this.config.bool('daemonize') ? '/var/run/redis.pid' : '';
   }
 
+  /** Registers work for shutdown(), run by phase (replicas, then persistence); returns its removal. */
+  onShutdown(phase: ShutdownPhase, hook: ShutdownHook): () => void {
+    const entry = { phase: SHUTDOWN_PHASES.indexOf(phase), hook };
+    this.shutdownHooks.push(entry);
+    this.shutdownHooks.sort((a, b) => a.phase - b.phase);
+    return () => {
+      const i = this.shutdownHooks.indexOf(entry);
+      if (i >= 0) this.shutdownHooks.splice(i, 1);
+    };
+  }
+
   /**
    * Stops serving: runs the shutdown hooks (final save, replicas), then closes listeners and
    * clients and removes the pidfile and unix socket. Returns false if shutdown was refused (a hook
    * failed without FORCE, or SHUTDOWN ABORT came while hooks ran); the server then keeps serving.
    */
-  async shutdown(
+  shutdown(
     options: ShutdownOptions = { save: null, now: false, force: false },
     aborted: () => boolean = () => false,
   ): Promise<boolean> {
-    if (this.shuttingDown) return true;
+    // A request while one runs (SIGTERM during SHUTDOWN's wait for replicas) joins it, as in Redis.
+    this.shutdownRun ??= this.runShutdown(options, aborted).then((done) => {
+      if (!done) this.shutdownRun = null;
+      return done;
+    });
+    return this.shutdownRun;
+  }
+
+  private async runShutdown(options: ShutdownOptions, aborted: () => boolean): Promise<boolean> {
     this.shuttingDown = true;
     this.log('warning', 'User requested shutdown...');
-    for (const hook of this.shutdownHooks) {
-      const ok = await hook(options);
+    for (const { hook } of this.shutdownHooks) {
+      const ok = await hook(options, aborted);
       if (aborted()) {
         this.shuttingDown = false;
+        this.admin.endShutdownPause();
         return false;
       }
       if (!ok && !options.force) {
         this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
         this.shuttingDown = false;
+        this.admin.endShutdownPause();
         return false;
       }
     }
     if (this.cron !== null) clearInterval(this.cron);
     this.cron = null;
+    this.memoryReleaser.stop();
     const pidfile = this.pidFilePath();
     if (pidfile !== '') {
       this.log('notice', 'Removing the pid file.');
@@ -683,6 +712,8 @@ export class Server implements ServerContext {
     return REDIS_VERSION;
   }
 }
+
+const SHUTDOWN_PHASES: readonly ShutdownPhase[] = ['replicas', 'persistence', 'exit'];
 
 export class ListenError extends Error {}
 

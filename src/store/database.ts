@@ -316,8 +316,15 @@ export class Database {
       const i = this.data.slotOfKey(key);
       if (i >= 0) this.usedBytes += remeasure(this.data.valueAt(i));
     }
-    const watchers = this.watched?.get(key);
-    if (watchers !== undefined) for (const w of watchers) w.watchTouched = true;
+    this.signalModified(key);
+  }
+
+  /** A key that was deleted (evicted, expired): its watchers and the write observer hear of it. */
+  signalModified(key: string): void {
+    if (this.watched !== null && this.watched.size > 0) {
+      const watchers = this.watched.get(key);
+      if (watchers !== undefined) for (const w of watchers) w.watchTouched = true;
+    }
     if (this.writeObserver !== null) this.writeObserver(this, key);
   }
 

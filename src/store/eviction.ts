@@ -177,10 +177,19 @@ export interface EvictionSource {
 export const EVICTION_POOL_SIZE = 16;
 
 interface PoolEntry {
-  key: string | null;
+  /** Where the candidate was sampled, -1 for an empty place. */
+  slot: number;
   /** Higher is a better candidate: idle ms, 255 - LFU counter, or the negated expire time. */
   idle: number;
   db: number;
+  /**
+   * allkeys policies: the slot's access stamp when sampled. The same stamp at pick time means the
+   * key there is as good a candidate as the one sampled (the same key, or one that took its slot
+   * and was touched at the same moment), so the key is read only for the one evicted.
+   */
+  stamp: number;
+  /** volatile policies (sampled from the expires dict): the key itself; null for allkeys ones. */
+  key: string | null;
 }
 
 /**
@@ -190,13 +199,15 @@ interface PoolEntry {
  */
 export class EvictionPool {
   private readonly pool: PoolEntry[] = Array.from({ length: EVICTION_POOL_SIZE }, () => ({
-    key: null,
+    slot: -1,
     idle: 0,
     db: 0,
+    stamp: 0,
+    key: null,
   }));
   private nextDb = 0;
-  /** Slots drawn by the current populate call (no key twice from one sample). */
-  private readonly drawn: number[] = [];
+  /** Slots drawn by the current populate call (sized for maxmemory-samples). */
+  private drawn = new Int32Array(5);
 
   /** The next key to evict: [db, key], or null when no key qualifies (nothing can be freed). */
   pick(source: EvictionSource, policy: EvictionPolicy, samples: number): [Database, string] | null {
@@ -222,20 +233,28 @@ export class EvictionPool {
         this.populate(source, db, policy, allkeys, samples);
       }
       if (total === 0) return null;
-      // From the best candidate down; keys deleted since they were sampled are ghosts.
+      // From the best candidate down; keys gone since they were sampled are ghosts.
       for (let k = EVICTION_POOL_SIZE - 1; k >= 0; k--) {
         const e = pool[k];
-        if (e.key === null) continue;
-        const key = e.key;
+        if (e.slot < 0) continue;
+        const slot = e.slot;
+        e.slot = -1;
         const db = source.dbs[e.db];
+        if (db === undefined) continue;
+        // An entry sampled under the other kind of policy (the policy changed) is a ghost too.
+        const sampledKey = e.key;
         e.key = null;
-        e.idle = 0;
-        if (db !== undefined && (allkeys ? db.data.has(key) : db.expires.has(key))) return [db, key];
+        if (allkeys) {
+          const key = db.data.entryAt(slot);
+          if (sampledKey === null && key !== undefined && db.data.stampAt(slot) === e.stamp) return [db, key];
+        } else if (sampledKey !== null) {
+          if (db.expires.entryAt(slot) === sampledKey || db.expires.has(sampledKey)) return [db, sampledKey];
+        }
       }
     }
   }
 
-  /** evictionPoolPopulate: up to `samples` distinct random keys of one db. */
+  /** evictionPoolPopulate: `samples` keys of one db (dictGetSomeKeys) into the pool. */
   private populate(
     source: EvictionSource,
     db: Database,
@@ -244,44 +263,59 @@ export class EvictionPool {
     samples: number,
   ): void {
     const dict = allkeys ? db.data : db.expires;
-    const sample = (slot: number) => {
-      const key = dict.keyAt(slot);
+    let drawn = this.drawn;
+    let n: number;
+    if (samples >= dict.size) {
+      // Asked for at least every key: every key.
+      if (drawn.length < dict.size) drawn = new Int32Array(dict.size);
+      n = 0;
+      for (let slot = 0; slot < dict.slotCount; slot++)
+        if (dict.entryAt(slot) !== undefined) drawn[n++] = slot;
+    } else {
+      if (drawn.length !== samples) this.drawn = drawn = new Int32Array(samples);
+      n = dict.sampleSlots(drawn);
+    }
+    const lru = policy.endsWith('-lru');
+    for (let d = 0; d < n; d++) {
+      const slot = drawn[d];
       let idle: number;
+      let stamp = 0;
+      let key: string | null = null;
+      if (allkeys) {
+        stamp = db.data.stampAt(slot);
+      } else {
+        key = dict.keyAt(slot);
+        if (policy !== 'volatile-ttl') stamp = db.accessStamp(key);
+      }
       if (policy === 'volatile-ttl') {
         // Redis: ULLONG_MAX - expire time; the sooner it expires, the better a candidate.
         idle = -db.expires.valueAt(slot);
       } else {
-        const stamp = allkeys ? db.data.stampAt(slot) : db.accessStamp(key);
-        idle = policy.endsWith('-lru') ? source.idleMs(stamp) : 255 - source.lfuCounter(stamp);
+        idle = lru ? source.idleMs(stamp) : 255 - source.lfuCounter(stamp);
       }
-      this.insert(key, idle, db.id);
-    };
-    if (samples >= dict.size) {
-      // dictGetSomeKeys asked for at least every key returns them all.
-      for (let slot = 0; slot < dict.slotCount; slot++) if (dict.entryAt(slot) !== undefined) sample(slot);
-      return;
-    }
-    const drawn = this.drawn;
-    drawn.length = 0;
-    for (let tries = 0; drawn.length < samples && tries < samples * 3; tries++) {
-      const slot = dict.randomSlot();
-      if (slot < 0) break;
-      if (drawn.includes(slot)) continue;
-      drawn.push(slot);
-      sample(slot);
+      const e = this.place(idle);
+      if (e === null) continue;
+      e.slot = slot;
+      e.idle = idle;
+      e.db = db.id;
+      e.stamp = stamp;
+      e.key = key;
     }
   }
 
-  /** Inserts into the pool kept sorted by ascending idle, dropping the worst when full. */
-  private insert(key: string, idle: number, dbId: number): void {
+  /**
+   * The place for a candidate in the pool kept sorted by ascending idle (the worst dropped when
+   * full), or null when it is worse than every candidate of a full pool.
+   */
+  private place(idle: number): PoolEntry | null {
     const pool = this.pool;
     const last = EVICTION_POOL_SIZE - 1;
     let k = 0;
-    while (k < EVICTION_POOL_SIZE && pool[k].key !== null && pool[k].idle < idle) k++;
-    if (k === 0 && pool[last].key !== null) return; // Worse than every candidate of a full pool.
-    if (k < EVICTION_POOL_SIZE && pool[k].key === null) {
+    while (k < EVICTION_POOL_SIZE && pool[k].slot >= 0 && pool[k].idle < idle) k++;
+    if (k === 0 && pool[last].slot >= 0) return null;
+    if (k < EVICTION_POOL_SIZE && pool[k].slot < 0) {
       // An empty place: nothing to move.
-    } else if (pool[last].key === null) {
+    } else if (pool[last].slot < 0) {
       // Room on the right: shift k.. one place right.
       const spare = pool[last];
       for (let i = last; i > k; i--) pool[i] = pool[i - 1];
@@ -293,17 +327,14 @@ export class EvictionPool {
       for (let i = 0; i < k; i++) pool[i] = pool[i + 1];
       pool[k] = spare;
     }
-    const e = pool[k];
-    e.key = key;
-    e.idle = idle;
-    e.db = dbId;
+    return pool[k];
   }
 
   /** Empties the pool (FLUSHALL makes every entry a ghost anyway; tests start clean). */
   clear(): void {
     for (const e of this.pool) {
+      e.slot = -1;
       e.key = null;
-      e.idle = 0;
     }
   }
 }
