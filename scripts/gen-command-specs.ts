@@ -1,12 +1,12 @@
 /**
- * Regenerates src/commands/redis-specs.generated.ts from a running redis-server 7.0:
+ * Regenerates src/core/redis-specs.generated.ts from a running redis-server 7.0:
  *   node dist/scripts/gen-command-specs.js <port>
  * The file holds Redis's own declarative command metadata (COMMAND INFO and COMMAND DOCS, as RESP3
  * trees) so our arity, flags, key specs, ACL categories and COMMAND replies match Redis exactly.
  */
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import type { SpecNode } from '../src/commands/spec-tree.js';
+import type { SpecNode } from '../src/core/spec-tree.js';
 import { encodeCommand, RespReader, type RespValue } from '../src/protocol/resp-reader.js';
 
 function toNode(v: RespValue): SpecNode {
@@ -68,5 +68,5 @@ for (const n of names) out += `  ${JSON.stringify(n)}: ${JSON.stringify(infoByNa
 out += '};\n\nexport const REDIS_COMMAND_DOCS: Record<string, SpecNode> = {\n';
 for (const n of names) out += `  ${JSON.stringify(n)}: ${JSON.stringify(docsByName[n])},\n`;
 out += '};\n';
-writeFileSync(new URL('../../src/commands/redis-specs.generated.ts', import.meta.url), out);
+writeFileSync(new URL('../../src/core/redis-specs.generated.ts', import.meta.url), out);
 console.log(`wrote ${names.length} commands`);

@@ -6,8 +6,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { allFamilies } from '../src/commands/index.js';
-import { leafText, mapGet } from '../src/commands/spec-tree.js';
-import { Commands } from '../src/commands/table.js';
+import { Commands } from '../src/core/command-table.js';
+import { leafText, mapGet } from '../src/core/spec-tree.js';
 import { DIRECTIVES } from '../src/server/config-directives.js';
 import { REFUSALS } from '../src/server/config-refusals.js';
 

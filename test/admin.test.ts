@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { ShutdownOptions } from '../src/commands/context.js';
+import type { ShutdownOptions } from '../src/core/context.js';
 import { RawClient } from './support/raw-client.js';
 import { DIST, skipWithoutRedis, startRedis, startTsredis, startTsredisProcess } from './support/servers.js';
 

@@ -171,22 +171,25 @@ describe('memory goes back when clients with big unread replies leave', () => {
   });
   after(() => ts.stop());
 
-  test('1,000 unread GETs of a 1 MB value, then the client goes: RSS returns', async () => {
+  test('600 unread GETs of a 1 MB value, then the client goes: RSS returns', async () => {
     const admin = await RawClient.connect(ts.port);
     assert.equal(await admin.callRaw(['SET', 'v', 'x'.repeat(1024 * 1024)]), '+OK\r\n');
     const baseline = rssBytes(ts);
     const reader: Socket = connect({ port: ts.port, host: '127.0.0.1' });
     reader.pause();
     reader.on('error', () => {});
-    reader.write('*2\r\n$3\r\nGET\r\n$1\r\nv\r\n'.repeat(1000));
+    reader.write('*2\r\n$3\r\nGET\r\n$1\r\nv\r\n'.repeat(600));
     // Wait until the server holds the replies (INFO memory counts them for normal clients).
     await waitUntil(async () => {
-      const info = (await admin.callRaw('INFO memory')).toString();
-      return Number(/mem_clients_normal:(\d+)/.exec(info)![1]) > 800 * 1024 * 1024;
-    });
-    assert.ok(rssBytes(ts) - baseline > 800 * 1024 * 1024, 'the replies took memory');
+      admin.send('INFO memory');
+      // Slow on a loaded machine: the server copies 600 MB of replies first.
+      const info = (await admin.read(30_000)).raw.toString('latin1');
+      return Number(/mem_clients_normal:(\d+)/.exec(info)![1]) > 500 * 1024 * 1024;
+    }, 60_000);
+    assert.ok(rssBytes(ts) - baseline > 500 * 1024 * 1024, 'the replies took memory');
     reader.destroy();
-    await waitUntil(async () => rssBytes(ts) - baseline < 64 * 1024 * 1024, 10_000);
+    // V8 would free it by itself only once it has been idle a while (its memory reducer, ~8 s).
+    await waitUntil(async () => rssBytes(ts) - baseline < 64 * 1024 * 1024, 3000);
     admin.close();
   });
 });

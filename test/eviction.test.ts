@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock, type RunningServer, startServer } from '../src/index.js';
-import { evictionTimeLimitUs } from '../src/server/eviction.js';
+import { evictionTimeLimitUs } from '../src/server/evictor.js';
 import type { Database } from '../src/store/database.js';
-import { EXPIRE_ENTRY, keyBytes, valueBytes } from '../src/store/eviction.js';
+import { EXPIRE_ENTRY, keyBytes, valueBytes } from '../src/store/memory-estimate.js';
 import { DiffPair, type Step } from './support/diff.js';
 import { PropagationDiff, type TappedCommand } from './support/propagation-diff.js';
 import { RawClient, type Reply } from './support/raw-client.js';

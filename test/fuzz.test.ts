@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { allFamilies } from '../src/commands/index.js';
-import { Commands } from '../src/commands/table.js';
+import { Commands } from '../src/core/command-table.js';
 import type { RunningServer } from '../src/index.js';
 import { encodeCommand } from '../src/protocol/resp-reader.js';
 import { RawClient } from './support/raw-client.js';

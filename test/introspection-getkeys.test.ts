@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getKeysOf } from '../src/commands/introspection.js';
-import { REDIS_COMMAND_INFO } from '../src/commands/redis-specs.generated.js';
-import { leafText, type SpecNode, setItems } from '../src/commands/spec-tree.js';
-import { type CommandFamily, Commands } from '../src/commands/table.js';
+import { Commands } from '../src/core/command-table.js';
+import type { CommandFamily } from '../src/core/context.js';
+import { REDIS_COMMAND_INFO } from '../src/core/redis-specs.generated.js';
+import { leafText, type SpecNode, setItems } from '../src/core/spec-tree.js';
 import { splitArgs } from '../src/protocol/split-args.js';
 import { RawClient } from './support/raw-client.js';
 import { type ProcessServer, skipWithoutRedis, startRedis } from './support/servers.js';

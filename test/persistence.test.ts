@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { dumpPayload } from '../src/commands/dump.js';
 import { startServer } from '../src/index.js';
-import { type RdbEntry, readRdb } from '../src/persistence/rdb/reader.js';
-import { DEFAULT_LIMITS, toStoreValue, writeEntry } from '../src/persistence/rdb/value-codec.js';
-import { RdbWriter } from '../src/persistence/rdb/writer.js';
 import type { ChunkSink } from '../src/persistence/snapshot.js';
+import { type RdbEntry, readRdb } from '../src/rdb/reader.js';
+import { DEFAULT_LIMITS, toStoreValue, writeEntry } from '../src/rdb/value-codec.js';
+import { RdbWriter } from '../src/rdb/writer.js';
 import type { Value } from '../src/store/values.js';
 import {
   checkRdb,

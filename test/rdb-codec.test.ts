@@ -5,11 +5,11 @@ import { describe, test } from 'node:test';
 import { crc64 } from '../src/lib/crc64.js';
 import { lzfCompress, lzfDecompress } from '../src/lib/lzf.js';
 import { formatDouble } from '../src/lib/numbers.js';
-import { decodeListpack, encodeListpack } from '../src/persistence/rdb/listpack.js';
-import { type RdbEntry, RdbError, type RdbValue, readRdb } from '../src/persistence/rdb/reader.js';
-import { RdbWriter } from '../src/persistence/rdb/writer.js';
-import { decodeIntset, encodeIntset } from '../src/persistence/rdb/ziplist.js';
 import { quoteRepr } from '../src/protocol/split-args.js';
+import { decodeListpack, encodeListpack } from '../src/rdb/listpack.js';
+import { type RdbEntry, RdbError, type RdbValue, readRdb } from '../src/rdb/reader.js';
+import { RdbWriter } from '../src/rdb/writer.js';
+import { decodeIntset, encodeIntset } from '../src/rdb/ziplist.js';
 import { DIST } from './support/servers.js';
 
 const FIXTURES = join(DIST, '..', 'test', 'fixtures', 'rdb');

@@ -5,8 +5,8 @@
  * ordinary keys, module_key.rdb a key of a module type (RDB_TYPE_MODULE_2). redis-check-rdb accepts
  * both. rdb-module.test.ts checks that the committed files are exactly what this builds.
  */
-import { moduleTypeId } from '../src/persistence/rdb/reader.js';
-import { RdbWriter } from '../src/persistence/rdb/writer.js';
+import { moduleTypeId } from '../src/rdb/reader.js';
+import { RdbWriter } from '../src/rdb/writer.js';
 
 export const MODULE_NAME = 'mymodtype';
 export const MODULE_ENCVER = 3;

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { RdbError, RdbParser, readRdb } from '../src/persistence/rdb/reader.js';
-import { RdbWriter } from '../src/persistence/rdb/writer.js';
+import { RdbError, RdbParser, readRdb } from '../src/rdb/reader.js';
+import { RdbWriter } from '../src/rdb/writer.js';
 import { rng } from './persistence-helpers.js';
 import { DIST } from './support/servers.js';
 

@@ -3,9 +3,10 @@
 import { fork } from 'node:child_process';
 import { readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ShutdownOptions } from '../commands/context.js';
 import { allFamilies } from '../commands/index.js';
-import { Commands } from '../commands/table.js';
+import { Commands } from '../core/command-table.js';
+import type { ShutdownOptions } from '../core/context.js';
+import { REDIS_VERSION, TSREDIS_VERSION } from '../lib/version.js';
 import { FatalLoadError } from '../persistence/rdb-load.js';
 import { banner } from '../server/banner.js';
 import type { Config } from '../server/config.js';
@@ -21,7 +22,6 @@ import {
   parseCommandLine,
   reachabilityWarnings,
 } from '../server/startup.js';
-import { REDIS_VERSION, TSREDIS_VERSION } from '../server/version.js';
 
 const PROGRAM = 'tsredis-server';
 

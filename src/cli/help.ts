@@ -3,8 +3,9 @@
  * what that server has), otherwise the Redis 7.0.15 docs bundled with tsredis (redis-cli's built-in
  * help.h). The synopsis is rendered the way redis-cli 7.0 renders it ("key value [NX|XX] ...").
  */
+
+import { REDIS_VERSION } from '../lib/version.js';
 import type { RespValue } from '../protocol/resp-reader.js';
-import { REDIS_VERSION } from '../server/version.js';
 
 export interface HelpEntry {
   /** Upper-case name, "GET" or "OBJECT ENCODING". */
@@ -167,7 +168,7 @@ let bundled: Map<string, HelpEntry> | undefined;
 /** Redis 7.0.15's own docs, shipped with tsredis (loaded only when help is used). */
 export async function bundledEntries(): Promise<Map<string, HelpEntry>> {
   if (bundled === undefined) {
-    const { REDIS_COMMAND_DOCS } = await import('../commands/redis-specs.generated.js');
+    const { REDIS_COMMAND_DOCS } = await import('../core/redis-specs.generated.js');
     const flat: RespValue[] = [];
     for (const [name, doc] of Object.entries(REDIS_COMMAND_DOCS)) {
       flat.push({ type: 'bulk', value: Buffer.from(name, 'latin1') }, specToResp(doc as SpecNode));

@@ -1,7 +1,7 @@
 /** Command-line options of tsredis-cli, parsed the way redis-cli 7.0 parses them. */
 
+import { REDIS_VERSION } from '../lib/version.js';
 import { splitArgs } from '../protocol/split-args.js';
-import { REDIS_VERSION } from '../server/version.js';
 import { CliExit } from './output.js';
 
 export type OutputMode = 'standard' | 'raw' | 'csv';

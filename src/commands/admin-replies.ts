@@ -1,5 +1,5 @@
 /** Replies shared by the introspection and administration commands: HELP texts and subcommand errors. */
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/context.js';
 
 /**
  * Redis's addReplyHelp: a header naming the command as typed, the lines as status replies, then

@@ -1,6 +1,6 @@
+import type { CommandContext } from '../core/context.js';
 import { type Int64, parseDouble, parseInt64 } from '../lib/numbers.js';
 import { isString, type StringValue, type Value } from '../store/values.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
 
 /** Parses an int64 argument; on failure replies Redis's error and returns null. */

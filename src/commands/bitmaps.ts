@@ -1,10 +1,9 @@
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { type Int64, normalizeInt64, parseInt64 } from '../lib/numbers.js';
 import { isString, MutableString, type StringValue, stringBytes } from '../store/values.js';
 import { intArg, readKey, readString, WRONGTYPE } from './args.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
 import { optionIs } from './strings.js';
-import type { CommandFamily } from './table.js';
 
 const BIT_OFFSET_ERROR = 'ERR bit offset is not an integer or out of range';
 const BIT_VALUE_ERROR = 'ERR bit is not an integer or out of range';

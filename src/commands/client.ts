@@ -1,11 +1,12 @@
 /** CLIENT: connection introspection and control (Redis 7.0's clientCommand). */
+
+import { clientInfoLine } from '../core/client-info.js';
+import type { ClientType, CommandContext, CommandFamily } from '../core/context.js';
 import { parseInt64 } from '../lib/numbers.js';
 import { CLIENT_HELP, replyHelp, subcommandSyntaxError } from './admin-replies.js';
 import { is } from './args.js';
 import { INVALID_CLIENT_NAME, validClientName } from './connection.js';
-import type { ClientHandle, ClientType, CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 /** getClientTypeByName; null when unknown. */
 function clientTypeByName(name: string): ClientType | null {
@@ -22,22 +23,6 @@ function clientTypeByName(name: string): ClientType | null {
     default:
       return null;
   }
-}
-
-/** One CLIENT LIST line (catClientInfoString), without the newline. */
-export function clientInfoLine(c: ClientHandle, now: number): string {
-  const m = c.memoryStats();
-  const nowSec = Math.floor(now / 1000);
-  const age = nowSec - Math.floor(c.createdAt / 1000);
-  const idle = nowSec - Math.floor(c.lastInteraction / 1000);
-  return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} age=${age} idle=${idle}` +
-    ` flags=${c.listFlags()} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size}` +
-    ` ssub=${c.shardChannelCount} multi=${c.multi === null ? -1 : c.multi.length}` +
-    ` qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${m.argvMem} multi-mem=${m.multiMem}` +
-    ` rbs=${m.rbs} rbp=${m.rbp} obl=${m.obl} oll=${m.oll} omem=${m.omem} tot-mem=${m.totMem}` +
-    ` events=${m.events} cmd=${c.lastCommandName} user=${c.user} redir=-1 resp=${c.resp}`
-  );
 }
 
 function id(ctx: CommandContext): void {

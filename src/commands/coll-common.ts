@@ -3,6 +3,8 @@
  * thresholds from the configuration, Redis's long-argument checks, the random-count argument of
  * HRANDFIELD/ZRANDMEMBER and the HSCAN/SSCAN/ZSCAN machinery.
  */
+
+import type { CommandContext } from '../core/context.js';
 import { globMatch } from '../lib/glob.js';
 import { parseInt64 } from '../lib/numbers.js';
 import type { HashLimits } from '../store/types/hash.js';
@@ -10,7 +12,6 @@ import type { ZSetLimits } from '../store/types/zset.js';
 import type { CollectionValue, TypeName } from '../store/values.js';
 import { isString } from '../store/values.js';
 import { is, keyMiss, WRONGTYPE } from './args.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
 
 export { WRONGTYPE };

@@ -1,9 +1,9 @@
 /** CONFIG GET / SET / RESETSTAT / REWRITE / HELP, as Redis 7.0's config.c. */
-import { strerror } from '../server/config-directives.js';
-import type { CommandContext } from './context.js';
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
+import { strerror } from '../lib/errno.js';
 import { redact } from './redact.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 const HELP = [
   'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',

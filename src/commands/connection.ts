@@ -1,10 +1,9 @@
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { parseInt64 } from '../lib/numbers.js';
-import { REDIS_VERSION } from '../server/version.js';
+import { REDIS_VERSION } from '../lib/version.js';
 import { is, numArg } from './args.js';
-import type { CommandContext } from './context.js';
 import { redact } from './redact.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 

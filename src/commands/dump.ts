@@ -1,17 +1,17 @@
 /** DUMP and RESTORE: a value as an RDB object plus the RDB version and a CRC-64, as Redis 7.0. */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { Crc64 } from '../lib/crc64.js';
 import { parseInt64 } from '../lib/numbers.js';
-import { RDB_VERSION } from '../persistence/rdb/constants.js';
-import { Cursor, readValue } from '../persistence/rdb/reader.js';
-import { BadValueError, limitsFrom, toStoreValue, writeObject } from '../persistence/rdb/value-codec.js';
-import { RdbWriter } from '../persistence/rdb/writer.js';
+import { RDB_VERSION } from '../rdb/constants.js';
+import { Cursor, readValue } from '../rdb/reader.js';
+import { BadValueError, limitsFrom, toStoreValue, writeObject } from '../rdb/value-codec.js';
+import { RdbWriter } from '../rdb/writer.js';
 import { LRU_CLOCK_MAX } from '../store/keyspace.js';
 import { typeOf, type Value } from '../store/values.js';
 import { is } from './args.js';
-import type { CommandContext } from './context.js';
 import { lookupRead } from './keys.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 /** createDumpPayload: object type and body, RDB version (2 bytes LE), CRC-64 of all that (8 bytes LE). */
 export function dumpPayload(value: Value, compress: boolean, config: { num(name: string): number }): Buffer {

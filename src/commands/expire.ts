@@ -2,11 +2,11 @@
  * Key expiry commands (Redis's expire.c): EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT with NX/XX/GT/LT,
  * TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST. Every decision uses the command's time snapshot.
  */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { INT64_MAX, INT64_MIN, type Int64 } from '../lib/numbers.js';
 import { intArg, is } from './args.js';
-import type { CommandContext } from './context.js';
 import { lookupRead } from './keys.js';
-import type { CommandFamily } from './table.js';
 
 const NX = 1;
 const XX = 2;

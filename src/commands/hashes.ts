@@ -2,6 +2,8 @@
  * Hash commands (Redis's t_hash.c). Every write goes through HashValue, which converts its
  * listpack form to a hashtable exactly where Redis does; HINCRBYFLOAT uses 80-bit long doubles.
  */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { addLongDouble, formatLongDoubleHuman, isInfinite, parseLongDouble } from '../lib/long-double.js';
 import { addInt64, parseInt64 } from '../lib/numbers.js';
 import { HashValue } from '../store/types/hash.js';
@@ -21,9 +23,7 @@ import {
   WRONGTYPE,
   withValuesCountOk,
 } from './coll-common.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 function readHash(ctx: CommandContext, key: string): HashValue | undefined | typeof WRONGTYPE {
   return lookupTyped<HashValue>(ctx, key, 'hash', true);

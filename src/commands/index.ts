@@ -1,3 +1,4 @@
+import type { CommandFamily } from '../core/context.js';
 import { bitmapCommands } from './bitmaps.js';
 import { clientCommands } from './client.js';
 import { configCommands } from './config.js';
@@ -14,7 +15,6 @@ import { replicationCommands } from './replication.js';
 import { serverAdminCommands } from './server-admin.js';
 import { setCommands } from './sets.js';
 import { stringCommands } from './strings.js';
-import type { CommandFamily } from './table.js';
 import { transactionCommands } from './transactions.js';
 import { zsetCommands } from './zsets.js';
 

@@ -2,9 +2,14 @@
  * Introspection: INFO, COMMAND, SLOWLOG, LATENCY, MONITOR, ROLE, TIME, LASTSAVE and MEMORY, with
  * Redis 7.0's replies and errors.
  */
+
+import { type CommandInfo, Flag } from '../core/command.js';
+import type { CommandContext, CommandFamily, LatencyEventSeries } from '../core/context.js';
+import { commandHasKeys, commandKeys, type KeyRef } from '../core/key-specs.js';
+import { leafText, type SpecNode, writeSpecNode } from '../core/spec-tree.js';
+import { nowUsec } from '../lib/clock.js';
 import { globMatch } from '../lib/glob.js';
 import { parseInt64 } from '../lib/numbers.js';
-import { nowUsec } from '../server/info.js';
 import { isString, type Value } from '../store/values.js';
 import {
   COMMAND_HELP,
@@ -15,12 +20,8 @@ import {
   subcommandSyntaxError,
 } from './admin-replies.js';
 import { is } from './args.js';
-import type { CommandContext, LatencyEventSeries } from './context.js';
-import { commandHasKeys, commandKeys, type KeyRef } from './key-specs.js';
 import { DICT_ENTRY_SIZE, sdsAllocSize, stringMemoryUsage, valueMemoryUsage } from './memory-usage.js';
 import { ERR } from './replies.js';
-import { leafText, type SpecNode, writeSpecNode } from './spec-tree.js';
-import { type CommandDef, type CommandFamily, Flag } from './table.js';
 
 function info(ctx: CommandContext, argv: string[]): void {
   ctx.reply.verbatim(ctx.server.admin.info(argv.slice(1)));
@@ -28,12 +29,12 @@ function info(ctx: CommandContext, argv: string[]): void {
 
 // --- COMMAND ---
 
-function topLevel(ctx: CommandContext): CommandDef[] {
+function topLevel(ctx: CommandContext): CommandInfo[] {
   return [...ctx.server.commands.all()];
 }
 
 /** lookupCommandBySds: "get" or "config|get", any letter case. */
-function lookupByFullName(ctx: CommandContext, name: string): CommandDef | undefined {
+function lookupByFullName(ctx: CommandContext, name: string): CommandInfo | undefined {
   const parts = name.split('|');
   if (parts.length > 2) return undefined;
   const base = ctx.server.commands.lookup(parts[0]);
@@ -65,7 +66,7 @@ function commandInfo(ctx: CommandContext, argv: string[]): void {
 }
 
 /** A command's COMMAND DOCS map, listing only the subcommands tsredis implements. */
-function docsNode(def: CommandDef): SpecNode {
+function docsNode(def: CommandInfo): SpecNode {
   const docs = (def.docs ?? { '%': [] }) as { '%': SpecNode[] };
   if (def.subcommands === null) return docs;
   const items = docs['%'].slice();
@@ -79,7 +80,7 @@ function docsNode(def: CommandDef): SpecNode {
 }
 
 function commandDocs(ctx: CommandContext, argv: string[]): void {
-  const defs: CommandDef[] = [];
+  const defs: CommandInfo[] = [];
   if (argv.length === 2) defs.push(...topLevel(ctx));
   for (let i = 2; i < argv.length; i++) {
     const def = lookupByFullName(ctx, argv[i]);
@@ -93,7 +94,7 @@ function commandDocs(ctx: CommandContext, argv: string[]): void {
 }
 
 function commandList(ctx: CommandContext, argv: string[]): void {
-  let filter: ((def: CommandDef) => boolean) | null = null;
+  let filter: ((def: CommandInfo) => boolean) | null = null;
   if (argv.length !== 2) {
     if (argv.length !== 5 || !is(argv[2], 'FILTERBY')) {
       ctx.reply.error(ERR.syntax);
@@ -126,12 +127,12 @@ function commandList(ctx: CommandContext, argv: string[]): void {
  * lookup resolves the command as Redis's lookupCommand does (container plus subcommand).
  */
 export function getKeysOf(
-  lookup: (name: string) => CommandDef | undefined,
+  lookup: (name: string) => CommandInfo | undefined,
   cmdArgv: readonly string[],
 ): { keys: KeyRef[] } | { error: string } {
   let def = lookup(cmdArgv[0]);
   if (def?.subcommands != null && cmdArgv.length > 1) def = def.subcommands.get(cmdArgv[1].toLowerCase());
-  if (def === undefined || def.handler === null) return { error: 'ERR Invalid command specified' };
+  if (def === undefined || !def.executable) return { error: 'ERR Invalid command specified' };
   if (!commandHasKeys(def.name, def.keySpecs)) return { error: 'ERR The command has no key arguments' };
   if ((def.arity > 0 && def.arity !== cmdArgv.length) || cmdArgv.length < -def.arity) {
     return { error: 'ERR Invalid number of arguments specified for command' };
@@ -402,7 +403,7 @@ function latencyDoctor(ctx: CommandContext): void {
 }
 
 function latencyHistogram(ctx: CommandContext, argv: string[]): void {
-  const defs: CommandDef[] = [];
+  const defs: CommandInfo[] = [];
   if (argv.length === 2) {
     for (const def of topLevel(ctx)) {
       defs.push(def);

@@ -2,14 +2,14 @@
  * Generic key commands and databases (Redis's db.c and object.c): DEL, UNLINK, EXISTS, TOUCH, TYPE,
  * RENAME, RENAMENX, KEYS, SCAN, RANDOMKEY, OBJECT, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, MOVE, COPY.
  */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { globMatch } from '../lib/glob.js';
 import { parseInt64 } from '../lib/numbers.js';
 import type { Database } from '../store/database.js';
 import { copyValue, isString, stringEncoding, typeOf, type Value } from '../store/values.js';
 import { is, keyMiss } from './args.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 const SAME_OBJECT = 'ERR source and destination objects are the same';
 const INT_RANGE = 'ERR value is out of range, value must between -2147483648 and 2147483647';

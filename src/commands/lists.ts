@@ -3,14 +3,14 @@
  * BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, plus CLIENT UNBLOCK. Blocking goes through
  * ctx.block (server/blocking.ts); a served blocking pop propagates as its non-blocking form.
  */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { parseInt64 } from '../lib/numbers.js';
 import { ListValue } from '../store/types/list.js';
 import { subcommandSyntaxError } from './admin-replies.js';
 import { is } from './args.js';
-import type { CommandContext } from './context.js';
 import { lookupRead } from './keys.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 import { timeoutArg } from './timeout-arg.js';
 
 const HEAD = 0;

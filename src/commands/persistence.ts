@@ -1,9 +1,9 @@
 /** SAVE, BGSAVE [SCHEDULE], BGREWRITEAOF, and DEBUG RELOAD's implementation (registered by DEBUG). */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import type { Persistence } from '../persistence/manager.js';
 import { is } from './args.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 /** The server's persistence manager (the server implements ServerContext plus this). */
 export function persistenceOf(ctx: CommandContext): Persistence {

@@ -1,7 +1,6 @@
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { globMatch } from '../lib/glob.js';
 import { subcommandSyntaxError } from './admin-replies.js';
-import type { CommandContext } from './context.js';
-import type { CommandFamily } from './table.js';
 
 /** The confirmation push for (un)subscribe: [kind, name, subscription count]; sent even under
  * CLIENT REPLY OFF, like every pub/sub reply. */

@@ -1,8 +1,7 @@
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { parseInt64 } from '../lib/numbers.js';
 import { is } from './args.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 /** REPLICAOF host port | NO ONE (and its old name SLAVEOF). */
 function replicaof(ctx: CommandContext, argv: string[]): void {

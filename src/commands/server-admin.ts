@@ -1,5 +1,6 @@
 /** Server administration: SHUTDOWN and DEBUG (the subcommands tsredis supports). */
 
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { parseInt64 } from '../lib/numbers.js';
 import {
   isString,
@@ -11,11 +12,9 @@ import {
 } from '../store/values.js';
 import { DEBUG_HELP, replyHelp, subcommandSyntaxError } from './admin-replies.js';
 import { is } from './args.js';
-import type { CommandContext } from './context.js';
 import { datasetDigest, valueDigest } from './debug-digest.js';
 import { debugReload } from './persistence.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 function shutdown(ctx: CommandContext, argv: string[]): void {
   let nosave = false;

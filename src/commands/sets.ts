@@ -2,6 +2,8 @@
  * Set commands (Redis's t_set.c). Results of SINTER/SUNION/SDIFF are built as fresh sets the way
  * Redis builds them, so their encoding (intset or hashtable) and reply order match.
  */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { SetValue } from '../store/types/set.js';
 import { is } from './args.js';
 import {
@@ -21,9 +23,7 @@ import {
   storeKey,
   WRONGTYPE,
 } from './coll-common.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 function readSet(ctx: CommandContext, key: string): SetValue | undefined | typeof WRONGTYPE {
   return lookupTyped<SetValue>(ctx, key, 'set', true);

@@ -1,10 +1,9 @@
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { addLongDouble, formatLongDoubleHuman, LD_ZERO, parseLongDouble } from '../lib/long-double.js';
 import { addInt64, INT64_MAX, type Int64, normalizeInt64, parseInt64 } from '../lib/numbers.js';
 import { isString, MutableString, type StringValue, stringBytes, stringToLatin1 } from '../store/values.js';
 import { intArg, keyMiss, readKey, readString, WRONGTYPE } from './args.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 /** Replies with a stored string in whichever representation it has. */
 export function replyString(ctx: CommandContext, v: StringValue): void {

@@ -1,5 +1,5 @@
+import type { CommandContext } from '../core/context.js';
 import { bitLength, parseLongDouble } from '../lib/long-double.js';
-import type { CommandContext } from './context.js';
 
 const TWO_64 = 1n << 64n;
 const TWO_63 = 1n << 63n;

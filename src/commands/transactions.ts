@@ -1,5 +1,4 @@
-import type { CommandContext } from './context.js';
-import type { CommandFamily } from './table.js';
+import type { CommandContext, CommandFamily } from '../core/context.js';
 
 function multi(ctx: CommandContext): void {
   if (ctx.multi !== null) {

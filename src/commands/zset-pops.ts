@@ -2,12 +2,12 @@
  * Sorted set pops: ZPOPMIN, ZPOPMAX, ZMPOP and the blocking BZPOPMIN, BZPOPMAX, BZMPOP
  * (genericZpopCommand and blockingGenericZpopCommand). Replicas get ZPOPMIN/ZPOPMAX.
  */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { ZSetValue } from '../store/types/zset.js';
 import { is } from './args.js';
 import { deleteIfEmpty, lookupTyped, positiveLongArg, rangeLongArg, WRONGTYPE } from './coll-common.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 import { timeoutArg } from './timeout-arg.js';
 
 const LONG_MAX = 9223372036854775807n;

@@ -3,13 +3,13 @@
  * legacy ZRANGEBYSCORE/ZREVRANGEBYSCORE/ZRANGEBYLEX/ZREVRANGEBYLEX/ZREVRANGE, ZCOUNT, ZLEXCOUNT
  * and ZREMRANGEBYRANK/SCORE/LEX, following zrangeGenericCommand's parsing order.
  */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { LEX_MAX, LEX_MIN, type LexRange, type ScoreRange } from '../store/types/skiplist.js';
 import { ZSetValue } from '../store/types/zset.js';
 import { is } from './args.js';
 import { deleteIfEmpty, longArg, lookupTyped, storeKey, WRONGTYPE, zsetLimits } from './coll-common.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 
 const ERR_NOT_FLOAT_RANGE = 'ERR min or max is not a float';
 const ERR_NOT_LEX_RANGE = 'ERR min or max not valid string range item';

@@ -2,14 +2,14 @@
  * ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD (zunionInterDiffGenericCommand). Inputs
  * may be sets, whose members count with score 1.
  */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { parseDouble } from '../lib/numbers.js';
 import { SetValue } from '../store/types/set.js';
 import { ZSetValue } from '../store/types/zset.js';
 import { is, keyMiss } from './args.js';
 import { longArg, positiveLongArg, storeKey, zsetLimits } from './coll-common.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 import { replyEntries } from './zset-ranges.js';
 
 type Op = 'union' | 'inter' | 'diff';

@@ -3,6 +3,8 @@
  * ZREVRANK, ZRANDMEMBER, ZSCAN. Ranges, pops and set operations live in zset-ranges.ts,
  * zset-pops.ts and zset-setops.ts; zsetCommands gathers them all.
  */
+
+import type { CommandContext, CommandFamily } from '../core/context.js';
 import { formatDouble, parseDouble } from '../lib/numbers.js';
 import {
   ZADD_GT,
@@ -29,9 +31,7 @@ import {
   withValuesCountOk,
   zsetLimits,
 } from './coll-common.js';
-import type { CommandContext } from './context.js';
 import { ERR } from './replies.js';
-import type { CommandFamily } from './table.js';
 import { zsetPopCommands } from './zset-pops.js';
 import { readZSet, zsetRangeCommands } from './zset-ranges.js';
 import { zsetSetOpCommands } from './zset-setops.js';

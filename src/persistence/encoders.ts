@@ -1,13 +1,13 @@
 /** Snapshot encoders: an RDB file (or full-sync payload), or AOF commands for a rewrite. */
 import { formatDouble } from '../lib/numbers.js';
+import { RdbOpcode } from '../rdb/constants.js';
+import { type AccessInfo, type CodecLimits, writeEntry } from '../rdb/value-codec.js';
+import { RdbWriter } from '../rdb/writer.js';
 import { HashValue } from '../store/types/hash.js';
 import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
 import { ZSetValue } from '../store/types/zset.js';
 import { MutableString, type Value } from '../store/values.js';
-import { RdbOpcode } from './rdb/constants.js';
-import { type AccessInfo, type CodecLimits, writeEntry } from './rdb/value-codec.js';
-import { RdbWriter } from './rdb/writer.js';
 import type { EncoderFactory, SnapshotEncoder } from './snapshot.js';
 
 export interface RdbEncoderOptions {

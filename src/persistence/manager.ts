@@ -8,23 +8,23 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync } 
 import { open } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { PersistenceStatus, ShutdownOptions } from '../commands/context.js';
-import { commandKeys } from '../commands/key-specs.js';
-import type { CommandDef } from '../commands/table.js';
+import type { CommandDef } from '../core/command-table.js';
+import type { PersistenceStatus, ShutdownOptions } from '../core/context.js';
+import { commandKeys } from '../core/key-specs.js';
+import { strerror } from '../lib/errno.js';
+import { REDIS_VERSION } from '../lib/version.js';
+import { RdbChecksumError, RdbError } from '../rdb/reader.js';
+import { type AccessInfo, type CodecLimits, limitsFrom, writeObject } from '../rdb/value-codec.js';
+import { RdbWriter } from '../rdb/writer.js';
 import { usedMemory } from '../server/admin.js';
 import type { Client } from '../server/client.js';
-import { strerror } from '../server/config-directives.js';
 import type { Server } from '../server/server.js';
-import { REDIS_VERSION } from '../server/version.js';
 import type { Database } from '../store/database.js';
 import { LRU_CLOCK_MAX } from '../store/keyspace.js';
 import type { Value } from '../store/values.js';
 import { Aof } from './aof/aof.js';
 import { rdbEncoders } from './encoders.js';
 import { FileSink, fsyncDir, writeAllSync } from './file-sink.js';
-import { RdbChecksumError, RdbError } from './rdb/reader.js';
-import { type AccessInfo, type CodecLimits, limitsFrom, writeObject } from './rdb/value-codec.js';
-import { RdbWriter } from './rdb/writer.js';
 import {
   doneLoadingLine,
   FatalLoadError,

@@ -11,7 +11,7 @@ import type {
   ReplicationStatus,
   RoleInfo,
   ShutdownOptions,
-} from '../commands/context.js';
+} from '../core/context.js';
 import { RespWriter } from '../protocol/reply.js';
 import type { Client } from '../server/client.js';
 import type { PropagatedOp, Server } from '../server/server.js';

@@ -1,4 +1,6 @@
 import { totalmem } from 'node:os';
+import { Flag } from '../core/command.js';
+import type { CommandDef } from '../core/command-table.js';
 import type {
   AdminContext,
   ClientHandle,
@@ -10,10 +12,9 @@ import type {
   ReplicationStatus,
   RoleInfo,
   ShutdownOptions,
-} from '../commands/context.js';
-import { type CommandDef, Flag } from '../commands/table.js';
-import { limitsFrom, writeObject } from '../persistence/rdb/value-codec.js';
-import { RdbWriter } from '../persistence/rdb/writer.js';
+} from '../core/context.js';
+import { limitsFrom, writeObject } from '../rdb/value-codec.js';
+import { RdbWriter } from '../rdb/writer.js';
 import type { ExpireMode } from '../store/database.js';
 import type { Value } from '../store/values.js';
 import type { Client } from './client.js';

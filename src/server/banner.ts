@@ -1,4 +1,4 @@
-import { REDIS_VERSION, TSREDIS_VERSION } from './version.js';
+import { REDIS_VERSION, TSREDIS_VERSION } from '../lib/version.js';
 
 /** The start-up banner shown with always-show-logo yes (or on a tty), in the place of Redis's logo. */
 export function banner(port: number, pid: number, mode: string): string {

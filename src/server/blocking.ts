@@ -6,8 +6,8 @@
  * blocked (FIFO). Timeouts use one timer per client; CLIENT UNBLOCK and disconnects end a block.
  */
 import { performance } from 'node:perf_hooks';
-import type { BlockSpec } from '../commands/context.js';
-import type { CommandDef } from '../commands/table.js';
+import type { CommandDef } from '../core/command-table.js';
+import type { BlockSpec } from '../core/context.js';
 import type { Database } from '../store/database.js';
 import { typeOf } from '../store/values.js';
 import type { Client } from './client.js';

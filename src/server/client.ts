@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { clientInfoLine } from '../commands/client.js';
+import { clientInfoLine } from '../core/client-info.js';
+import type { CommandDef } from '../core/command-table.js';
 import type {
   BlockSpec,
   ClientHandle,
@@ -8,8 +9,7 @@ import type {
   ClientType,
   CommandContext,
   EventClass,
-} from '../commands/context.js';
-import type { CommandDef } from '../commands/table.js';
+} from '../core/context.js';
 import { RespWriter } from '../protocol/reply.js';
 import { ProtocolError, QueryBufferLimitError, RequestParser } from '../protocol/request-parser.js';
 import { quoteRepr } from '../protocol/split-args.js';

@@ -5,6 +5,7 @@
  * directives are accepted, stored and shown (so a stock redis.conf loads) but have no effect.
  */
 import { statSync } from 'node:fs';
+import { strerror } from '../lib/errno.js';
 import { parseDouble, parseInt64 } from '../lib/numbers.js';
 import { quoteRepr } from '../protocol/split-args.js';
 import { REFUSALS } from './config-refusals.js';
@@ -65,26 +66,6 @@ function resolveFrom(base: string, path: string): string {
     else parts.push(p);
   }
   return parts.join('/') || '/';
-}
-
-/** strerror() texts for the errno codes file operations report. */
-export function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const texts: Record<string, string> = {
-    ENOENT: 'No such file or directory',
-    ENOTDIR: 'Not a directory',
-    EACCES: 'Permission denied',
-    EPERM: 'Operation not permitted',
-    EISDIR: 'Is a directory',
-    ELOOP: 'Too many levels of symbolic links',
-    ENAMETOOLONG: 'File name too long',
-    EROFS: 'Read-only file system',
-    ENOSPC: 'No space left on device',
-    EEXIST: 'File exists',
-    EADDRINUSE: 'Address already in use',
-    EADDRNOTAVAIL: 'Cannot assign requested address',
-  };
-  return (code !== undefined && texts[code]) || (e as Error).message;
 }
 
 /** Receives CONFIG REWRITE's lines (Redis's rewriteConfigRewriteLine / MarkAsProcessed). */

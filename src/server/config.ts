@@ -12,6 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { strerror } from '../lib/errno.js';
 import { globMatch } from '../lib/glob.js';
 import { splitArgs } from '../protocol/split-args.js';
 import {
@@ -22,7 +23,6 @@ import {
   DirectiveError,
   FILE_ONLY_DIRECTIVES,
   type RewriteSink,
-  strerror,
   virtualDirHost,
 } from './config-directives.js';
 import { AclRuleError, DefaultUser, UNSUPPORTED_RULE, UNSUPPORTED_USER } from './default-user.js';

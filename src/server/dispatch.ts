@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { type CommandDef, Flag } from '../commands/table.js';
+import { Flag } from '../core/command.js';
+import type { CommandDef } from '../core/command-table.js';
 import type { Client } from './client.js';
-import { EVICT_FAIL, OOM_ERROR } from './eviction.js';
+import { EVICT_FAIL, OOM_ERROR } from './evictor.js';
 import type { Server } from './server.js';
 
 /** Commands allowed while a RESP2 client is in subscribe mode. */

@@ -4,10 +4,10 @@
  */
 import { arch, machine, type as osType, release, totalmem } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import type { CommandDef } from '../commands/table.js';
+import type { CommandDef } from '../core/command-table.js';
+import { nowUsec } from '../lib/clock.js';
+import { REDIS_VERSION, TSREDIS_VERSION } from '../lib/version.js';
 import type { Server } from './server.js';
-import { REDIS_VERSION, TSREDIS_VERSION } from './version.js';
 
 type Field = [string, string | number];
 
@@ -159,11 +159,6 @@ function serverFields(server: Server): Field[] {
 }
 
 const BUILD_ID = 'a5b7e4d1f0c2e98';
-
-/** Wall-clock time in microseconds. */
-export function nowUsec(): number {
-  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
-}
 
 function clientFields(server: Server): Field[] {
   let connected = 0;

@@ -1,4 +1,4 @@
-import type { ConfigView, LatencyEventSeries, LatencyMonitorView } from '../commands/context.js';
+import type { ConfigView, LatencyEventSeries, LatencyMonitorView } from '../core/context.js';
 
 /** Samples kept per event, as Redis's LATENCY_TS_LEN. */
 const SERIES_LEN = 160;

@@ -1,4 +1,4 @@
-import type { CommandContext, PubSubContext } from '../commands/context.js';
+import type { CommandContext, PubSubContext } from '../core/context.js';
 import { globMatch } from '../lib/glob.js';
 import type { Client } from './client.js';
 

@@ -1,6 +1,8 @@
 import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
+import { allFamilies } from '../commands/index.js';
+import { type CommandDef, Commands } from '../core/command-table.js';
 import type {
   CommandContext,
   EventClass,
@@ -9,9 +11,10 @@ import type {
   ShutdownHook,
   ShutdownOptions,
   ShutdownPhase,
-} from '../commands/context.js';
-import { allFamilies } from '../commands/index.js';
-import { type CommandDef, Commands } from '../commands/table.js';
+} from '../core/context.js';
+import { nowUsec } from '../lib/clock.js';
+import { strerror } from '../lib/errno.js';
+import { REDIS_VERSION } from '../lib/version.js';
 import { Persistence } from '../persistence/manager.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
 import { quoteRepr } from '../protocol/split-args.js';
@@ -22,16 +25,14 @@ import { Admin } from './admin.js';
 import { Blocking } from './blocking.js';
 import { Client } from './client.js';
 import { Config } from './config.js';
-import { NOTIFY, parseNotifyFlags, strerror } from './config-directives.js';
+import { NOTIFY, parseNotifyFlags } from './config-directives.js';
 import { call, execute, unknownCommandError } from './dispatch.js';
-import { Evictor } from './eviction.js';
-import { nowUsec } from './info.js';
+import { Evictor } from './evictor.js';
 import { Logger } from './log.js';
 import { MemoryReleaser } from './memory-release.js';
 import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
 import { Stats } from './stats.js';
-import { REDIS_VERSION } from './version.js';
 
 export interface ServerOptions {
   config?: Config;

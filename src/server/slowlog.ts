@@ -1,5 +1,5 @@
-import type { CommandDef } from '../commands/table.js';
-import { Flag } from '../commands/table.js';
+import { Flag } from '../core/command.js';
+import type { CommandDef } from '../core/command-table.js';
 import type { Client } from './client.js';
 import type { Config } from './config.js';
 

@@ -1,6 +1,6 @@
 import type { Int64 } from '../lib/numbers.js';
 import { Dict, hashKey } from './dict.js';
-import { accountedBytes, EXPIRE_ENTRY, keyBytes, measure, remeasure } from './eviction.js';
+import { accountedBytes, EXPIRE_ENTRY, keyBytes, measure, remeasure } from './memory-estimate.js';
 import type { Value } from './values.js';
 
 /** Something that WATCHes keys: flagged when one of them is modified (Redis's CLIENT_DIRTY_CAS). */

@@ -23,9 +23,9 @@ import {
 } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CommandDef } from '../../commands/table.js';
+import type { CommandDef } from '../../core/command-table.js';
+import { strerror } from '../../lib/errno.js';
 import type { Client } from '../../server/client.js';
-import { strerror } from '../../server/config-directives.js';
 import type { PropagatedOp, Server } from '../../server/server.js';
 import { aofEncoders, CommandWriter } from '../encoders.js';
 import { FileSink, fsyncDir, writeAllSync } from '../file-sink.js';

@@ -1,6 +1,6 @@
-import { Crc64 } from '../../lib/crc64.js';
-import { LzfError, lzfDecompressInto } from '../../lib/lzf.js';
-import { formatDouble, parseDouble } from '../../lib/numbers.js';
+import { Crc64 } from '../lib/crc64.js';
+import { LzfError, lzfDecompressInto } from '../lib/lzf.js';
+import { formatDouble, parseDouble } from '../lib/numbers.js';
 import {
   QUICKLIST_NODE_PACKED,
   QUICKLIST_NODE_PLAIN,

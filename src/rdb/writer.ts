@@ -1,5 +1,5 @@
-import { Crc64 } from '../../lib/crc64.js';
-import { lzfCompress } from '../../lib/lzf.js';
+import { Crc64 } from '../lib/crc64.js';
+import { lzfCompress } from '../lib/lzf.js';
 import {
   RDB_ENC_INT8,
   RDB_ENC_INT16,

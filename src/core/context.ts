@@ -2,7 +2,7 @@ import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
 import type { TypeName } from '../store/values.js';
-import type { CommandDef } from './table.js';
+import type { CommandInfo, CommandTable } from './command.js';
 
 /**
  * Keyspace event classes of notify-keyspace-events: g generic, $ string, l list, s set, h hash,
@@ -24,7 +24,7 @@ export interface CommandContext {
   /** Time (ms) this command runs at, one snapshot per command. */
   readonly now: number;
   /** The command being executed. */
-  readonly command: CommandDef;
+  readonly command: CommandInfo;
   authenticated: boolean;
   user: string;
   /** Channels, patterns and shard channels subscribed (RESP2 subscribe mode when > 0). */
@@ -195,10 +195,11 @@ export interface PubSubContext {
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
-export interface CommandTable {
-  lookup(name: string): CommandDef | undefined;
-  all(): Iterable<CommandDef>;
-}
+/** A command's implementation: reads argv, writes its reply to ctx.reply. */
+export type Handler = (ctx: CommandContext, argv: string[]) => void;
+
+/** A family's handlers keyed by Redis's full command name: 'get', 'config|get', … */
+export type CommandFamily = Record<string, Handler>;
 
 // ---- Introspection and administration (CLIENT, INFO, COMMAND, SLOWLOG, LATENCY, SHUTDOWN, ROLE) ----
 
@@ -351,7 +352,7 @@ export interface AdminContext {
   info(sections: string[]): string;
   readonly slowlog: SlowlogView;
   readonly latency: LatencyMonitorView;
-  latencyHistogram(cmd: CommandDef): LatencyHistogramView | undefined;
+  latencyHistogram(cmd: CommandInfo): LatencyHistogramView | undefined;
   readonly replication: ReplicationStatus;
   readonly persistence: PersistenceStatus;
   /** Server start time (ms). */

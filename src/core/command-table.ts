@@ -1,36 +1,11 @@
-import type { CommandContext, CommandTable } from './context.js';
+import { type CommandInfo, type CommandTable, Flag } from './command.js';
+import type { CommandFamily, Handler } from './context.js';
 import { type KeySpec, parseKeySpecs } from './key-specs.js';
 import { REDIS_COMMAND_DOCS, REDIS_COMMAND_INFO } from './redis-specs.generated.js';
 import { leafText, type SpecNode, setItems } from './spec-tree.js';
 
-export type Handler = (ctx: CommandContext, argv: string[]) => void;
-
-/** A family's handlers keyed by Redis's full command name: 'get', 'config|get', … */
-export type CommandFamily = Record<string, Handler>;
-
-/** Command flags as bits, from Redis's declarative spec; dispatch checks them on every call. */
-export const Flag = {
-  write: 1 << 0,
-  readonly: 1 << 1,
-  denyoom: 1 << 2,
-  admin: 1 << 3,
-  pubsub: 1 << 4,
-  noscript: 1 << 5,
-  blocking: 1 << 6,
-  loading: 1 << 7,
-  stale: 1 << 8,
-  skip_monitor: 1 << 9,
-  skip_slowlog: 1 << 10,
-  fast: 1 << 11,
-  no_auth: 1 << 12,
-  may_replicate: 1 << 13,
-  no_mandatory_keys: 1 << 14,
-  no_multi: 1 << 15,
-  movablekeys: 1 << 16,
-  allow_busy: 1 << 17,
-} as const;
-
-export class CommandDef {
+/** A command of the table: Redis's spec, our handler and its INFO commandstats counters. */
+export class CommandDef implements CommandInfo {
   /** Full name, lower case: 'get', 'config|get'. */
   readonly name: string;
   readonly arity: number;
@@ -80,6 +55,10 @@ export class CommandDef {
         this.subcommands.set(full.slice(full.indexOf('|') + 1), def);
       }
     }
+  }
+
+  get executable(): boolean {
+    return this.handler !== null;
   }
 
   has(flag: number): boolean {

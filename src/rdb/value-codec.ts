@@ -5,12 +5,12 @@
  * element sequences. Reading turns the neutral RdbValue into store values with the encodings Redis
  * would pick under the current limits, and rejects what Redis rejects (duplicates, NaN scores).
  */
-import { formatDouble } from '../../lib/numbers.js';
-import { HashValue } from '../../store/types/hash.js';
-import { ListValue } from '../../store/types/list.js';
-import { SetValue } from '../../store/types/set.js';
-import { ZSetValue } from '../../store/types/zset.js';
-import { MutableString, type Value } from '../../store/values.js';
+import { formatDouble } from '../lib/numbers.js';
+import { HashValue } from '../store/types/hash.js';
+import { ListValue } from '../store/types/list.js';
+import { SetValue } from '../store/types/set.js';
+import { ZSetValue } from '../store/types/zset.js';
+import { MutableString, type Value } from '../store/values.js';
 import { QUICKLIST_NODE_PACKED, RdbOpcode, RdbType } from './constants.js';
 import { encodeListpack, ListpackBuilder } from './listpack.js';
 import type { RdbValue } from './reader.js';

@@ -13,7 +13,7 @@
  * what the key was counted for, which is what the eviction loop needs.
  */
 import { performance } from 'node:perf_hooks';
-import { type EvictionPolicy, EvictionPool } from '../store/eviction.js';
+import { type EvictionPolicy, EvictionPool } from '../store/eviction-pool.js';
 import type { Server } from './server.js';
 
 /** performEvictions results (EVICT_OK, EVICT_RUNNING, EVICT_FAIL). */
