@@ -5,10 +5,12 @@
  *   // connect to 127.0.0.1:srv.port …
  *   await srv.stop();
  */
+
+import { assemble, type Node } from './assemble.js';
 import { quoteRepr } from './protocol/split-args.js';
 import { Config } from './server/config.js';
 import { Logger } from './server/log.js';
-import { Server } from './server/server.js';
+import type { Server } from './server/server.js';
 import type { Clock } from './store/keyspace.js';
 
 export { Config } from './server/config.js';
@@ -28,6 +30,8 @@ export interface StartOptions {
 
 export interface RunningServer {
   readonly server: Server;
+  /** The server with its persistence and replication, as assemble() built them. */
+  readonly node: Node;
   readonly port: number;
   readonly host: string;
   stop(): Promise<void>;
@@ -48,16 +52,18 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const sink = options.log;
   if (sink === undefined) logger.silent = true;
   else logger.raw = (line: string) => sink(line);
-  const server = new Server({
+  const node = assemble({
     config,
     logger,
     clock: options.clock,
     ephemeralPort: options.port === undefined,
   });
+  const server = node.server;
   await server.start();
-  server.startReplication();
+  node.startReplication();
   return {
     server,
+    node,
     port: server.port,
     host: '127.0.0.1',
     stop: async () => {

@@ -51,7 +51,7 @@ describe('SHUTDOWN', () => {
   test('hooks receive the options and can refuse; FORCE overrides them', async () => {
     const srv = await startTsredis();
     const seen: ShutdownOptions[] = [];
-    srv.server.onShutdown('persistence', (options) => {
+    srv.server.events.onShutdown('persistence', (options) => {
       seen.push(options);
       return false;
     });
@@ -73,7 +73,7 @@ describe('SHUTDOWN', () => {
     const lines: string[] = [];
     const srv = await startTsredis({ log: (line) => lines.push(line) });
     let finish: (ok: boolean) => void = () => {};
-    const remove = srv.server.onShutdown(
+    const remove = srv.server.events.onShutdown(
       'persistence',
       () => new Promise<boolean>((resolve) => (finish = resolve)),
     );

@@ -18,8 +18,11 @@ describe('lists: propagation like redis-server 7.0', { skip: skipWithoutRedis() 
 
   before(async () => {
     pair = await DiffPair.start({ redisArgs: ['--repl-diskless-sync', 'no'] });
-    pair.ts.server.addPropagationListener((ops) => {
-      for (const op of ops) if (op.argv[0].toUpperCase() !== 'SELECT') tsCommands.push(op.argv);
+    pair.ts.server.events.onPropagate({
+      active: () => true,
+      feed: (ops) => {
+        for (const op of ops) if (op.argv[0].toUpperCase() !== 'SELECT') tsCommands.push(op.argv);
+      },
     });
     tap = await ReplicationTap.connect(pair.redis.port);
   });

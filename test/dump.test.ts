@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { PropagatedOp } from '../src/core/events.js';
 import { startServer } from '../src/index.js';
 import { Crc64 } from '../src/lib/crc64.js';
-import type { PropagatedOp } from '../src/server/server.js';
 import { cmd, datasetCommands, dumpAll, loadDataset } from './persistence-helpers.js';
 import { DiffPair, type Step } from './support/diff.js';
 import { RawClient } from './support/raw-client.js';
@@ -226,7 +226,7 @@ describe('DUMP / RESTORE in tsredis', () => {
   test('RESTORE with a relative TTL propagates as an absolute one (ABSTTL)', async () => {
     const srv = await startServer();
     const ops: PropagatedOp[][] = [];
-    srv.server.addPropagationListener((o) => ops.push(o));
+    srv.server.events.onPropagate({ active: () => true, feed: (o) => ops.push(o) });
     const c = await RawClient.connect(srv.port);
     try {
       await cmd(c, 'SET', 'src', 'value');

@@ -263,8 +263,11 @@ test('allkeys-lru: filling keeps used_memory under maxmemory; events, DELs and a
   const c = await RawClient.connect(master.port);
   const sub = await RawClient.connect(master.port);
   let dels = 0;
-  master.server.addPropagationListener((ops) => {
-    for (const op of ops) if (op.argv[0] === 'DEL') dels++;
+  master.server.events.onPropagate({
+    active: () => true,
+    feed: (ops) => {
+      for (const op of ops) if (op.argv[0] === 'DEL') dels++;
+    },
   });
   try {
     await waitReplicaCaughtUp(master.port, replica.port);
@@ -340,8 +343,11 @@ async function overLimit(
 ): Promise<{ c: RawClient; evicted: () => string[] }> {
   const c = await RawClient.connect(srv.port);
   const gone: string[] = [];
-  srv.server.addPropagationListener((ops) => {
-    for (const op of ops) if (op.argv[0] === 'DEL') gone.push(op.argv[1]);
+  srv.server.events.onPropagate({
+    active: () => true,
+    feed: (ops) => {
+      for (const op of ops) if (op.argv[0] === 'DEL') gone.push(op.argv[1]);
+    },
   });
   await c.call(['CONFIG', 'SET', 'maxmemory-samples', '1000']);
   await c.call(['CONFIG', 'SET', 'maxmemory-policy', policy]);

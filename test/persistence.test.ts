@@ -112,7 +112,7 @@ describe('fork-less snapshot', () => {
       await cmd(c, 'SELECT', '0');
       const expected = stateOf(srv.server);
       const sink = new MemorySink();
-      const runner = srv.server.persistence.startSnapshot({ sink });
+      const runner = srv.node.persistence.startSnapshot({ sink });
       let finished = false;
       void runner.done.then(() => (finished = true));
       const r = rng(5);

@@ -3,6 +3,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { assemble } from '../assemble.js';
 import { allFamilies } from '../commands/index.js';
 import { Commands } from '../core/command-table.js';
 import type { ShutdownOptions } from '../core/context.js';
@@ -12,7 +13,7 @@ import { banner } from '../server/banner.js';
 import type { Config } from '../server/config.js';
 import { processHost } from '../server/config-directives.js';
 import { Logger } from '../server/log.js';
-import { ListenError, Server } from '../server/server.js';
+import { ListenError, type Server } from '../server/server.js';
 import {
   assembleConfigText,
   type CommandLine,
@@ -128,7 +129,8 @@ async function run(cl: CommandLine, config: Config, logger: Logger): Promise<voi
   } else {
     logger.log('warning', 'Configuration loaded');
   }
-  const server = new Server({ config, logger });
+  const node = assemble({ config, logger });
+  const server = node.server;
   server.onShutdownComplete = (code) => process.exit(code);
   installSignalHandlers(server, config, logger);
   logger.role = config.get('replicaof') ? 'S' : 'M';
@@ -163,14 +165,14 @@ async function run(cl: CommandLine, config: Config, logger: Logger): Promise<voi
   }
   // loadDataFromDisk: the RDB (or the AOF); a file that cannot be loaded stops the server.
   try {
-    await server.loadDataFromDisk();
+    await node.loadDataFromDisk();
   } catch (e) {
     if (!(e instanceof FatalLoadError)) throw e;
     reportToParent({ failed: true });
     process.exit(1);
   }
   if (server.port !== 0) logger.log('notice', 'Ready to accept connections');
-  server.startReplication();
+  node.startReplication();
   if (unixsocket !== '')
     logger.log('notice', `The server is now ready to accept connections at ${unixsocket}`);
   reportToParent({ ready: true });

@@ -6,6 +6,7 @@
 
 import { REDIS_VERSION } from '../lib/version.js';
 import type { RespValue } from '../protocol/resp-reader.js';
+import type { SpecNode } from '../specs/spec-node.js';
 
 export interface HelpEntry {
   /** Upper-case name, "GET" or "OBJECT ENCODING". */
@@ -147,8 +148,7 @@ export function helpText(args: string[], entries: HelpEntry[]): string {
   return `${out}\r\n`;
 }
 
-/** Converts the bundled spec tree (see src/commands/spec-tree.ts) to the RespValue it stands for. */
-type SpecNode = string | number | null | SpecNode[] | { '%': SpecNode[] } | { '~': SpecNode[] };
+/** Converts the bundled spec tree (src/specs/) to the RespValue it stands for. */
 
 export function specToResp(node: SpecNode): RespValue {
   if (typeof node === 'string') {
@@ -168,7 +168,7 @@ let bundled: Map<string, HelpEntry> | undefined;
 /** Redis 7.0.15's own docs, shipped with tsredis (loaded only when help is used). */
 export async function bundledEntries(): Promise<Map<string, HelpEntry>> {
   if (bundled === undefined) {
-    const { REDIS_COMMAND_DOCS } = await import('../core/redis-specs.generated.js');
+    const { REDIS_COMMAND_DOCS } = await import('../specs/redis-specs.generated.js');
     const flat: RespValue[] = [];
     for (const [name, doc] of Object.entries(REDIS_COMMAND_DOCS)) {
       flat.push({ type: 'bulk', value: Buffer.from(name, 'latin1') }, specToResp(doc as SpecNode));

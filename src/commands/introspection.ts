@@ -6,10 +6,11 @@
 import { type CommandInfo, Flag } from '../core/command.js';
 import type { CommandContext, CommandFamily, LatencyEventSeries } from '../core/context.js';
 import { commandHasKeys, commandKeys, type KeyRef } from '../core/key-specs.js';
-import { leafText, type SpecNode, writeSpecNode } from '../core/spec-tree.js';
+import { leafText, writeSpecNode } from '../core/spec-tree.js';
 import { nowUsec } from '../lib/clock.js';
 import { globMatch } from '../lib/glob.js';
 import { parseInt64 } from '../lib/numbers.js';
+import type { SpecNode } from '../specs/spec-node.js';
 import { isString, type Value } from '../store/values.js';
 import {
   COMMAND_HELP,
@@ -448,7 +449,7 @@ function monitor(ctx: CommandContext): void {
 }
 
 function role(ctx: CommandContext): void {
-  const info = ctx.server.admin.replication.role();
+  const info = ctx.server.replication.role();
   const r = ctx.reply;
   if (info.role === 'master') {
     r.array(3);
@@ -479,7 +480,7 @@ function time(ctx: CommandContext): void {
 }
 
 function lastsave(ctx: CommandContext): void {
-  ctx.reply.integer(ctx.server.admin.persistence.lastSaveTime());
+  ctx.reply.integer(ctx.server.persistence.lastSaveTime());
 }
 
 // --- MEMORY ---
@@ -525,7 +526,7 @@ function memoryStats(ctx: CommandContext): void {
   let clientsNormal = 0;
   for (const c of ctx.server.admin.clients())
     if (c.clientType() !== 'replica') clientsNormal += c.memoryStats().totMem;
-  const repl = ctx.server.admin.replication.counters();
+  const repl = ctx.server.replication.counters();
   const dataset = Math.max(0, m.used - m.overhead);
   const netUsed = m.used - m.startup;
   let keys = 0;

@@ -1,17 +1,11 @@
 /** SAVE, BGSAVE [SCHEDULE], BGREWRITEAOF, and DEBUG RELOAD's implementation (registered by DEBUG). */
 
 import type { CommandContext, CommandFamily } from '../core/context.js';
-import type { Persistence } from '../persistence/manager.js';
 import { is } from './args.js';
 import { ERR } from './replies.js';
 
-/** The server's persistence manager (the server implements ServerContext plus this). */
-export function persistenceOf(ctx: CommandContext): Persistence {
-  return (ctx.server as unknown as { persistence: Persistence }).persistence;
-}
-
 function save(ctx: CommandContext): void {
-  const err = persistenceOf(ctx).saveCommand();
+  const err = ctx.server.persistence.saveCommand();
   if (err === null) ctx.reply.ok();
   else ctx.reply.error(err);
 }
@@ -25,13 +19,13 @@ function bgsave(ctx: CommandContext, argv: string[]): void {
       return;
     }
   }
-  const r = persistenceOf(ctx).bgsaveCommand(schedule, ctx.inExec);
+  const r = ctx.server.persistence.bgsaveCommand(schedule, ctx.inExec);
   if ('ok' in r) ctx.reply.simple(r.ok);
   else ctx.reply.error(r.err);
 }
 
 function bgrewriteaof(ctx: CommandContext): void {
-  const r = persistenceOf(ctx).aof.rewriteCommand(ctx.inExec);
+  const r = ctx.server.persistence.rewriteAofCommand(ctx.inExec);
   if ('ok' in r) ctx.reply.simple(r.ok);
   else ctx.reply.error(r.err);
 }
@@ -41,7 +35,7 @@ function bgrewriteaof(ctx: CommandContext): void {
  * The DEBUG command dispatches here (argv is the whole DEBUG command line).
  */
 export function debugReload(ctx: CommandContext, argv: string[]): void {
-  const err = persistenceOf(ctx).debugReload(argv.slice(2));
+  const err = ctx.server.persistence.debugReload(argv.slice(2));
   if (err === null) ctx.reply.ok();
   else ctx.reply.error(err);
 }

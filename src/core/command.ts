@@ -3,8 +3,9 @@
  * (arity, flags, key positions and specs, ACL categories, docs) behind one interface, which the
  * table's CommandDef implements. Dispatch, COMMAND, propagation and the AOF read it.
  */
+
+import type { SpecNode } from '../specs/spec-node.js';
 import type { KeySpec } from './key-specs.js';
-import type { SpecNode } from './spec-tree.js';
 
 /** Command flags as bits, from Redis's declarative spec; dispatch checks them on every call. */
 export const Flag = {

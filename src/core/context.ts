@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
@@ -73,6 +74,10 @@ export interface CommandContext {
 
   /** This connection as CLIENT LIST / INFO / KILL see it. */
   readonly handle: ClientHandle;
+  /** The connection below the command layer (SYNC/PSYNC turn it into a replica). */
+  readonly connection: ClientConnection;
+  /** Replication offset after this client's last write (what WAIT waits for). */
+  readonly woff: number;
   /** CLIENT NO-EVICT (accepted; tsredis does not evict clients). */
   noEvict: boolean;
   /** CLIENT REPLY: 'skip' drops the reply of the next command only. */
@@ -83,8 +88,11 @@ export interface CommandContext {
    * CLIENT_DENY_BLOCKING): a blocking command then answers as if it timed out.
    */
   readonly canBlock: boolean;
-  /** Blocks this client without a reply for now (BLPOP & co); see BlockSpec and server/blocking.ts. */
-  block(spec: BlockSpec): void;
+  /**
+   * Blocks this client without a reply for now (BLPOP & co; see BlockSpec and server/blocking.ts).
+   * The result ends the block early with a reply of its own (WAIT, once replicas acknowledged).
+   */
+  block(spec: BlockSpec): BlockRelease;
   /**
    * Redis's signalKeyAsReady: key (in db, default the selected one) was created or got new
    * elements, so clients blocked on it are tried after the current command (or EXEC, or script).
@@ -92,6 +100,9 @@ export interface CommandContext {
    */
   signalKeyReady(key: string, db?: Database): void;
 }
+
+/** Ends a block with this reply (false when the client was no longer blocked). */
+export type BlockRelease = (reply: (ctx: CommandContext) => void) => boolean;
 
 /** How a blocked client waits; given to CommandContext.block by a blocking command's handler. */
 export interface BlockSpec {
@@ -149,6 +160,7 @@ export interface ServerContext {
   watchedKeyExpired(ctx: CommandContext): boolean;
   readonly pubsub: PubSubContext;
   readonly replication: ReplicationControl;
+  readonly persistence: PersistenceControl;
   /** Introspection and administration: CLIENT, INFO, SLOWLOG, MONITOR, SHUTDOWN, … */
   readonly admin: AdminContext;
   /** CONFIG RESETSTAT: INFO stats, command statistics and error statistics back to zero. */
@@ -164,6 +176,8 @@ export interface ServerContext {
 /** Replication as commands see it (REPLICAOF, SYNC/PSYNC, REPLCONF, WAIT, FAILOVER). */
 export interface ReplicationControl {
   readonly isReplica: boolean;
+  /** A replica whose link to its master is up (connected, in sync). */
+  readonly linkUp: boolean;
   readonly masterHost: string | null;
   readonly masterPort: number;
   /** REPLICAOF host port; `by` is the requesting client (for the log). */
@@ -176,6 +190,30 @@ export interface ReplicationControl {
   /** FAILOVER: null when started, else the error text. */
   startFailover(host: string | null, port: number, timeoutMs: number, force: boolean): string | null;
   abortFailover(reason: string): boolean;
+  /** master_repl_offset: where a client's writes end (WAIT waits for it). */
+  readonly offset: number;
+  /** min-replicas-to-write is not met: writes get -NOREPLICAS. */
+  readonly writesRefused: boolean;
+  role(): RoleInfo;
+  /** The INFO replication section's fields, in Redis's order. */
+  infoFields(): Array<[string, string | number]>;
+  /** INFO stats / memory figures that belong to replication. */
+  counters(): ReplicationCounters;
+}
+
+/** Persistence as commands and dispatch see it (SAVE, BGSAVE, BGREWRITEAOF, DEBUG RELOAD, MISCONF). */
+export interface PersistenceControl {
+  /** SAVE: null, or Redis's error text. */
+  saveCommand(): string | null;
+  bgsaveCommand(schedule: boolean, inExec: boolean): { ok: string } | { err: string };
+  rewriteAofCommand(inExec: boolean): { ok: string } | { err: string };
+  debugReload(args: readonly string[]): string | null;
+  /** Writes are refused with this (-MISCONF) while saving or the AOF fails; null when fine. */
+  readonly diskError: string | null;
+  /** Unix seconds of the last successful save (the start time before any). */
+  lastSaveTime(): number;
+  /** The INFO persistence section's fields, in Redis's order. */
+  infoFields(): Array<[string, string | number]>;
 }
 
 /** Subscriptions, as commands see them. */
@@ -293,15 +331,6 @@ export type RoleInfo =
   | { role: 'master'; offset: number; replicas: Array<{ ip: string; port: number; offset: number }> }
   | { role: 'slave'; masterHost: string; masterPort: number; state: string; offset: number };
 
-/** What ROLE and INFO replication report; the replication code installs its own implementation. */
-export interface ReplicationStatus {
-  role(): RoleInfo;
-  /** The INFO replication section's fields, in Redis's order. */
-  infoFields(): Array<[string, string | number]>;
-  /** INFO stats / memory figures that belong to replication. */
-  counters(): ReplicationCounters;
-}
-
 export interface ReplicationCounters {
   syncFull: number;
   syncPartialOk: number;
@@ -311,14 +340,6 @@ export interface ReplicationCounters {
   /** Replication backlog and replica output buffer memory (INFO memory). */
   backlogMemory: number;
   replicaClientsMemory: number;
-}
-
-/** What LASTSAVE and INFO persistence report; the persistence code installs its own implementation. */
-export interface PersistenceStatus {
-  /** Unix seconds of the last successful save (the start time before any). */
-  lastSaveTime(): number;
-  /** The INFO persistence section's fields, in Redis's order. */
-  infoFields(): Array<[string, string | number]>;
 }
 
 /** SHUTDOWN's options: save null means "save if save points are configured". */
@@ -353,8 +374,6 @@ export interface AdminContext {
   readonly slowlog: SlowlogView;
   readonly latency: LatencyMonitorView;
   latencyHistogram(cmd: CommandInfo): LatencyHistogramView | undefined;
-  readonly replication: ReplicationStatus;
-  readonly persistence: PersistenceStatus;
   /** Server start time (ms). */
   readonly startTime: number;
   /** CLIENT PAUSE until endMs (absolute, ms); a stricter mode or later end wins. */
@@ -368,7 +387,7 @@ export interface AdminContext {
   abortShutdown(): boolean;
   /** Current memory figures (used_memory and friends). */
   memory(): MemoryFigures;
-  /** RDB serialized length of a value, when the persistence code provides it (DEBUG OBJECT). */
+  /** RDB serialized length of a value (DEBUG OBJECT), null for a type the codec lacks. */
   serializedLength(value: unknown): number | null;
 }
 
@@ -381,4 +400,28 @@ export interface MemoryFigures {
   overhead: number;
   heapTotal: number;
   external: number;
+}
+
+/**
+ * A client's connection below the command layer: what the master side needs to turn a client
+ * that sent SYNC/PSYNC into a replica and stream to it (server/client.ts implements it).
+ */
+export interface ClientConnection {
+  readonly id: number;
+  /** Peer address, "ip:port". */
+  readonly addr: string;
+  readonly closed: boolean;
+  /** Last read from the peer (ms since the epoch). */
+  readonly lastInteraction: number;
+  /** The transport; null for connections without a socket. */
+  readonly socket: Socket | null;
+  /** Replies written and not yet handed to the socket. */
+  readonly pendingReplies: number;
+  /** Hands buffered replies to the socket (before raw bytes are written after them). */
+  flush(): void;
+  close(): void;
+  /** The client as Redis's log lines show it (its CLIENT LIST line). */
+  describe(): string;
+  /** Flag S: the connection now carries the replication stream. */
+  markReplica(): void;
 }

@@ -1,11 +1,8 @@
 import type { Reply } from '../protocol/reply.js';
 
-/**
- * Redis's command metadata kept as a typed RESP3 tree: "+x" simple string, "$x" bulk string,
- * numbers, null, arrays, {"%": [k, v, ...]} maps and {"~": [...]} sets. Written back with
- * writeSpecNode it reproduces Redis's COMMAND replies byte for byte in RESP2 and RESP3.
- */
-export type SpecNode = string | number | null | SpecNode[] | { '%': SpecNode[] } | { '~': SpecNode[] };
+import type { SpecNode } from '../specs/spec-node.js';
+
+/** Written back with writeSpecNode, the spec tree reproduces Redis's COMMAND replies byte for byte. */
 
 export function writeSpecNode(reply: Reply, node: SpecNode): void {
   if (typeof node === 'string') {

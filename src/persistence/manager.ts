@@ -8,20 +8,16 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync } 
 import { open } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CommandDef } from '../core/command-table.js';
-import type { PersistenceStatus, ShutdownOptions } from '../core/context.js';
+import type { CommandInfo } from '../core/command.js';
+import type { CommandContext, PersistenceControl, ShutdownOptions } from '../core/context.js';
+import type { Host } from '../core/host.js';
 import { commandKeys } from '../core/key-specs.js';
 import { strerror } from '../lib/errno.js';
 import { REDIS_VERSION } from '../lib/version.js';
 import { RdbChecksumError, RdbError } from '../rdb/reader.js';
-import { type AccessInfo, type CodecLimits, limitsFrom, writeObject } from '../rdb/value-codec.js';
-import { RdbWriter } from '../rdb/writer.js';
-import { usedMemory } from '../server/admin.js';
-import type { Client } from '../server/client.js';
-import type { Server } from '../server/server.js';
+import { type AccessInfo, type CodecLimits, limitsFrom } from '../rdb/value-codec.js';
 import type { Database } from '../store/database.js';
 import { LRU_CLOCK_MAX } from '../store/keyspace.js';
-import type { Value } from '../store/values.js';
 import { Aof } from './aof/aof.js';
 import { rdbEncoders } from './encoders.js';
 import { FileSink, fsyncDir, writeAllSync } from './file-sink.js';
@@ -84,7 +80,7 @@ export interface SnapshotRequest {
   encoders?: EncoderFactory;
 }
 
-export class Persistence implements PersistenceStatus {
+export class Persistence implements PersistenceControl {
   readonly registry: SnapshotRegistry;
   readonly aof: Aof;
   /** FUNCTION2 libraries read from files: tsredis cannot run them but writes them back. */
@@ -111,15 +107,18 @@ export class Persistence implements PersistenceStatus {
   private lastLoadKeysExpired = 0;
   private loadingState: LoadingState | null = null;
 
-  constructor(private readonly server: Server) {
+  constructor(private readonly server: Host) {
     this.lastSaveSec = Math.floor(Date.now() / 1000);
+    // Only while background snapshots run does each write command stop by copyOnWrite.
+    let stopCopying: (() => void) | null = null;
     this.registry = new SnapshotRegistry(server.keyspace.dbs, (on) => {
-      server.beforeWriteCommand = on ? this.copyOnWrite : null;
+      stopCopying?.();
+      stopCopying = on ? server.events.beforeWrite.on(this.copyOnWrite) : null;
     });
     this.aof = new Aof(server, this);
-    server.admin.persistence = this;
-    server.admin.serializedLengthOf = (v) => this.serializedLength(v as Value);
-    server.onShutdown('persistence', (o) => this.onShutdown(o));
+    server.events.onShutdown('persistence', (o) => this.onShutdown(o));
+    server.events.cron.on(() => this.cron());
+    server.events.flushAll.on(() => this.afterFlushAll());
     const c = server.config;
     c.watch('save', () => this.refreshDiskError());
     c.watch('stop-writes-on-bgsave-error', () => this.refreshDiskError());
@@ -163,7 +162,7 @@ export class Persistence implements PersistenceStatus {
       ['redis-ver', REDIS_VERSION],
       ['redis-bits', '64'],
       ['ctime', String(Math.floor(Date.now() / 1000))],
-      ['used-mem', String(usedMemory())],
+      ['used-mem', String(this.server.usedMemory())],
     ];
     const repl = replAux ?? this.replicationAux?.() ?? [];
     for (const [k, v] of repl) aux.push([k, v]);
@@ -202,7 +201,7 @@ export class Persistence implements PersistenceStatus {
   }
 
   /** Before a write command runs while snapshots are in progress: save the keys' old values. */
-  private readonly copyOnWrite = (c: Client, cmd: CommandDef, argv: string[]): void => {
+  private readonly copyOnWrite = (c: CommandContext, cmd: CommandInfo, argv: string[]): void => {
     const db = c.db;
     for (const k of commandKeys(cmd.name, cmd.keySpecs, argv)) this.registry.beforeWrite(db, argv[k.pos]);
     // Keys of another db: MOVE's target, COPY … DB's destination.
@@ -347,6 +346,10 @@ export class Persistence implements PersistenceStatus {
   }
 
   /** BGSAVE [SCHEDULE]: the reply (status text) or an error. */
+  rewriteAofCommand(inExec: boolean): { ok: string } | { err: string } {
+    return this.aof.rewriteCommand(inExec);
+  }
+
   bgsaveCommand(schedule: boolean, inExec: boolean): { ok: string } | { err: string } {
     if (this.bgsave !== null) return { err: 'ERR Background save already in progress' };
     if (this.hasActiveChild() || inExec) {
@@ -705,13 +708,6 @@ export class Persistence implements PersistenceStatus {
       );
     }
     return fields;
-  }
-
-  /** DEBUG OBJECT serializedlength: the size of the value's RDB body (rdbSavedObjectLen). */
-  serializedLength(v: Value): number {
-    const w = new RdbWriter(this.server.config.bool('rdbcompression'), false);
-    writeObject(w, v, this.limits());
-    return w.written - 1;
   }
 }
 

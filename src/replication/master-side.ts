@@ -7,10 +7,10 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
+import type { ClientConnection, CommandContext } from '../core/context.js';
+import type { OutputBufferLimit } from '../core/output-limit.js';
 import { FileSink } from '../persistence/file-sink.js';
 import type { SnapshotRunner } from '../persistence/snapshot.js';
-import type { Client } from '../server/client.js';
-import type { OutputBufferLimit } from '../server/config-directives.js';
 import { newReplicationId } from './backlog.js';
 import { ReplicaState } from './replica-state.js';
 import type { Replication } from './replication.js';
@@ -37,8 +37,10 @@ const RDB_CHUNK = 256 * 1024;
 const RDB_SOCKET_HIGH_WATER = 1024 * 1024;
 
 export class MasterSide {
-  readonly replicas = new Map<Client, ReplicaState>();
-  private readonly announced = new WeakMap<Client, Announced>();
+  /** Replica connections by client id. */
+  readonly replicas = new Map<number, ReplicaState>();
+  /** What REPLCONF announced, per connection, until its SYNC/PSYNC. */
+  private readonly announced = new WeakMap<ClientConnection, Announced>();
   private job: FullSyncJob | null = null;
   /** Replicas waiting for the next full sync (diskless delay, or a snapshot already running). */
   private waiting = new Set<ReplicaState>();
@@ -59,12 +61,17 @@ export class MasterSide {
   // ---------------------------------------------------------------------------------------------
 
   /** REPLCONF <option> <value> ... from a replica (or a client about to become one). */
-  replconf(c: Client, argv: string[]): void {
+  replconf(c: CommandContext, argv: string[]): void {
     if (argv.length % 2 === 0) {
       c.reply.error('ERR syntax error');
       return;
     }
-    const info = this.announced.get(c) ?? { listeningPort: 0, ip: '', capaEof: false, capaPsync2: false };
+    const info = this.announced.get(c.connection) ?? {
+      listeningPort: 0,
+      ip: '',
+      capaEof: false,
+      capaPsync2: false,
+    };
     for (let j = 1; j < argv.length; j += 2) {
       const option = argv[j].toLowerCase();
       const value = argv[j + 1];
@@ -75,7 +82,7 @@ export class MasterSide {
           return;
         }
         info.listeningPort = port;
-        const r = this.replicas.get(c);
+        const r = this.replicas.get(c.id);
         if (r) r.listeningPort = port;
       } else if (option === 'ip-address') {
         if (value.length > 46) {
@@ -90,12 +97,12 @@ export class MasterSide {
         else if (value.toLowerCase() === 'psync2') info.capaPsync2 = true;
       } else if (option === 'ack') {
         // Replicas send ACK without expecting a reply.
-        const r = this.replicas.get(c);
+        const r = this.replicas.get(c.id);
         if (r !== undefined) this.onAck(r, value);
         return;
       } else if (option === 'getack') {
         // Only meaningful from a master to its replica (handled by the replica link).
-        if (this.repl.link?.masterClient === c) this.repl.link.sendAck();
+        if (this.repl.link !== null && this.repl.link.masterClient?.id === c.id) this.repl.link.sendAck();
         return;
       } else if (option === 'rdb-only' || option === 'rdb-filter-only') {
         // Accepted: used by redis-cli --rdb; tsredis always sends the full dataset.
@@ -104,7 +111,7 @@ export class MasterSide {
         return;
       }
     }
-    this.announced.set(c, info);
+    this.announced.set(c.connection, info);
     c.reply.ok();
   }
 
@@ -122,8 +129,8 @@ export class MasterSide {
   }
 
   /** SYNC (old replicas) and PSYNC <replid> <offset>. */
-  sync(c: Client, argv: string[]): void {
-    if (this.replicas.has(c)) return;
+  sync(c: CommandContext, argv: string[]): void {
+    if (this.replicas.has(c.id)) return;
     const isPsync = argv[0].toLowerCase() === 'psync';
     if (isPsync && argv.length > 3 && argv[3].toLowerCase() === 'failover') {
       // Our master hands over to us (FAILOVER): become a master, then answer its PSYNC.
@@ -132,7 +139,7 @@ export class MasterSide {
         return;
       }
       this.repl.unsetMaster(null);
-      this.log('notice', `MASTER MODE enabled (failover request from '${c.describe()}')`);
+      this.log('notice', `MASTER MODE enabled (failover request from '${c.connection.describe()}')`);
     }
     if (this.repl.failoverState !== 'no-failover') {
       c.reply.error("NOMASTERLINK Can't SYNC while failing over");
@@ -143,12 +150,17 @@ export class MasterSide {
       c.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
       return;
     }
-    if (c.reply.size > 0) {
+    if (c.connection.pendingReplies > 0) {
       c.reply.error('ERR SYNC and PSYNC are invalid with pending output');
       return;
     }
-    const info = this.announced.get(c) ?? { listeningPort: 0, ip: '', capaEof: false, capaPsync2: false };
-    const r = new ReplicaState(c, this.repl.stats);
+    const info = this.announced.get(c.connection) ?? {
+      listeningPort: 0,
+      ip: '',
+      capaEof: false,
+      capaPsync2: false,
+    };
+    const r = new ReplicaState(c.connection, this.repl.stats);
     r.listeningPort = info.listeningPort;
     r.announcedIp = info.ip;
     r.capaEof = info.capaEof;
@@ -157,15 +169,15 @@ export class MasterSide {
     if (isPsync && this.tryPartialResync(c, r, argv[1], argv[2])) return;
     this.repl.stats.syncFull++;
     if (isPsync && argv[1] === '?') this.log('notice', `Full resync requested by replica ${r.name}`);
-    c.roleFlags += 'S';
-    this.replicas.set(c, r);
+    c.connection.markReplica();
+    this.replicas.set(c.id, r);
     r.isPsync = isPsync;
     this.repl.ensureBacklog();
     this.startOrAttachFullSync(r, isPsync);
   }
 
   /** Redis's masterTryPartialResynchronization. */
-  private tryPartialResync(c: Client, r: ReplicaState, replid: string, offsetArg: string): boolean {
+  private tryPartialResync(c: CommandContext, r: ReplicaState, replid: string, offsetArg: string): boolean {
     const repl = this.repl;
     const offset = Number(offsetArg);
     if (!/^-?\d+$/.test(offsetArg)) return false;
@@ -203,10 +215,10 @@ export class MasterSide {
     }
     // Queued stream bytes are in the backlog already: send them to the others first.
     this.repl.flushStream();
-    c.roleFlags += 'S';
+    c.connection.markReplica();
     r.state = 'online';
     r.ackTime = Date.now();
-    this.replicas.set(c, r);
+    this.replicas.set(c.id, r);
     r.send(Buffer.from(r.capaPsync2 ? `+CONTINUE ${repl.replid}\r\n` : '+CONTINUE\r\n', 'latin1'));
     const missing = backlog.readFrom(offset);
     if (missing.length > 0) r.send(missing);
@@ -272,7 +284,7 @@ export class MasterSide {
     const replicas = [...this.waiting].filter((r) => !r.client.closed);
     this.waiting.clear();
     if (replicas.length === 0) return;
-    const persistence = this.server.persistence;
+    const persistence = this.repl.persistence;
     const diskless = this.server.config.bool('repl-diskless-sync') && replicas.every((r) => r.capaEof);
     const offset = this.repl.offset;
     for (const r of replicas) this.beginStreamBuffering(r, offset, r.isPsync);
@@ -316,7 +328,9 @@ export class MasterSide {
 
   private async fullSyncDone(job: FullSyncJob, ok: boolean, error?: Error): Promise<void> {
     this.job = null;
-    const replicas = [...job.replicas].filter((r) => !r.client.closed && this.replicas.get(r.client) === r);
+    const replicas = [...job.replicas].filter(
+      (r) => !r.client.closed && this.replicas.get(r.client.id) === r,
+    );
     if (!ok) {
       this.log(
         'warning',
@@ -342,7 +356,7 @@ export class MasterSide {
       let fh: FileHandle;
       let size: number;
       try {
-        fh = await open(this.server.persistence.rdbPath, 'r');
+        fh = await open(this.repl.persistence.rdbPath, 'r');
         size = (await fh.stat()).size;
       } catch (e) {
         this.log('warning', `SYNC failed. Can't open/stat DB after BGSAVE: ${(e as Error).message}`);
@@ -388,7 +402,7 @@ export class MasterSide {
     }
     // Online once the whole payload left: what follows is the stream kept meanwhile.
     await r.rdbFlushed();
-    if (r.client.closed || this.replicas.get(r.client) !== r) return;
+    if (r.client.closed || this.replicas.get(r.client.id) !== r) return;
     r.state = 'online';
     r.ackTime = Date.now();
     this.log('notice', `Synchronization with replica ${r.name} succeeded`);
@@ -421,14 +435,14 @@ export class MasterSide {
 
   /** Disconnects every replica (they reconnect and resync). */
   disconnectReplicas(): void {
-    for (const c of [...this.replicas.keys()]) c.close();
+    for (const r of [...this.replicas.values()]) r.client.close();
   }
 
-  /** A replica connection closed (from Server.onClientClosed). */
-  onClientClosed(c: Client): void {
-    const r = this.replicas.get(c);
+  /** A connection closed (events.clientClosed): if it was a replica's, forget it. */
+  onClientClosed(id: number): void {
+    const r = this.replicas.get(id);
     if (r === undefined) return;
-    this.replicas.delete(c);
+    this.replicas.delete(id);
     r.releaseFlushWaiters();
     this.waiting.delete(r);
     this.job?.replicas.delete(r);

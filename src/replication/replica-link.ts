@@ -8,14 +8,13 @@
 import { renameSync, unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import type { MasterClient } from '../core/host.js';
 import { strerror } from '../lib/errno.js';
 import { FileSink, fsyncDir } from '../persistence/file-sink.js';
 import type { LoadStats, RdbLoad } from '../persistence/rdb-load.js';
 import { ProtocolError, RequestParser } from '../protocol/request-parser.js';
 import { encodeCommand, RespReader, type RespValue } from '../protocol/resp-reader.js';
 import { quoteRepr } from '../protocol/split-args.js';
-import type { Client } from '../server/client.js';
 import { Database } from '../store/database.js';
 import { Backlog } from './backlog.js';
 import type { Replication } from './replication.js';
@@ -72,7 +71,7 @@ function describeSocketError(e: NodeJS.ErrnoException): string {
 export class MasterLink {
   state: LinkState = 'connect';
   /** The client that applies the master's stream (CLIENT LIST flags=M), while connected. */
-  masterClient: Client | null = null;
+  masterClient: MasterClient | null = null;
   /** Bytes of stream read from the master (slave_read_repl_offset). */
   readOffset = 0;
   transferSize = -1;
@@ -542,7 +541,7 @@ export class MasterLink {
 
   /** Opens temp-<unix-time>.<pid>.rdb (Redis's name) for a disk-based load. */
   private openTempFile(): boolean {
-    const persistence = this.server.persistence;
+    const persistence = this.repl.persistence;
     const name = `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`;
     const path = resolvePath(persistence.dir, name);
     try {
@@ -632,7 +631,7 @@ export class MasterLink {
    */
   private prepareForLoad(flush: boolean): void {
     const server = this.server;
-    const persistence = server.persistence;
+    const persistence = this.repl.persistence;
     if (persistence.bgsaveInProgress) {
       this.log(
         'notice',
@@ -656,7 +655,7 @@ export class MasterLink {
 
   /** Disk-based load: fsync the temp file, load it chunk by chunk, then rename it over dbfilename. */
   private async loadFromDisk(eofMode: boolean): Promise<void> {
-    const persistence = this.server.persistence;
+    const persistence = this.repl.persistence;
     const socket = this.socket;
     const sink = this.fileSink;
     const temp = this.tempFile;
@@ -733,7 +732,7 @@ export class MasterLink {
     let tempDbs: Database[] | null = null;
     if (swapdb) tempDbs = ks.dbs.map((db) => new Database(db.id, ks));
     else this.prepareForLoad(true);
-    const load = server.persistence.loadRdbStream(tempDbs !== null ? { dbs: tempDbs } : {});
+    const load = this.repl.persistence.loadRdbStream(tempDbs !== null ? { dbs: tempDbs } : {});
     const dl: DisklessLoad = { load, tempDbs, fed: 0 };
     this.diskless = dl;
     this.trackLoad(this.loadFromSocket(dl, this.eofMark !== null));
@@ -742,7 +741,7 @@ export class MasterLink {
 
   private async loadFromSocket(dl: DisklessLoad, eofMode: boolean): Promise<void> {
     const server = this.server;
-    const persistence = server.persistence;
+    const persistence = this.repl.persistence;
     const socket = this.socket;
     this.loadingRdb = true;
     this.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
@@ -809,7 +808,7 @@ export class MasterLink {
     repl.offset = this.fullSyncOffset;
     repl.backlog = new Backlog(server.config.num('repl-backlog-size'), repl.offset);
     repl.canPartialResync = true;
-    server.persistence.aof.restartAfterSync();
+    this.repl.persistence.aof.restartAfterSync();
     if (socket === null || this.socket !== socket) return;
     this.becomeConnected();
     this.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
@@ -829,14 +828,9 @@ export class MasterLink {
     const local = socket
       ? `${socket.localAddress?.replace(/^::ffff:/, '') ?? ''}:${socket.localPort ?? 0}`
       : '';
-    const client = server.internalClient(remote, local, 'M');
-    this.masterClient = client;
     // Errors are not replied to a master, but they must not go unnoticed (Redis's afterErrorReply).
-    const countError = client.reply.onError;
-    client.reply.onError = (msg) => {
-      countError?.(msg);
-      this.errorToMaster(client, msg);
-    };
+    const client: MasterClient = server.masterClient(remote, local, (msg) => this.errorToMaster(client, msg));
+    this.masterClient = client;
     this.parser = new RequestParser(server.parserLimits);
     this.parser.trusted = true;
     this.raw = [];
@@ -865,14 +859,11 @@ export class MasterLink {
     // The master's writes apply regardless of expiry: it sends the DELs itself.
     const mode = ks.expireMode;
     ks.expireMode = 'ignore';
-    // One clock read per command, as for clients: each command starts where the previous ended.
-    server.perfNow = performance.now();
-    server.clockChain = true;
     try {
-      this.applyCommands(parser, client);
+      // One clock read per command, as for clients: each command starts where the previous ended.
+      server.runBatch(() => this.applyCommands(parser, client));
     } finally {
       ks.expireMode = mode;
-      server.clockChain = false;
       this.keepPastRead();
     }
   }
@@ -886,8 +877,7 @@ export class MasterLink {
     }
   }
 
-  private applyCommands(parser: RequestParser, client: Client): void {
-    const server = this.server;
+  private applyCommands(parser: RequestParser, client: MasterClient): void {
     for (;;) {
       let argv: string[] | null;
       try {
@@ -898,12 +888,11 @@ export class MasterLink {
         return;
       }
       if (argv === null) break;
-      server.execute(client, argv);
-      client.reply.discard();
+      client.execute(argv);
       // Like Redis's commandProcessed: inside MULTI nothing counts as applied yet, so a transaction
       // reaches our backlog and replicas whole after its EXEC, and a link lost in its middle
       // resumes (PSYNC) from before its MULTI.
-      if (client.multi !== null) continue;
+      if (client.inTransaction) continue;
       // The link went down while the command ran (its bytes are gone with it).
       if (this.masterClient !== client) return;
       const consumed = this.received - parser.buffered - this.applied;
@@ -955,9 +944,7 @@ export class MasterLink {
    * diverged): the data sets may now differ. Logged as Redis 7.0 logs it, with the latest bytes of
    * the backlog (the commands applied just before), at most ERROR_LOG_BURST times per second.
    */
-  private errorToMaster(client: Client, msg: string): void {
-    const server = this.server;
-    server.stats.unexpectedErrors++;
+  private errorToMaster(client: MasterClient, msg: string): void {
     const now = Date.now();
     if (now - this.errorWindowStart >= 1000) {
       this.flushErrorSummary();

@@ -1,5 +1,5 @@
-import type { Client } from '../server/client.js';
-import { OutputLimitState } from '../server/output-limit.js';
+import type { ClientConnection } from '../core/context.js';
+import { OutputLimitState } from '../core/output-limit.js';
 
 /** What a master knows about one attached replica (Redis's client->repl* fields). */
 export class ReplicaState {
@@ -33,7 +33,7 @@ export class ReplicaState {
   rdbProgressTime = 0;
 
   constructor(
-    readonly client: Client,
+    readonly client: ClientConnection,
     private readonly counters: { netReplOutputBytes: number },
   ) {}
 

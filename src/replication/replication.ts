@@ -5,16 +5,17 @@
  * side (the link to our master) in replica-link.ts.
  */
 import type {
+  BlockRelease,
   CommandContext,
   ReplicationControl,
   ReplicationCounters,
-  ReplicationStatus,
   RoleInfo,
   ShutdownOptions,
 } from '../core/context.js';
+import type { PropagatedOp } from '../core/events.js';
+import type { Host } from '../core/host.js';
+import type { Persistence } from '../persistence/manager.js';
 import { RespWriter } from '../protocol/reply.js';
-import type { Client } from '../server/client.js';
-import type { PropagatedOp, Server } from '../server/server.js';
 import { Backlog, newReplicationId } from './backlog.js';
 import { MasterSide } from './master-side.js';
 import { MasterLink } from './replica-link.js';
@@ -32,12 +33,12 @@ const FLUSH_INTERVAL_MS = 1;
 
 /** One WAIT in progress. */
 interface Waiter {
-  client: Client;
+  release: BlockRelease;
   offset: number;
   numReplicas: number;
 }
 
-export class Replication implements ReplicationStatus, ReplicationControl {
+export class Replication implements ReplicationControl {
   replid = newReplicationId();
   replid2 = NULL_REPLID;
   /** Offset up to which replid2 is valid (second_repl_offset), -1 if none. */
@@ -85,21 +86,24 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   private cronTimer: NodeJS.Timeout | null = null;
   private cronTicks = 0;
 
-  constructor(readonly server: Server) {
+  constructor(
+    readonly server: Host,
+    readonly persistence: Persistence,
+  ) {
     this.master = new MasterSide(this);
-    server.admin.replication = this;
-    server.addPropagationListener(
-      (ops) => this.feedOps(ops),
-      () => this.takesOps(),
-      () => this.endRun(),
-    );
+    server.events.clientClosed.on((id) => this.master.onClientClosed(id));
+    server.events.onPropagate({
+      feed: (ops) => this.feedOps(ops),
+      active: () => this.takesOps(),
+      release: () => this.endRun(),
+    });
     server.config.watch('repl-backlog-size', (v) => this.backlog?.resize(v as number));
     server.config.watch('min-replicas-to-write', (v) => {
       this.minReplicasToWrite = v as number;
     });
-    server.persistence.replicationAux = () => this.rdbAux();
-    server.onShutdown('replicas', (o, aborted) => this.onShutdown(o, aborted));
-    server.onShutdown('exit', () => {
+    persistence.replicationAux = () => this.rdbAux();
+    server.events.onShutdown('replicas', (o, aborted) => this.onShutdown(o, aborted));
+    server.events.onShutdown('exit', () => {
       // Redis exits without freeing its replicas' clients: no "Connection lost" lines.
       this.master.exiting = true;
       this.stop();
@@ -126,6 +130,10 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     return this.link !== null;
   }
 
+  get linkUp(): boolean {
+    return this.link?.state === 'connected';
+  }
+
   get masterHost(): string | null {
     return this.link?.host ?? null;
   }
@@ -135,11 +143,11 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   }
 
   sync(ctx: CommandContext, argv: string[]): void {
-    this.master.sync(ctx as Client, argv);
+    this.master.sync(ctx, argv);
   }
 
   replconf(ctx: CommandContext, argv: string[]): void {
-    this.master.replconf(ctx as Client, argv);
+    this.master.replconf(ctx, argv);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -310,7 +318,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   /** The AUX fields an RDB carries so a restarted replica can PSYNC (null: none to save). */
   private rdbAux(): Array<[string, string]> | null {
     if (this.backlog === null && !this.isReplica) return null;
-    const db = this.isReplica ? (this.link?.masterClient?.db.id ?? 0) : Math.max(this.selectedDb, 0);
+    const db = this.isReplica ? (this.link?.masterClient?.db ?? 0) : Math.max(this.selectedDb, 0);
     return [
       ['repl-stream-db', String(db)],
       ['repl-id', this.replid],
@@ -343,7 +351,6 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     if (wasMaster) {
       // Our own history can serve as the starting point for a PSYNC to the new master.
       this.canPartialResync ||= this.backlog !== null || this.offset > 0;
-      this.server.blocking.disconnectAll();
       this.master.disconnectReplicas();
       this.master.abortSyncs();
       this.ensureBacklogForReplica();
@@ -351,12 +358,13 @@ export class Replication implements ReplicationStatus, ReplicationControl {
       this.master.disconnectReplicas();
     }
     this.server.config.setFromText('replicaof', [host, String(port)]);
-    this.server.logger.role = 'S';
+    // Keys are hidden once expired but only the master deletes them; blocked clients are let go.
     this.server.keyspace.expireMode = 'hide';
+    if (wasMaster) this.server.events.roleChanged.emit(true);
     if (by !== null) {
       this.server.log(
         'notice',
-        `REPLICAOF ${host}:${port} enabled (user request from '${(by as Client).describe()}')`,
+        `REPLICAOF ${host}:${port} enabled (user request from '${by.connection.describe()}')`,
       );
     }
     this.link = new MasterLink(this, host, port);
@@ -378,13 +386,13 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     this.shiftReplicationId();
     // Our replicas must PSYNC again to learn the new id (they can continue from our history).
     this.master.disconnectReplicas();
-    this.server.logger.role = 'M';
     this.server.keyspace.expireMode = 'delete';
+    this.server.events.roleChanged.emit(false);
     this.selectedDb = -1;
     // An AOF stopped for a sync that never completed starts again (Redis's replicationUnsetMaster).
-    this.server.persistence.aof.restartAfterSync();
+    this.persistence.aof.restartAfterSync();
     if (by !== null)
-      this.server.log('notice', `MASTER MODE enabled (user request from '${(by as Client).describe()}')`);
+      this.server.log('notice', `MASTER MODE enabled (user request from '${by.connection.describe()}')`);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -399,16 +407,15 @@ export class Replication implements ReplicationStatus, ReplicationControl {
   }
 
   wait(ctx: CommandContext, numReplicas: number, timeoutMs: number): void {
-    const c = ctx as Client;
-    const target = c.woff;
+    const target = ctx.woff;
     const acked = this.replicasAcked(target);
     if (acked >= numReplicas || !ctx.canBlock) {
       ctx.reply.integer(acked);
       return;
     }
-    const waiter: Waiter = { client: c, offset: target, numReplicas };
+    const waiter: Waiter = { release: () => false, offset: target, numReplicas };
     this.waiters.push(waiter);
-    ctx.block({
+    waiter.release = ctx.block({
       keys: [],
       timeoutMs,
       valueType: null,
@@ -427,7 +434,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
    * a GETACK at the turn's end. Later WAITs of the turn share the end-of-turn one (requestAcks).
    */
   private requestAcksForWait(): void {
-    if (this.earlyGetAckSent || this.master.replicas.size === 0 || this.server.admin.clientsPaused) {
+    if (this.earlyGetAckSent || this.master.replicas.size === 0 || this.server.clientsPaused) {
       this.requestAcks();
       return;
     }
@@ -460,8 +467,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     for (const w of this.waiters) {
       const acked = this.replicasAcked(w.offset);
       if (acked >= w.numReplicas) {
-        this.server.blocking.release(w.client, (c) => c.reply.integer(acked));
-        this.server.wake(w.client);
+        w.release((c) => c.reply.integer(acked));
       } else {
         still.push(w);
       }
@@ -518,7 +524,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     this.failoverEnd = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
     this.failoverForce = force;
     this.failoverState = 'waiting-for-sync';
-    this.server.admin.pauseClients('write', Number.MAX_SAFE_INTEGER);
+    this.server.pauseClients('write', Number.MAX_SAFE_INTEGER);
     this.requestAcks();
     this.updateFailover();
     return null;
@@ -532,8 +538,8 @@ export class Replication implements ReplicationStatus, ReplicationControl {
       this.link?.close();
       this.link = null;
       this.server.config.setFromText('replicaof', ['no', 'one']);
-      this.server.logger.role = 'M';
       this.server.keyspace.expireMode = 'delete';
+      this.server.events.roleChanged.emit(false);
     }
     this.clearFailover();
     return true;
@@ -544,7 +550,7 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     this.failoverTarget = null;
     this.failoverEnd = 0;
     this.failoverForce = false;
-    this.server.admin.unpauseClients();
+    this.server.unpauseClients();
   }
 
   private failoverTargetName(): string {
@@ -649,10 +655,9 @@ export class Replication implements ReplicationStatus, ReplicationControl {
     this.flushStream();
     const timeout = this.server.config.num('shutdown-timeout');
     if (!o.now && timeout > 0 && !this.replicasCaughtUp()) {
-      const admin = this.server.admin;
-      if (!admin.clientsPaused) this.requestAcks();
+      if (!this.server.clientsPaused) this.requestAcks();
       const deadline = Date.now() + timeout * 1000;
-      admin.pauseWritesForShutdown(deadline);
+      this.server.pauseWritesForShutdown(deadline);
       this.server.log('notice', 'Waiting for replicas before shutting down.');
       // serverCron's check: at most every 100 ms.
       await new Promise<void>((resolve) => {

@@ -7,10 +7,6 @@ import type {
   CommandContext,
   LatencyHistogramView,
   MemoryFigures,
-  PersistenceStatus,
-  ReplicationCounters,
-  ReplicationStatus,
-  RoleInfo,
   ShutdownOptions,
 } from '../core/context.js';
 import { limitsFrom, writeObject } from '../rdb/value-codec.js';
@@ -37,107 +33,16 @@ export function randomHex40(): string {
   return s.slice(0, 40);
 }
 
-/** What a master with no replicas reports until the replication code installs its own status. */
-export class StandaloneReplication implements ReplicationStatus {
-  readonly replid = randomHex40();
-
-  constructor(private readonly backlogSize: () => number) {}
-
-  role(): RoleInfo {
-    return { role: 'master', offset: 0, replicas: [] };
-  }
-
-  infoFields(): Array<[string, string | number]> {
-    return [
-      ['role', 'master'],
-      ['connected_slaves', 0],
-      ['master_failover_state', 'no-failover'],
-      ['master_replid', this.replid],
-      ['master_replid2', '0000000000000000000000000000000000000000'],
-      ['master_repl_offset', 0],
-      ['second_repl_offset', -1],
-      ['repl_backlog_active', 0],
-      ['repl_backlog_size', this.backlogSize()],
-      ['repl_backlog_first_byte_offset', 0],
-      ['repl_backlog_histlen', 0],
-    ];
-  }
-
-  counters(): ReplicationCounters {
-    return {
-      syncFull: 0,
-      syncPartialOk: 0,
-      syncPartialErr: 0,
-      netReplInputBytes: 0,
-      netReplOutputBytes: 0,
-      backlogMemory: 0,
-      replicaClientsMemory: 0,
-    };
-  }
-}
-
-/** Persistence fields of a server that never saved nor loaded, until the persistence code installs its own. */
-export class NoPersistence implements PersistenceStatus {
-  constructor(
-    private readonly startTime: number,
-    private readonly dirty: () => number,
-  ) {}
-
-  lastSaveTime(): number {
-    return Math.floor(this.startTime / 1000);
-  }
-
-  infoFields(): Array<[string, string | number]> {
-    return [
-      ['loading', 0],
-      ['async_loading', 0],
-      ['current_cow_peak', 0],
-      ['current_cow_size', 0],
-      ['current_cow_size_age', 0],
-      ['current_fork_perc', '0.00'],
-      ['current_save_keys_processed', 0],
-      ['current_save_keys_total', 0],
-      ['rdb_changes_since_last_save', this.dirty()],
-      ['rdb_bgsave_in_progress', 0],
-      ['rdb_last_save_time', this.lastSaveTime()],
-      ['rdb_last_bgsave_status', 'ok'],
-      ['rdb_last_bgsave_time_sec', -1],
-      ['rdb_current_bgsave_time_sec', -1],
-      ['rdb_saves', 0],
-      ['rdb_last_cow_size', 0],
-      ['rdb_last_load_keys_expired', 0],
-      ['rdb_last_load_keys_loaded', 0],
-      ['aof_enabled', 0],
-      ['aof_rewrite_in_progress', 0],
-      ['aof_rewrite_scheduled', 0],
-      ['aof_last_rewrite_time_sec', -1],
-      ['aof_current_rewrite_time_sec', -1],
-      ['aof_last_bgrewrite_status', 'ok'],
-      ['aof_rewrites', 0],
-      ['aof_rewrites_consecutive_failures', 0],
-      ['aof_last_write_status', 'ok'],
-      ['aof_last_cow_size', 0],
-      ['module_fork_in_progress', 0],
-      ['module_fork_last_cow_size', 0],
-    ];
-  }
-}
-
 /**
  * The server side of introspection and administration: per-command latency histograms, the latency
- * monitor, CLIENT PAUSE, MONITOR, SHUTDOWN, and the status interfaces replication and persistence
- * plug into.
+ * monitor, CLIENT PAUSE, MONITOR, SHUTDOWN.
  */
 export class Admin implements AdminContext {
   readonly latency: LatencyMonitor;
   readonly histograms = new Map<CommandDef, LatencyHistogram>();
-  replication: ReplicationStatus;
-  persistence: PersistenceStatus;
   readonly startTime = Date.now();
   /** used_memory when the server was created (INFO used_memory_startup). */
   readonly startupMemory: number;
-  /** Overrides how DEBUG OBJECT's serializedlength is computed (default: the RDB codec). */
-  serializedLengthOf: ((value: unknown) => number) | null = null;
   private latencyTracking = true;
   private pauseMode: PauseMode = 'none';
   private pauseEnd = 0;
@@ -152,13 +57,9 @@ export class Admin implements AdminContext {
 
   constructor(private readonly server: Server) {
     this.latency = new LatencyMonitor(server.config);
-    this.replication = new StandaloneReplication(() =>
-      Number(server.config.get('repl-backlog-size') ?? 1048576),
-    );
-    this.persistence = new NoPersistence(this.startTime, () => server.dirty);
     server.config.watch('latency-tracking', (v) => (this.latencyTracking = v !== false));
-    server.statsResetHooks.push(() => this.resetStats());
-    this.startupMemory = usedMemory();
+    server.events.statsReset.on(() => this.resetStats());
+    this.startupMemory = v8MemoryInUse();
   }
 
   get slowlog() {
@@ -409,7 +310,6 @@ export class Admin implements AdminContext {
 
   /** rdbSavedObjectLen: the value's RDB body (without its type byte), as a save would write it. */
   serializedLength(value: unknown): number | null {
-    if (this.serializedLengthOf !== null) return this.serializedLengthOf(value);
     try {
       const w = new RdbWriter(this.server.config.bool('rdbcompression'), false);
       writeObject(w, value as Value, limitsFrom(this.server.config));
@@ -421,8 +321,8 @@ export class Admin implements AdminContext {
   }
 }
 
-/** used_memory: what V8 holds for JS objects plus Buffers and other memory outside the heap. */
-export function usedMemory(): number {
+/** What V8 holds for JS objects plus Buffers and other memory outside the heap (startup memory). */
+export function v8MemoryInUse(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.external;
 }

@@ -3,20 +3,22 @@ import { performance } from 'node:perf_hooks';
 import { clientInfoLine } from '../core/client-info.js';
 import type { CommandDef } from '../core/command-table.js';
 import type {
+  BlockRelease,
   BlockSpec,
+  ClientConnection,
   ClientHandle,
   ClientMemoryStats,
   ClientType,
   CommandContext,
   EventClass,
 } from '../core/context.js';
+import type { OutputBufferLimit } from '../core/output-limit.js';
+import { OutputLimitState } from '../core/output-limit.js';
 import { RespWriter } from '../protocol/reply.js';
 import { ProtocolError, QueryBufferLimitError, RequestParser } from '../protocol/request-parser.js';
 import { quoteRepr } from '../protocol/split-args.js';
 import type { Database, Watcher } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
-import type { OutputBufferLimit } from './config-directives.js';
-import { OutputLimitState } from './output-limit.js';
 import type { Server } from './server.js';
 
 /** Query buffer room Redis shows for an idle client (qbuf-free), and its per-client struct overhead. */
@@ -63,7 +65,7 @@ function readSocket(socket: Socket, onChunk: (chunk: Buffer) => void): void {
 }
 
 /** One connection: its parser, output buffer and per-client state. Commands see it as their context. */
-export class Client implements CommandContext, ClientHandle, Watcher {
+export class Client implements CommandContext, ClientHandle, ClientConnection, Watcher {
   readonly reply = new RespWriter();
   readonly parser: RequestParser;
   readonly keyspace: Keyspace;
@@ -289,7 +291,7 @@ export class Client implements CommandContext, ClientHandle, Watcher {
   /** Sends buffered replies in one write; closes if asked to after replying. */
   flush(): void {
     // The AOF is written (and fsynced with appendfsync always) before any reply leaves.
-    if (this.server.beforeReplies !== null) this.server.beforeReplies();
+    if (this.server.events.beforeReplies.any) this.server.events.beforeReplies.emit();
     if (this.closed || this.socket === null || this.reply.dropped) {
       this.reply.discard();
       this.replyMark = 0;
@@ -481,8 +483,25 @@ export class Client implements CommandContext, ClientHandle, Watcher {
     return this.socket !== null && !this.inExec && this.server.callDepth <= 1;
   }
 
-  block(spec: BlockSpec): void {
+  block(spec: BlockSpec): BlockRelease {
     this.server.blocking.block(this, spec);
+    return (reply) => {
+      if (!this.server.blocking.release(this, reply)) return false;
+      this.server.wake(this);
+      return true;
+    };
+  }
+
+  get connection(): ClientConnection {
+    return this;
+  }
+
+  get pendingReplies(): number {
+    return this.reply.size;
+  }
+
+  markReplica(): void {
+    if (!this.roleFlags.includes('S')) this.roleFlags += 'S';
   }
 
   signalKeyReady(key: string, db: Database = this.db): void {

@@ -5,6 +5,7 @@
  * directives are accepted, stored and shown (so a stock redis.conf loads) but have no effect.
  */
 import { statSync } from 'node:fs';
+import type { OutputBufferLimit } from '../core/output-limit.js';
 import { strerror } from '../lib/errno.js';
 import { parseDouble, parseInt64 } from '../lib/numbers.js';
 import { quoteRepr } from '../protocol/split-args.js';
@@ -529,12 +530,6 @@ const save: Directive = {
     out.processed('save');
   },
 };
-
-export interface OutputBufferLimit {
-  hard: bigint;
-  soft: bigint;
-  seconds: number;
-}
 
 const OBUF_CLASSES = ['normal', 'slave', 'pubsub'] as const;
 const OBUF_DEFAULTS: OutputBufferLimit[] = [

@@ -141,7 +141,7 @@ export function execute(server: Server, c: Client, argv: string[]): void {
   }
   if (
     repl.isReplica &&
-    repl.link!.state !== 'connected' &&
+    !repl.linkUp &&
     (!cmd.has(Flag.stale) || (queued !== null && (queued.missing & Flag.stale) !== 0)) &&
     !server.config.bool('replica-serve-stale-data')
   ) {
@@ -240,7 +240,7 @@ export function call(server: Server, c: Client, cmd: CommandDef, argv: string[])
   c.propagationPrevented = false;
   server.callDepth++;
   // A background snapshot saves the old values of the keys this command may change.
-  if (server.beforeWriteCommand !== null && cmd.has(Flag.write)) server.beforeWriteCommand(c, cmd, argv);
+  if (server.events.beforeWrite.any && cmd.has(Flag.write)) server.events.beforeWrite.emit(c, cmd, argv);
   try {
     cmd.handler!(c, argv);
   } catch (e) {

@@ -92,7 +92,7 @@ export class Evictor {
       }
       return null;
     });
-    server.statsResetHooks.push(() => {
+    server.events.statsReset.on(() => {
       server.keyspace.evictedKeys = 0;
       this.exceededTotalMs = 0;
       if (this.exceededSince !== 0) this.exceededSince = performance.now();
@@ -145,7 +145,7 @@ export class Evictor {
     for (const c of this.server.clients.values()) {
       if (c.clientType() !== 'replica') clients += c.memoryStats().totMem;
     }
-    const repl = this.server.admin.replication.counters();
+    const repl = this.server.replication.counters();
     this.clientsBytes = clients;
     this.replicaBytes = repl.replicaClientsMemory;
     this.backlogBytes = repl.backlogMemory;

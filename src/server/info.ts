@@ -98,11 +98,11 @@ function sectionFields(server: Server, section: Section): Field[] {
     case 'memory':
       return memoryFields(server);
     case 'persistence':
-      return server.admin.persistence.infoFields();
+      return server.persistence.infoFields();
     case 'stats':
       return statsFields(server);
     case 'replication':
-      return server.admin.replication.infoFields();
+      return server.replication.infoFields();
     case 'cpu':
       return cpuFields();
     case 'modules':
@@ -291,8 +291,7 @@ function memoryFields(server: Server): Field[] {
 function statsFields(server: Server): Field[] {
   const s = server.stats;
   const ks = server.keyspace;
-  const repl = server.admin.replication.counters();
-  const pubsub = server.pubsub as unknown as { shardChannels?: { size: number } };
+  const repl = server.replication.counters();
   const exceeded = server.evictor.exceededTime();
   return [
     ['total_connections_received', s.totalConnections],
@@ -322,7 +321,7 @@ function statsFields(server: Server): Field[] {
     ['keyspace_misses', ks.misses],
     ['pubsub_channels', server.pubsub.channels.size],
     ['pubsub_patterns', server.pubsub.patterns.size],
-    ['pubsubshard_channels', pubsub.shardChannels?.size ?? 0],
+    ['pubsubshard_channels', server.pubsub.shardChannels.size],
     ['latest_fork_usec', 0],
     ['total_forks', 0],
     ['migrate_cached_sockets', 0],

@@ -1,24 +1,24 @@
 import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
-import { allFamilies } from '../commands/index.js';
-import { type CommandDef, Commands } from '../core/command-table.js';
+import { performance } from 'node:perf_hooks';
+import type { CommandDef, Commands } from '../core/command-table.js';
 import type {
   CommandContext,
   EventClass,
   LogLevel,
+  PersistenceControl,
+  ReplicationControl,
   ServerContext,
-  ShutdownHook,
   ShutdownOptions,
-  ShutdownPhase,
 } from '../core/context.js';
+import { type PropagatedOp, ServerEvents } from '../core/events.js';
+import type { FakeClient, Host, MasterClient } from '../core/host.js';
 import { nowUsec } from '../lib/clock.js';
 import { strerror } from '../lib/errno.js';
 import { REDIS_VERSION } from '../lib/version.js';
-import { Persistence } from '../persistence/manager.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
 import { quoteRepr } from '../protocol/split-args.js';
-import { Replication } from '../replication/replication.js';
 import type { Database } from '../store/database.js';
 import { type Clock, Keyspace, systemClock } from '../store/keyspace.js';
 import { Admin } from './admin.js';
@@ -26,6 +26,7 @@ import { Blocking } from './blocking.js';
 import { Client } from './client.js';
 import { Config } from './config.js';
 import { NOTIFY, parseNotifyFlags } from './config-directives.js';
+import { DirectClient } from './direct-client.js';
 import { call, execute, unknownCommandError } from './dispatch.js';
 import { Evictor } from './evictor.js';
 import { Logger } from './log.js';
@@ -33,8 +34,11 @@ import { MemoryReleaser } from './memory-release.js';
 import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
 import { Stats } from './stats.js';
+import { StreamClient } from './stream-client.js';
 
 export interface ServerOptions {
+  /** The command table (assemble.ts builds it from the command families). */
+  commands: Commands;
   config?: Config;
   clock?: Clock;
   logger?: Logger;
@@ -42,33 +46,13 @@ export interface ServerOptions {
   ephemeralPort?: boolean;
 }
 
-/** One applied write to hand to replicas and the AOF: the db it applies to and its command vector. */
-export interface PropagatedOp {
-  db: number;
-  argv: string[];
-  /**
-   * argv exactly as the client sent it in canonical RESP, at raw[rawStart, rawEnd), or null: the
-   * client's input buffer, which listeners copy instead of encoding argv again. It stays valid
-   * until server.releaseRawViews() (the input is about to be reused).
-   */
-  raw: Buffer | null;
-  rawStart: number;
-  rawEnd: number;
-}
-
-/**
- * Receives the writes of one execution unit (a command, an EXEC, an expired key), already wrapped
- * in MULTI/EXEC when there are several, as Redis 7.0's propagatePendingCommands does.
- */
-export type PropagationListener = (ops: PropagatedOp[]) => void;
-
 /** Keyspace notification classes as bits (shared with the notify-keyspace-events directive). */
 const NOTIFY_BITS: Record<string, number> = NOTIFY;
 
 export { parseNotifyFlags };
 
 /** The server: listeners, clients, keyspace, command table, configuration and periodic work. */
-export class Server implements ServerContext {
+export class Server implements ServerContext, Host {
   readonly config: Config;
   readonly logger: Logger;
   readonly keyspace: Keyspace;
@@ -79,12 +63,8 @@ export class Server implements ServerContext {
   readonly pubsub: PubSub;
   readonly clients = new Map<number, Client>();
   readonly parserLimits: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
-  /** Who takes propagated writes (replication, the AOF, tests), and whether each does right now. */
-  private readonly propagationTargets: Array<{
-    feed: PropagationListener;
-    active: () => boolean;
-    release: (() => void) | null;
-  }> = [];
+  /** What persistence, replication and the rest hear of (core/events.ts). */
+  readonly events = new ServerEvents();
   /** Clients fed by the MONITOR command. */
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
@@ -95,8 +75,6 @@ export class Server implements ServerContext {
   readonly evictor: Evictor;
   /** DEBUG, which enable-debug-command guards (a protected command). */
   readonly debugCommand: CommandDef | undefined;
-  /** Run in order by shutdown() before exiting (final save, waiting for replicas). */
-  private readonly shutdownHooks: Array<{ phase: number; hook: ShutdownHook }> = [];
   dirty = 0;
   notifyFlags = 0;
   /** Called when SHUTDOWN completes (the binary exits the process; embedded servers just stop). */
@@ -112,15 +90,11 @@ export class Server implements ServerContext {
   clockChain = false;
   /** Nesting of call(): propagation is flushed when the outermost call ends. */
   callDepth = 0;
-  /** RDB/AOF persistence: snapshots, loading, the append-only file, INFO persistence. */
-  readonly persistence: Persistence;
-  readonly replication: Replication;
+  /** RDB/AOF persistence and replication, as commands and dispatch see them (attach()). */
+  persistence!: PersistenceControl;
+  replication!: ReplicationControl;
   /** Loading the dataset (start-up): commands without the loading flag get -LOADING, nothing propagates. */
   loading = false;
-  /** Installed while background snapshots run: called by call() before each write command. */
-  beforeWriteCommand: ((c: Client, cmd: CommandDef, argv: string[]) => void) | null = null;
-  /** Called before replies are written to a socket (the AOF writes its buffer there); usually null. */
-  beforeReplies: (() => void) | null = null;
   private pendingOps: PropagatedOp[] = [];
   /** Redis gives ids 1 and 2 to its Lua and functions clients: connections start at 3. */
   private nextClientId = 3;
@@ -129,8 +103,6 @@ export class Server implements ServerContext {
   private readonly refused = new Set<Socket>();
   /** The TCP subset of listeners (CONFIG SET port/bind replaces them). */
   private readonly tcpListeners: NetServer[] = [];
-  /** More statistics to zero on CONFIG RESETSTAT (latency histograms …). */
-  readonly statsResetHooks: Array<() => void> = [];
   private cron: NodeJS.Timeout | null = null;
   private readonly pendingFlush = new Set<Client>();
   private flushScheduled = false;
@@ -139,16 +111,13 @@ export class Server implements ServerContext {
   private readonly ephemeralPort: boolean;
   readonly runId: string;
 
-  constructor(options: ServerOptions = {}) {
+  constructor(options: ServerOptions) {
     this.config = options.config ?? new Config();
     this.logger = options.logger ?? new Logger();
     this.ephemeralPort = options.ephemeralPort ?? false;
     this.keyspace = new Keyspace(this.config.num('databases'), options.clock ?? systemClock);
     this.keyspace.expiredListener = (db, key) => this.onKeyExpired(db.id, key);
-    this.commands = new Commands(allFamilies);
-    for (const [from, to] of this.config.renames) {
-      if (!this.commands.rename(from, to)) throw new Error(`No such command in rename-command: ${from}`);
-    }
+    this.commands = options.commands;
     this.pubsub = new PubSub((c) => this.wake(c));
     this.slowlog = new SlowLog(this.config);
     this.admin = new Admin(this);
@@ -180,9 +149,18 @@ export class Server implements ServerContext {
     c.watch('lfu-log-factor', (v) => v !== undefined && (ks.lfuLogFactor = v as number));
     c.watch('lfu-decay-time', (v) => v !== undefined && (ks.lfuDecayTime = v as number));
     c.watch('active-expire-effort', (v) => v !== undefined && (ks.activeExpireEffort = v as number));
-    this.persistence = new Persistence(this);
-    this.replication = new Replication(this);
     this.evictor = new Evictor(this);
+    this.events.roleChanged.on((replica) => {
+      this.logger.role = replica ? 'S' : 'M';
+      // Redis's disconnectAllBlockedClients: a master turning replica lets its blocked clients go.
+      if (replica) this.blocking.disconnectAll();
+    });
+  }
+
+  /** Connects persistence and replication (the composition root, assemble.ts, does it once). */
+  attach(parts: { persistence: PersistenceControl; replication: ReplicationControl }): void {
+    this.persistence = parts.persistence;
+    this.replication = parts.replication;
   }
 
   log(level: LogLevel, message: string): void {
@@ -351,7 +329,7 @@ export class Server implements ServerContext {
         d.failedCalls = 0;
       }
     }
-    for (const hook of this.statsResetHooks) hook();
+    this.events.statsReset.emit();
   }
 
   /**
@@ -400,12 +378,17 @@ export class Server implements ServerContext {
   }
 
   /** Creates a client without a socket (embedding, scripts, AOF loading). */
-  fakeClient(): Client {
-    return new Client(this, this.nextClientId++, null, '', '', -1);
+  /** A client without a connection that runs commands as Redis's cmd->proc does (AOF loading). */
+  fakeClient(): FakeClient {
+    return new DirectClient(this, new Client(this, this.nextClientId++, null, '', '', -1));
+  }
+
+  usedMemory(): number {
+    return this.evictor.usedMemory(true);
   }
 
   onClientClosed(client: Client): void {
-    this.replication.master.onClientClosed(client);
+    this.events.clientClosed.emit(client.id);
     this.clients.delete(client.id);
     this.pubsub.removeClient(client);
     this.monitors.delete(client);
@@ -458,13 +441,35 @@ export class Server implements ServerContext {
     return this.replication.isReplica ? 'replica' : 'master';
   }
 
-  /**
-   * Starts replication once the data is loaded: the link to our master (replicaof), resuming
-   * from the replication id and offset saved in the RDB when there is one.
-   */
-  startReplication(): void {
-    this.replication.restoreFromRdb(this.persistence.lastLoadAux);
-    this.replication.start();
+  masterClient(remote: string, local: string, onError: (msg: string) => void): MasterClient {
+    return new StreamClient(this, this.internalClient(remote, local, 'M'), onError);
+  }
+
+  /** One clock reading per command, each starting where the previous ended (as for a client's read). */
+  runBatch(fn: () => void): void {
+    this.perfNow = performance.now();
+    this.clockChain = true;
+    try {
+      fn();
+    } finally {
+      this.clockChain = false;
+    }
+  }
+
+  get clientsPaused(): boolean {
+    return this.admin.clientsPaused;
+  }
+
+  pauseClients(mode: 'write' | 'all', endMs: number): void {
+    this.admin.pauseClients(mode, endMs);
+  }
+
+  unpauseClients(): void {
+    this.admin.unpauseClients();
+  }
+
+  pauseWritesForShutdown(deadlineMs: number): void {
+    this.admin.pauseWritesForShutdown(deadlineMs);
   }
 
   /** A client without a socket standing for an internal connection (the master link: flags M). */
@@ -479,12 +484,7 @@ export class Server implements ServerContext {
   }
 
   afterFlushAll(): void {
-    this.persistence.afterFlushAll();
-  }
-
-  /** Start-up load (RDB, or the AOF when appendonly is on); throws FatalLoadError when it failed. */
-  loadDataFromDisk(): Promise<void> {
-    return this.persistence.loadDataFromDisk();
+    this.events.flushAll.emit();
   }
 
   execute(client: Client, argv: string[]): void {
@@ -533,36 +533,14 @@ export class Server implements ServerContext {
     if (this.callDepth === 0) this.flushPropagation();
   }
 
-  /**
-   * Registers a consumer of propagated writes. `active` says whether it takes them now (no replica
-   * attached, AOF off: nothing is queued for it, which saves work on every write). A consumer that
-   * keeps `raw` views past its feed call gives `release`, which must copy them (releaseRawViews).
-   */
-  addPropagationListener(
-    feed: PropagationListener,
-    active: () => boolean = () => true,
-    release: (() => void) | null = null,
-  ): void {
-    this.propagationTargets.push({ feed, active, release });
-  }
-
-  /**
-   * A client's input is about to be reused (its next read, another client's read into the shared
-   * buffer): listeners that held on to `raw` views of it (release, given at registration) copy
-   * them now.
-   */
+  /** The client input that propagated `raw` views point into is about to be reused. */
   releaseRawViews(): void {
-    for (const t of this.propagationTargets) if (t.release !== null) t.release();
-  }
-
-  private propagationWanted(): boolean {
-    for (const t of this.propagationTargets) if (t.active()) return true;
-    return false;
+    this.events.releaseRawViews();
   }
 
   /** Queues a write for propagation at the end of the current execution unit. */
   alsoPropagate(db: number, argv: string[], raw: Buffer | null = null, rawStart = 0, rawEnd = 0): void {
-    if (this.loading || !this.propagationWanted()) return;
+    if (this.loading || !this.events.propagationWanted) return;
     this.pendingOps.push({ db, argv, raw, rawStart, rawEnd });
   }
 
@@ -579,7 +557,7 @@ export class Server implements ServerContext {
         { db: ops[ops.length - 1].db, argv: ['EXEC'], raw: null, rawStart: 0, rawEnd: 0 },
       ];
     }
-    for (const t of this.propagationTargets) t.feed(ops);
+    this.events.propagate(ops);
     return true;
   }
 
@@ -599,7 +577,7 @@ export class Server implements ServerContext {
     this.stats.sample('net_output', this.stats.netOutputBytes, now);
     // Redis's slow expire cycle (up to 25% of the cron period); keys do not expire while clients are paused.
     if (!this.admin.clientsPaused) this.keyspace.activeExpireCycle('slow');
-    this.persistence.cron();
+    this.events.cron.emit();
     this.admin.samplePeakMemory();
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
@@ -630,17 +608,6 @@ export class Server implements ServerContext {
     return this.config.bool('daemonize') ? '/var/run/redis.pid' : '';
   }
 
-  /** Registers work for shutdown(), run by phase (replicas, then persistence); returns its removal. */
-  onShutdown(phase: ShutdownPhase, hook: ShutdownHook): () => void {
-    const entry = { phase: SHUTDOWN_PHASES.indexOf(phase), hook };
-    this.shutdownHooks.push(entry);
-    this.shutdownHooks.sort((a, b) => a.phase - b.phase);
-    return () => {
-      const i = this.shutdownHooks.indexOf(entry);
-      if (i >= 0) this.shutdownHooks.splice(i, 1);
-    };
-  }
-
   /**
    * Stops serving: runs the shutdown hooks (final save, replicas), then closes listeners and
    * clients and removes the pidfile and unix socket. Returns false if shutdown was refused (a hook
@@ -661,19 +628,13 @@ export class Server implements ServerContext {
   private async runShutdown(options: ShutdownOptions, aborted: () => boolean): Promise<boolean> {
     this.shuttingDown = true;
     this.log('warning', 'User requested shutdown...');
-    for (const { hook } of this.shutdownHooks) {
-      const ok = await hook(options, aborted);
-      if (aborted()) {
-        this.shuttingDown = false;
-        this.admin.endShutdownPause();
-        return false;
-      }
-      if (!ok && !options.force) {
-        this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
-        this.shuttingDown = false;
-        this.admin.endShutdownPause();
-        return false;
-      }
+    const done = await this.events.runShutdown(options, aborted, () =>
+      this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.'),
+    );
+    if (!done) {
+      this.shuttingDown = false;
+      this.admin.endShutdownPause();
+      return false;
     }
     if (this.cron !== null) clearInterval(this.cron);
     this.cron = null;
@@ -713,8 +674,6 @@ export class Server implements ServerContext {
     return REDIS_VERSION;
   }
 }
-
-const SHUTDOWN_PHASES: readonly ShutdownPhase[] = ['replicas', 'persistence', 'exit'];
 
 export class ListenError extends Error {}
 

@@ -32,18 +32,21 @@ export class PropagationDiff {
     private readonly marker: RawClient,
     private readonly markerDb: number | null,
   ) {
-    pair.ts.server.addPropagationListener((ops) => {
-      for (const op of ops) {
-        // The client's own bytes, when offered instead of argv, must be argv's exact encoding.
-        if (op.raw !== null) {
-          assert.deepEqual(
-            op.raw.subarray(op.rawStart, op.rawEnd),
-            encodeCommand(op.argv),
-            op.argv.join(' '),
-          );
+    pair.ts.server.events.onPropagate({
+      active: () => true,
+      feed: (ops) => {
+        for (const op of ops) {
+          // The client's own bytes, when offered instead of argv, must be argv's exact encoding.
+          if (op.raw !== null) {
+            assert.deepEqual(
+              op.raw.subarray(op.rawStart, op.rawEnd),
+              encodeCommand(op.argv),
+              op.argv.join(' '),
+            );
+          }
+          if (op.db !== markerDb) this.tsOps.push({ db: op.db, argv: op.argv });
         }
-        if (op.db !== markerDb) this.tsOps.push({ db: op.db, argv: op.argv });
-      }
+      },
     });
   }
 

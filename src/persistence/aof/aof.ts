@@ -23,10 +23,11 @@ import {
 } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CommandDef } from '../../core/command-table.js';
+import type { CommandInfo } from '../../core/command.js';
+import type { PropagatedOp } from '../../core/events.js';
+import type { FakeClient, Host } from '../../core/host.js';
 import { strerror } from '../../lib/errno.js';
-import type { Client } from '../../server/client.js';
-import type { PropagatedOp, Server } from '../../server/server.js';
+
 import { aofEncoders, CommandWriter } from '../encoders.js';
 import { FileSink, fsyncDir, writeAllSync } from '../file-sink.js';
 import type { Persistence } from '../manager.js';
@@ -80,13 +81,12 @@ export class Aof {
   private replaying = false;
 
   constructor(
-    private readonly server: Server,
+    private readonly server: Host,
     private readonly p: Persistence,
   ) {
-    server.addPropagationListener(
-      (ops) => this.feed(ops),
-      () => this.accepting(),
-    );
+    server.events.onPropagate({ feed: (ops) => this.feed(ops), active: () => this.accepting() });
+    // Written before the next reply leaves, like Redis's beforeSleep (a no-op unless queued).
+    server.events.beforeReplies.on(this.flushBeforeReplies);
     server.config.onApply('appendonly', () => this.onAppendonlyChanged());
   }
 
@@ -145,11 +145,10 @@ export class Aof {
       if (op.raw !== null) this.buf.w.raw(op.raw.subarray(op.rawStart, op.rawEnd));
       else this.buf.command(op.argv);
     }
-    // Written before the next reply leaves (server.beforeReplies, like Redis's beforeSleep), or at
-    // the end of this turn when no client is waiting (expiries, cron).
+    // Written before the next reply leaves (beforeReplies), or at the end of this turn when no
+    // client is waiting (expiries, cron).
     if (!this.flushQueued) {
       this.flushQueued = true;
-      this.server.beforeReplies = this.flushBeforeReplies;
       queueMicrotask(this.flushBeforeReplies);
     }
   }
@@ -157,7 +156,6 @@ export class Aof {
   private readonly flushBeforeReplies = (): void => {
     if (!this.flushQueued) return;
     this.flushQueued = false;
-    this.server.beforeReplies = null;
     this.flush();
   };
 
@@ -593,40 +591,29 @@ export class Aof {
     return 'failed';
   }
 
-  private lookup(argv: string[]): CommandDef | undefined {
+  private lookup(argv: string[]): CommandInfo | undefined {
     let cmd = this.server.commands.lookup(argv[0]);
     if (cmd?.subcommands != null && argv.length > 1) cmd = cmd.subcommands.get(argv[1].toLowerCase()) ?? cmd;
-    return cmd?.handler === null ? undefined : cmd;
+    return cmd?.executable === false ? undefined : cmd;
   }
 
   /** Runs one command from the file on the AOF client, as Redis calls cmd->proc directly. */
-  private runLoaded(client: Client, argv: string[], name: string): boolean {
+  private runLoaded(client: FakeClient, argv: string[], name: string): boolean {
     if (isFunctionLoad(argv) && this.lookup(argv) === undefined) {
       if (!this.p.functionLibraries.includes(argv[2])) this.p.functionLibraries.push(argv[2]);
       return true;
     }
-    const cmd = this.lookup(argv);
-    if (cmd === undefined) {
+    const outcome = client.run(argv);
+    if (outcome === 'unknown') {
       this.log('warning', `Unknown command '${argv[0]}' reading the append only file ${name}`);
       return false;
     }
-    const server = this.server;
-    client.now = server.keyspace.tick();
-    client.command = cmd;
-    client.rewrittenArgv = null;
-    client.propagationPrevented = false;
-    server.callDepth++;
-    try {
-      cmd.handler!(client, argv);
-    } catch (e) {
+    if (outcome instanceof Error) {
       this.log(
         'warning',
-        `Error replaying '${argv[0]}' from the append only file ${name}: ${(e as Error).message}`,
+        `Error replaying '${argv[0]}' from the append only file ${name}: ${outcome.message}`,
       );
       return false;
-    } finally {
-      server.callDepth--;
-      client.reply.discard();
     }
     return true;
   }

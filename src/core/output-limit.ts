@@ -1,4 +1,9 @@
-import type { OutputBufferLimit } from './config-directives.js';
+/** One class of client-output-buffer-limit (normal, replica, pubsub). */
+export interface OutputBufferLimit {
+  hard: bigint;
+  soft: bigint;
+  seconds: number;
+}
 
 /**
  * Redis's checkClientOutputBufferLimits for one client: over the hard limit at once, or over the
