@@ -1,43 +1,35 @@
 /** A pipelined bulk loader and an INFO reader, talking raw RESP over one connection. */
-import { connect, type Socket } from 'node:net';
-import { encodeCommand, RespReader, type RespValue } from '../src/protocol/resp-reader.js';
+import { RespConnection } from '../src/protocol/resp-connection.js';
+import { encodeCommand, type RespValue } from '../src/protocol/resp-reader.js';
 
-/** One raw RESP connection that can send many commands and wait for their replies. */
+/** A pipelined writer over one RESP connection: counts replies (and errors) as they come. */
 export class BenchConnection {
-  private readonly reader = new RespReader();
   private pending = 0;
   private errors = 0;
   private firstError = '';
   private waiter: (() => void) | null = null;
   private lastValue: RespValue | undefined;
 
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.reader.append(chunk);
-      for (let v = this.reader.next(); v !== undefined; v = this.reader.next()) {
-        this.pending--;
-        this.lastValue = v;
-        if (v.type === 'error') {
-          this.errors++;
-          this.firstError ||= v.value;
-        }
+  private constructor(private readonly conn: RespConnection) {
+    conn.onReply = ({ value }) => {
+      this.pending--;
+      this.lastValue = value;
+      if (value.type === 'error') {
+        this.errors++;
+        this.firstError ||= value.value;
       }
       this.waiter?.();
-    });
+    };
   }
 
-  static open(port: number): Promise<BenchConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: '127.0.0.1' });
-      socket.once('connect', () => resolve(new BenchConnection(socket)));
-      socket.once('error', reject);
-    });
+  static async open(port: number): Promise<BenchConnection> {
+    return new BenchConnection(await RespConnection.open({ host: '127.0.0.1', port }));
   }
 
   /** Sends pre-encoded commands; `count` is how many replies they produce. */
   send(bytes: Buffer, count: number): void {
     this.pending += count;
-    this.socket.write(bytes);
+    this.conn.write(bytes);
   }
 
   /** Resolves once no more than `maxPending` replies are outstanding. */
@@ -64,7 +56,7 @@ export class BenchConnection {
   }
 
   close(): void {
-    this.socket.destroy();
+    this.conn.close();
   }
 }
 

@@ -5,8 +5,8 @@
  * trees) so our arity, flags, key specs, ACL categories and COMMAND replies match Redis exactly.
  */
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { encodeCommand, RespReader, type RespValue } from '../src/protocol/resp-reader.js';
+import { RespConnection } from '../src/protocol/resp-connection.js';
+import type { RespValue } from '../src/protocol/resp-reader.js';
 import type { SpecNode } from '../src/specs/spec-node.js';
 
 function toNode(v: RespValue): SpecNode {
@@ -31,21 +31,14 @@ function toNode(v: RespValue): SpecNode {
 }
 
 async function query(port: number, commands: string[][]): Promise<RespValue[]> {
-  const socket = connect(port, '127.0.0.1');
-  const reader = new RespReader();
-  const replies: RespValue[] = [];
-  return new Promise((resolve, reject) => {
-    socket.on('error', reject);
-    socket.on('data', (chunk) => {
-      reader.append(chunk);
-      for (let v = reader.next(); v !== undefined; v = reader.next()) replies.push(v);
-      if (replies.length === commands.length) {
-        socket.end();
-        resolve(replies);
-      }
-    });
-    for (const c of commands) socket.write(encodeCommand(c));
-  });
+  const conn = await RespConnection.open({ host: '127.0.0.1', port });
+  try {
+    const replies: RespValue[] = [];
+    for (const c of commands) replies.push((await conn.call(c, 30_000)).value);
+    return replies;
+  } finally {
+    conn.close();
+  }
 }
 
 /** JSON with nodes that fit in a line kept whole and bigger ones one element per line (readable diffs). */

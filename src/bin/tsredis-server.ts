@@ -11,7 +11,7 @@ import { REDIS_VERSION, TSREDIS_VERSION } from '../lib/version.js';
 import { FatalLoadError } from '../persistence/rdb-load.js';
 import { banner } from '../server/banner.js';
 import type { Config } from '../server/config.js';
-import { processHost } from '../server/config-directives.js';
+import { processHost } from '../server/config-directive.js';
 import { Logger } from '../server/log.js';
 import { ListenError, type Server } from '../server/server.js';
 import {

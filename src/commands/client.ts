@@ -3,9 +3,9 @@
 import { clientInfoLine } from '../core/client-info.js';
 import type { ClientType, CommandContext, CommandFamily } from '../core/context.js';
 import { parseInt64 } from '../lib/numbers.js';
-import { CLIENT_HELP, replyHelp, subcommandSyntaxError } from './admin-replies.js';
 import { is } from './args.js';
 import { INVALID_CLIENT_NAME, validClientName } from './connection.js';
+import { CLIENT_HELP, replyHelp, subcommandSyntaxError } from './help-replies.js';
 import { ERR } from './replies.js';
 
 /** getClientTypeByName; null when unknown. */

@@ -12,8 +12,8 @@ import { listCommands } from './lists.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { replicationCommands } from './replication.js';
-import { serverAdminCommands } from './server-admin.js';
 import { setCommands } from './sets.js';
+import { shutdownDebugCommands } from './shutdown-debug.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
 import { zsetCommands } from './zsets.js';
@@ -34,7 +34,7 @@ export const allFamilies: CommandFamily[] = [
   replicationCommands,
   configCommands,
   clientCommands,
-  serverAdminCommands,
+  shutdownDebugCommands,
   introspectionCommands,
   persistenceCommands,
   dumpCommands,

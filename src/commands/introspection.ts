@@ -12,6 +12,7 @@ import { globMatch } from '../lib/glob.js';
 import { parseInt64 } from '../lib/numbers.js';
 import type { SpecNode } from '../specs/spec-node.js';
 import { isString, type Value } from '../store/values.js';
+import { is } from './args.js';
 import {
   COMMAND_HELP,
   LATENCY_HELP,
@@ -19,8 +20,7 @@ import {
   replyHelp,
   SLOWLOG_HELP,
   subcommandSyntaxError,
-} from './admin-replies.js';
-import { is } from './args.js';
+} from './help-replies.js';
 import { DICT_ENTRY_SIZE, sdsAllocSize, stringMemoryUsage, valueMemoryUsage } from './memory-usage.js';
 import { ERR } from './replies.js';
 
@@ -486,7 +486,7 @@ function lastsave(ctx: CommandContext): void {
 // --- MEMORY ---
 
 function memoryUsage(ctx: CommandContext, argv: string[]): void {
-  let samples = 5;
+  // SAMPLES is validated as Redis does; the estimate counts elements, it does not sample them.
   for (let j = 3; j < argv.length; j++) {
     if (is(argv[j], 'SAMPLES') && j + 1 < argv.length) {
       const n = parseInt64(argv[j + 1]);
@@ -498,7 +498,6 @@ function memoryUsage(ctx: CommandContext, argv: string[]): void {
         ctx.reply.error(ERR.syntax);
         return;
       }
-      samples = n === 0 ? Number.MAX_SAFE_INTEGER : Number(n);
       j++;
     } else {
       ctx.reply.error(ERR.syntax);
@@ -511,7 +510,7 @@ function memoryUsage(ctx: CommandContext, argv: string[]): void {
     ctx.reply.nil();
     return;
   }
-  const usage = isString(value) ? stringMemoryUsage(value) : valueMemoryUsage(value, samples);
+  const usage = isString(value) ? stringMemoryUsage(value) : valueMemoryUsage(value);
   ctx.reply.integer(usage + keyMemoryUsage(argv[2]));
 }
 
@@ -588,7 +587,7 @@ function estimateDataset(ctx: CommandContext): number {
     for (let i = 0; i < samples; i++) {
       const key = db.data.randomKey();
       const value = key === undefined ? undefined : (db.data.get(key) as Value | undefined);
-      if (key !== undefined && value !== undefined) sum += valueMemoryUsage(value, 5) + keyMemoryUsage(key);
+      if (key !== undefined && value !== undefined) sum += valueMemoryUsage(value) + keyMemoryUsage(key);
     }
     total += (sum / samples) * db.size;
   }

@@ -7,8 +7,8 @@
 import type { CommandContext, CommandFamily } from '../core/context.js';
 import { parseInt64 } from '../lib/numbers.js';
 import { ListValue } from '../store/types/list.js';
-import { subcommandSyntaxError } from './admin-replies.js';
 import { is } from './args.js';
+import { subcommandSyntaxError } from './help-replies.js';
 import { lookupRead } from './keys.js';
 import { ERR } from './replies.js';
 import { timeoutArg } from './timeout-arg.js';

@@ -1,6 +1,6 @@
 /**
  * MEMORY USAGE estimates with Redis's allocation sizes: string values are exact (robj, sds header,
- * jemalloc size classes); collections report their own figure when their class provides one.
+ * jemalloc size classes); collections from their element count.
  */
 import { MutableString, type StringValue, stringEncoding, type Value } from '../store/values.js';
 
@@ -34,21 +34,18 @@ export function stringMemoryUsage(v: StringValue): number {
   return ROBJ_SIZE + sdsAllocSize(capacity, false);
 }
 
-/** A collection's own estimate, when its class implements memoryUsage(samples). */
-interface SizedValue {
-  memoryUsage(samples: number): number;
-}
-
 /** Base sizes of an empty value of each type (robj plus its encoding's header), for classes without memoryUsage(). */
 const EMPTY_SIZE: Record<string, number> = { list: 48, set: 48, zset: 48, hash: 48, stream: 48 };
 /** Per element: the element itself is not known here, so a small listpack entry is assumed. */
 const ELEMENT_SIZE = 16;
 
-export function valueMemoryUsage(v: Value, samples: number): number {
+export function valueMemoryUsage(v: Value): number {
   if (typeof v === 'string' || v instanceof MutableString) return stringMemoryUsage(v);
-  const sized = v as unknown as Partial<SizedValue> & { size?: unknown; length?: unknown };
-  if (typeof sized.memoryUsage === 'function') return sized.memoryUsage(samples);
   const count =
-    typeof sized.size === 'number' ? sized.size : typeof sized.length === 'number' ? sized.length : 0;
+    'size' in v && typeof v.size === 'number'
+      ? v.size
+      : 'length' in v && typeof v.length === 'number'
+        ? v.length
+        : 0;
   return ROBJ_SIZE + (EMPTY_SIZE[v.type] ?? 48) + count * ELEMENT_SIZE;
 }

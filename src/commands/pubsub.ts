@@ -1,6 +1,6 @@
 import type { CommandContext, CommandFamily } from '../core/context.js';
 import { globMatch } from '../lib/glob.js';
-import { subcommandSyntaxError } from './admin-replies.js';
+import { subcommandSyntaxError } from './help-replies.js';
 
 /** The confirmation push for (un)subscribe: [kind, name, subscription count]; sent even under
  * CLIENT REPLY OFF, like every pub/sub reply. */

@@ -13,7 +13,7 @@ import { limitsFrom, writeObject } from '../rdb/value-codec.js';
 import { RdbWriter } from '../rdb/writer.js';
 import type { ExpireMode } from '../store/database.js';
 import type { Value } from '../store/values.js';
-import type { Client } from './client.js';
+import { type Client, clientOf } from './client.js';
 import { generateInfo } from './info.js';
 import { LatencyMonitor } from './latency-monitor.js';
 import type { Server } from './server.js';
@@ -240,7 +240,7 @@ export class Admin implements AdminContext {
   // --- MONITOR ---
 
   addMonitor(ctx: CommandContext): boolean {
-    const c = ctx as Client;
+    const c = clientOf(ctx);
     if (c.roleFlags.includes('S') || c.roleFlags.includes('O')) return false;
     c.roleFlags += 'O';
     this.server.monitors.add(c);
@@ -250,7 +250,7 @@ export class Admin implements AdminContext {
   // --- SHUTDOWN ---
 
   shutdown(ctx: CommandContext, options: ShutdownOptions): void {
-    const c = ctx as Client;
+    const c = clientOf(ctx);
     // The client waits for the outcome: on success the connection just closes.
     c.blocked = true;
     this.shutdownClients.push(c);

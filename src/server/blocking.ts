@@ -143,7 +143,7 @@ export class Blocking {
       this.server.keyspace.tick();
       const value = db.get(key);
       if (value === undefined) return;
-      const c = queue.values().next().value as Client;
+      const [c] = queue;
       const b = this.byClient.get(c)!;
       if (b.spec.valueType !== null && b.spec.valueType !== typeOf(value)) {
         queue.delete(c);

@@ -515,3 +515,12 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
     return true;
   }
 }
+
+/**
+ * The connection behind a command context. Every context the server hands to handlers is one of
+ * its Clients; anything else is a bug, reported as such rather than cast past.
+ */
+export function clientOf(ctx: CommandContext): Client {
+  if (!(ctx instanceof Client)) throw new Error('a command context that is not a connection of this server');
+  return ctx;
+}

@@ -17,14 +17,12 @@ import { globMatch } from '../lib/glob.js';
 import { splitArgs } from '../protocol/split-args.js';
 import {
   type ConfigHost,
-  DEPRECATED_DIRECTIVES,
-  DIRECTIVES,
   type Directive,
   DirectiveError,
-  FILE_ONLY_DIRECTIVES,
   type RewriteSink,
   virtualDirHost,
-} from './config-directives.js';
+} from './config-directive.js';
+import { DEPRECATED_DIRECTIVES, DIRECTIVES, FILE_ONLY_DIRECTIVES } from './config-directives.js';
 import { AclRuleError, DefaultUser, UNSUPPORTED_RULE, UNSUPPORTED_USER } from './default-user.js';
 
 /** A fatal error while loading configuration, reported the way Redis reports it. */

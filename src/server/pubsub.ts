@@ -1,6 +1,6 @@
 import type { CommandContext, PubSubContext } from '../core/context.js';
 import { globMatch } from '../lib/glob.js';
-import type { Client } from './client.js';
+import { type Client, clientOf } from './client.js';
 
 /** Subscribers by channel, pattern or shard channel. */
 type Registry = Map<string, Set<Client>>;
@@ -34,32 +34,32 @@ export class PubSub implements PubSubContext {
   constructor(private readonly wake: (client: Client) => void) {}
 
   subscribe(ctx: CommandContext, channel: string): boolean {
-    const client = ctx as Client;
+    const client = clientOf(ctx);
     return add(this.channels, client.channels, client, channel);
   }
 
   unsubscribe(ctx: CommandContext, channel: string): boolean {
-    const client = ctx as Client;
+    const client = clientOf(ctx);
     return remove(this.channels, client.channels, client, channel);
   }
 
   psubscribe(ctx: CommandContext, pattern: string): boolean {
-    const client = ctx as Client;
+    const client = clientOf(ctx);
     return add(this.patterns, client.patterns, client, pattern);
   }
 
   punsubscribe(ctx: CommandContext, pattern: string): boolean {
-    const client = ctx as Client;
+    const client = clientOf(ctx);
     return remove(this.patterns, client.patterns, client, pattern);
   }
 
   ssubscribe(ctx: CommandContext, channel: string): boolean {
-    const client = ctx as Client;
+    const client = clientOf(ctx);
     return add(this.shardChannels, client.shardChannels, client, channel);
   }
 
   sunsubscribe(ctx: CommandContext, channel: string): boolean {
-    const client = ctx as Client;
+    const client = clientOf(ctx);
     return remove(this.shardChannels, client.shardChannels, client, channel);
   }
 

@@ -23,9 +23,9 @@ import type { Database } from '../store/database.js';
 import { type Clock, Keyspace, systemClock } from '../store/keyspace.js';
 import { Admin } from './admin.js';
 import { Blocking } from './blocking.js';
-import { Client } from './client.js';
+import { Client, clientOf } from './client.js';
 import { Config } from './config.js';
-import { NOTIFY, parseNotifyFlags } from './config-directives.js';
+import { NOTIFY, parseNotifyFlags } from './config-special.js';
 import { DirectClient } from './direct-client.js';
 import { call, execute, unknownCommandError } from './dispatch.js';
 import { Evictor } from './evictor.js';
@@ -288,7 +288,7 @@ export class Server implements ServerContext, Host {
    * or bind, whose listeners open asynchronously). Pipelined commands wait, as they would in Redis.
    */
   replyLater<T>(ctx: CommandContext, work: Promise<T>, done: (result: T) => void): void {
-    const c = ctx as Client;
+    const c = clientOf(ctx);
     c.blocked = true;
     void work.then(
       (result) => {
@@ -398,7 +398,7 @@ export class Server implements ServerContext, Host {
   }
 
   invoke(ctx: CommandContext, argv: string[]): void {
-    const client = ctx as Client;
+    const client = clientOf(ctx);
     let cmd = this.commands.lookup(argv[0]);
     if (cmd?.subcommands != null) cmd = cmd.subcommands.get(argv[1]?.toLowerCase() ?? '');
     if (cmd === undefined || cmd.handler === null) {
@@ -409,7 +409,7 @@ export class Server implements ServerContext, Host {
   }
 
   watch(ctx: CommandContext, key: string): void {
-    const client = ctx as Client;
+    const client = clientOf(ctx);
     const db = client.db;
     if (client.watching.some(([d, k]) => d === db && k === key)) return;
     client.watching.push([db, key, db.isExpired(key)]);
@@ -420,14 +420,14 @@ export class Server implements ServerContext, Host {
   }
 
   watchedKeyExpired(ctx: CommandContext): boolean {
-    const client = ctx as Client;
+    const client = clientOf(ctx);
     this.keyspace.tick();
     return client.watching.some(([db, key, expiredAtWatch]) => !expiredAtWatch && db.isExpired(key));
   }
 
   /** UNWATCH: forgets every key the client watches. */
   unwatchAll(ctx: CommandContext): void {
-    const client = ctx as Client;
+    const client = clientOf(ctx);
     for (const [db, key] of client.watching) {
       const set = db.watched?.get(key);
       set?.delete(client);

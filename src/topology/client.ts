@@ -2,8 +2,8 @@
  * A minimal client for talking to topology nodes (tsredis or redis-server): one connection, every
  * call with a deadline, so a stopped or stalled node never hangs `status`, `doctor` or the dashboard.
  */
-import { connect, type Socket } from 'node:net';
-import { encodeCommand, RespReader, type RespValue } from '../protocol/resp-reader.js';
+import { RespConnection } from '../protocol/resp-connection.js';
+import type { RespValue } from '../protocol/resp-reader.js';
 
 export interface Address {
   host: string;
@@ -47,50 +47,39 @@ function describe(e: NodeJS.ErrnoException, addr: Address): NodeError {
 }
 
 export class NodeClient {
-  private readonly reader = new RespReader();
-  private waiters: Array<(v: RespValue | NodeError) => void> = [];
   private failure: NodeError | null = null;
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly conn: RespConnection,
     readonly address: Address,
     private readonly timeoutMs: number,
   ) {
-    socket.on('data', (chunk: Buffer) => {
-      this.reader.append(chunk);
-      for (let v = this.reader.next(); v !== undefined; v = this.reader.next()) this.waiters.shift()?.(v);
-    });
-    socket.on('error', (e: NodeJS.ErrnoException) => this.fail(describe(e, address)));
-    socket.on('close', () =>
-      this.fail(new NodeError(`${formatAddress(address)} closed the connection`, 'EOF')),
+    conn.socket.once('close', () =>
+      this.fail(
+        conn.error !== null
+          ? describe(conn.error, address)
+          : new NodeError(`${formatAddress(address)} closed the connection`, 'EOF'),
+      ),
     );
   }
 
   /** Connects (and authenticates when credentials are given) within timeoutMs. */
   static async open(addr: Address, timeoutMs = 2000, creds: Credentials = {}): Promise<NodeClient> {
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: addr.host, port: addr.port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(
-          new NodeError(
-            `${formatAddress(addr)} did not accept a connection within ${timeoutMs} ms`,
-            'ETIMEDOUT',
-          ),
+    let conn: RespConnection;
+    try {
+      conn = await RespConnection.open({ host: addr.host, port: addr.port }, timeoutMs);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ETIMEDOUT' && err.message === 'connect timed out') {
+        throw new NodeError(
+          `${formatAddress(addr)} did not accept a connection within ${timeoutMs} ms`,
+          'ETIMEDOUT',
         );
-      }, timeoutMs);
-      s.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(describe(e, addr));
-      });
-      s.once('connect', () => {
-        clearTimeout(timer);
-        s.removeAllListeners('error');
-        resolve(s);
-      });
-    });
-    socket.setNoDelay(true);
-    const client = new NodeClient(socket, addr, timeoutMs);
+      }
+      throw describe(err, addr);
+    }
+    conn.socket.setNoDelay(true);
+    const client = new NodeClient(conn, addr, timeoutMs);
     if (creds.password !== undefined && creds.password !== '') {
       const argv = creds.user ? ['AUTH', creds.user, creds.password] : ['AUTH', creds.password];
       const r = await client.call(argv);
@@ -104,24 +93,21 @@ export class NodeClient {
   }
 
   /** One command; rejects with a NodeError when the node does not answer within the timeout. */
-  call(argv: ReadonlyArray<string>, timeoutMs = this.timeoutMs): Promise<RespValue> {
-    if (this.failure !== null) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(
-          new NodeError(
-            `${formatAddress(this.address)} did not answer ${argv[0]} within ${timeoutMs} ms`,
-            'ETIMEDOUT',
-          ),
-        );
-      }, timeoutMs);
-      this.waiters.push((v) => {
-        clearTimeout(timer);
-        if (v instanceof NodeError) reject(v);
-        else resolve(v);
-      });
-      this.socket.write(encodeCommand(argv));
-    });
+  async call(argv: ReadonlyArray<string>, timeoutMs = this.timeoutMs): Promise<RespValue> {
+    if (this.failure !== null) throw this.failure;
+    try {
+      return (await this.conn.call(argv, timeoutMs)).value;
+    } catch {
+      this.fail(
+        this.conn.closed
+          ? new NodeError(`${formatAddress(this.address)} closed the connection`, 'EOF')
+          : new NodeError(
+              `${formatAddress(this.address)} did not answer ${argv[0]} within ${timeoutMs} ms`,
+              'ETIMEDOUT',
+            ),
+      );
+      throw this.failure!;
+    }
   }
 
   /** A command whose reply must not be an error; the reply as text. */
@@ -150,14 +136,12 @@ export class NodeClient {
 
   close(): void {
     this.fail(new NodeError('closed', 'CLOSED'));
-    this.socket.destroy();
   }
 
   private fail(e: NodeError): void {
     if (this.failure !== null) return;
     this.failure = e;
-    this.socket.destroy();
-    for (const w of this.waiters.splice(0)) w(e);
+    this.conn.close();
   }
 }
 

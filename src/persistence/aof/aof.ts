@@ -9,37 +9,30 @@
  */
 import {
   closeSync,
-  existsSync,
   fdatasync,
   fdatasyncSync,
   mkdirSync,
   openSync,
-  readFileSync,
   renameSync,
   statSync,
-  truncateSync,
   unlinkSync,
-  writeFileSync,
 } from 'node:fs';
-import { join, resolve as resolvePath } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import type { CommandInfo } from '../../core/command.js';
+import { join } from 'node:path';
 import type { PropagatedOp } from '../../core/events.js';
-import type { FakeClient, Host } from '../../core/host.js';
+import type { Host } from '../../core/host.js';
 import { strerror } from '../../lib/errno.js';
 
 import { aofEncoders, CommandWriter } from '../encoders.js';
-import { FileSink, fsyncDir, writeAllSync } from '../file-sink.js';
+import { FileSink, writeAllSync } from '../file-sink.js';
 import type { Persistence } from '../manager.js';
-import { FatalLoadError, type LoadStats } from '../rdb-load.js';
 import { Snapshot, SnapshotRunner } from '../snapshot.js';
-import { AofManifest, ManifestError } from './manifest.js';
-import { AOF_EOF, AOF_FORMAT_ERROR, AOF_TRUNCATED, AofCommandReader } from './reader.js';
+import { AofFiles, fatal } from './files.js';
+import { AofLoader } from './loader.js';
+import { AofManifest } from './manifest.js';
 
 type AofState = 'off' | 'on' | 'wait_rewrite';
 
 /** Result of loading one AOF file (loadSingleAppendOnlyFile). */
-type FileResult = 'ok' | 'truncated' | 'empty' | 'not_exist' | 'open_err' | 'failed';
 
 /** AOF_REWRITE_LIMITE_THRESHOLD / _MAX_MINUTES: back-off after repeated rewrite failures. */
 const REWRITE_LIMIT_THRESHOLD = 3;
@@ -79,33 +72,30 @@ export class Aof {
   private nextRewriteSec = 0;
   /** Set while the AOF is loading: the commands replayed must not be appended again. */
   private replaying = false;
+  private readonly files: AofFiles;
 
   constructor(
     private readonly server: Host,
     private readonly p: Persistence,
   ) {
+    this.files = new AofFiles(server, () => p.dir);
     server.events.onPropagate({ feed: (ops) => this.feed(ops), active: () => this.accepting() });
     // Written before the next reply leaves, like Redis's beforeSleep (a no-op unless queued).
     server.events.beforeReplies.on(this.flushBeforeReplies);
     server.config.onApply('appendonly', () => this.onAppendonlyChanged());
   }
 
-  // --- Names and settings ---
-
-  private get dirPath(): string {
-    return resolvePath(this.p.dir, this.server.config.str('appenddirname'));
-  }
-
-  private get fileName(): string {
-    return this.server.config.str('appendfilename');
-  }
-
-  private path(name: string): string {
-    return join(this.dirPath, name);
-  }
-
   private get fsyncPolicy(): string {
     return this.server.config.str('appendfsync');
+  }
+
+  /** Start-up: the manifest's files loaded (aof/loader.ts), appends go on after them. */
+  async loadAtStartup(): Promise<void> {
+    const loaded = await new AofLoader(this.server, this.p, this.files, (on) => (this.replaying = on)).load();
+    this.manifest = loaded.manifest;
+    this.currentSize = loaded.size;
+    this.rewriteBaseSize = loaded.baseSize;
+    this.fsyncOffset = loaded.size;
   }
 
   get rewriteInProgress(): boolean {
@@ -301,353 +291,36 @@ export class Aof {
     return true;
   }
 
-  // --- Manifest ---
-
-  private persistManifest(m: AofManifest): boolean {
-    const name = `${this.fileName}.manifest`;
-    const tempName = `temp-${name}`;
-    const tempPath = this.path(tempName);
-    try {
-      writeFileSync(tempPath, m.format(), { mode: 0o644 });
-      const fd = openSync(tempPath, 'r+');
-      try {
-        fdatasyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    } catch (e) {
-      this.log('warning', `Can't open the AOF manifest file ${tempName}: ${strerror(e)}`);
-      return false;
-    }
-    try {
-      renameSync(tempPath, this.path(name));
-    } catch (e) {
-      this.log(
-        'warning',
-        `Error trying to rename the temporary AOF manifest file ${tempName} into ${name}: ${strerror(e)}`,
-      );
-      return false;
-    }
-    fsyncDir(this.path(name));
-    return true;
-  }
-
-  /** Reads the manifest (none: an empty one). Throws FatalLoadError after Redis's report. */
-  private loadManifest(): AofManifest {
-    const path = this.path(`${this.fileName}.manifest`);
-    if (!existsSync(this.dirPath) || !existsSync(path)) return new AofManifest();
-    let text: string;
-    try {
-      text = readFileSync(path, 'latin1');
-    } catch (e) {
-      this.log(
-        'warning',
-        `Fatal error: can't open the AOF manifest file ${path} for reading: ${strerror(e)}`,
-      );
-      throw this.fatal('manifest');
-    }
-    try {
-      return AofManifest.parse(text);
-    } catch (e) {
-      if (!(e instanceof ManifestError)) throw e;
-      this.log('warning', '\n*** FATAL AOF MANIFEST FILE ERROR ***\n');
-      if (e.line !== null) {
-        this.log('warning', `Reading the manifest file, at line ${e.lineNo}\n`);
-        this.log('warning', `>>> '${e.line}'\n`);
-      }
-      this.log('warning', `${e.message}\n`);
-      throw this.fatal('manifest');
-    }
-  }
-
-  private fatal(message: string): FatalLoadError {
-    return new FatalLoadError(message);
-  }
-
-  // --- Loading at start-up ---
-
-  /** loadAppendOnlyFiles: base then incremental files. Throws FatalLoadError when start-up must stop. */
-  async loadAtStartup(): Promise<void> {
-    const started = performance.now();
-    let m = this.loadManifest();
-    this.manifest = m;
-    const oldStyle = resolvePath(this.p.dir, this.fileName);
-    if (existsSync(oldStyle)) {
-      const onlyOldBase =
-        m.base !== null &&
-        m.incr.length === 0 &&
-        m.base.name === this.fileName &&
-        !existsSync(this.path(this.fileName));
-      if (!existsSync(this.dirPath) || m.empty || onlyOldBase) {
-        m = this.upgradeOldStyle(m);
-        this.manifest = m;
-      }
-    }
-    if (m.empty) return;
-    const files = m.files;
-    let total = 0;
-    for (const f of files) {
-      try {
-        total += statSync(this.path(f.name)).size;
-      } catch (e) {
-        this.log('warning', `Unable to obtain the AOF file ${f.name} length. stat: ${strerror(e)}`);
-        throw this.fatal('missing AOF file');
-      }
-    }
-    if (total === 0) {
-      this.log('notice', `DB loaded from append only file: ${elapsed(started)} seconds`);
-      return;
-    }
-    let loadedBefore = 0;
-    let current: { pos: () => number } = { pos: () => 0 };
-    let baseSize = 0;
-    await this.p.withLoading(
-      total,
-      () => loadedBefore + current.pos(),
-      async () => {
-        for (let i = 0; i < files.length; i++) {
-          const f = files[i];
-          const last = i === files.length - 1;
-          const t0 = performance.now();
-          const size = statSync(this.path(f.name)).size;
-          if (f.type === 'b') baseSize = size;
-          let result = await this.loadFile(f.name, (pos) => (current = { pos }));
-          loadedBefore += size;
-          current = { pos: () => 0 };
-          if (result === 'ok' || (result === 'truncated' && last)) {
-            this.log(
-              'notice',
-              `DB loaded from ${f.type === 'b' ? 'base' : 'incr'} file ${f.name}: ${elapsed(t0)} seconds`,
-            );
-          }
-          if (result === 'empty' && f.type === 'i') result = 'ok';
-          if (result === 'truncated' && !last) result = 'failed';
-          if (result === 'open_err' || result === 'failed' || result === 'not_exist')
-            throw this.fatal(f.name);
-        }
-      },
-    );
-    this.currentSize = total;
-    this.rewriteBaseSize = baseSize;
-    this.fsyncOffset = total;
-    // What was replayed is on disk already: nothing to save.
-    this.server.dirty = 0;
-    this.log('notice', `DB loaded from append only file: ${elapsed(started)} seconds`);
-  }
-
-  /** An old single-file AOF (appendfilename in dir): moved into the directory as the base. */
-  private upgradeOldStyle(_m: AofManifest): AofManifest {
-    try {
-      mkdirSync(this.dirPath, { recursive: true });
-    } catch (e) {
-      this.log(
-        'warning',
-        `Can't open or create append-only dir ${this.server.config.str('appenddirname')}: ${strerror(e)}`,
-      );
-      throw this.fatal('dir');
-    }
-    const m = new AofManifest();
-    m.base = { name: this.fileName, seq: 1, type: 'b' };
-    m.baseSeq = 1;
-    if (!this.persistManifest(m)) throw this.fatal('manifest');
-    try {
-      renameSync(resolvePath(this.p.dir, this.fileName), this.path(this.fileName));
-    } catch (e) {
-      this.log(
-        'warning',
-        `Error trying to move the old AOF file ${this.fileName} into dir ${this.server.config.str('appenddirname')}: ${strerror(e)}`,
-      );
-      throw this.fatal('upgrade');
-    }
-    this.log(
-      'notice',
-      `Successfully migrated an old-style AOF file (${this.fileName}) into the AOF directory (${this.server.config.str('appenddirname')}).`,
-    );
-    return m;
-  }
-
-  /** loadSingleAppendOnlyFile. progress receives a function giving the bytes consumed so far. */
-  private async loadFile(name: string, progress: (pos: () => number) => void): Promise<FileResult> {
-    const path = this.path(name);
-    let buf: Buffer;
-    try {
-      buf = readFileSync(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.log('warning', `The append log file ${name} doesn't exist: ${strerror(e)}`);
-        return 'not_exist';
-      }
-      this.log('warning', `Fatal error: can't open the append log file ${name} for reading: ${strerror(e)}`);
-      return 'open_err';
-    }
-    if (buf.length === 0) return 'empty';
-    let start = 0;
-    if (buf.length >= 5 && buf.latin1Slice(0, 5) === 'REDIS') {
-      const oldStyle = name === this.fileName;
-      this.log(
-        'notice',
-        oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...',
-      );
-      let stats: LoadStats;
-      try {
-        const load = this.p.loadRdbBuffer(buf, { aofPreamble: true });
-        progress(() => load.position);
-        stats = await load.run();
-      } catch (e) {
-        this.p.reportLoadError(e);
-        this.log(
-          'warning',
-          oldStyle
-            ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted`
-            : `Error reading the RDB base file ${name}, AOF loading aborted`,
-        );
-        return 'failed';
-      }
-      this.p.finishRdbLoad(stats);
-      start = stats.end;
-      if (oldStyle) this.log('notice', 'Reading the remaining AOF tail...');
-    }
-    const reader = new AofCommandReader(buf, start);
-    progress(() => reader.pos);
-    return this.replay(name, path, reader);
-  }
-
-  /** Replays the commands of one file, in slices (LOADING answered in between). */
-  private async replay(name: string, path: string, reader: AofCommandReader): Promise<FileResult> {
-    const client = this.server.fakeClient();
-    const truncatedAllowed = this.server.config.bool('aof-load-truncated');
-    let multi: string[][] | null = null;
-    let validBeforeMulti = reader.validUpTo;
-    let outcome: 'eof' | 'truncated' | 'format' | 'unknown' = 'eof';
-    this.replaying = true;
-    try {
-      let t0 = performance.now();
-      for (;;) {
-        const startOfCommand = reader.pos;
-        const r = reader.next();
-        if (r === AOF_EOF) break;
-        if (r === AOF_TRUNCATED || r === AOF_FORMAT_ERROR) {
-          outcome = r;
-          break;
-        }
-        const lower = r[0].toLowerCase();
-        if (lower === 'multi') {
-          validBeforeMulti = startOfCommand;
-          multi = [];
-          continue;
-        }
-        if (lower === 'exec' && multi !== null) {
-          for (const argv of multi) if (!this.runLoaded(client, argv, name)) return 'failed';
-          multi = null;
-          continue;
-        }
-        if (multi !== null) {
-          if (this.lookup(r) === undefined && !isFunctionLoad(r)) {
-            this.log('warning', `Unknown command '${r[0]}' reading the append only file ${name}`);
-            return 'failed';
-          }
-          multi.push(r);
-          continue;
-        }
-        if (!this.runLoaded(client, r, name)) return 'failed';
-        if (performance.now() - t0 > 10) {
-          await new Promise((res) => setImmediate(res));
-          t0 = performance.now();
-        }
-      }
-    } finally {
-      this.replaying = false;
-      client.close();
-    }
-    let validUpTo = reader.validUpTo;
-    if (outcome === 'eof' && multi !== null) {
-      this.log('warning', `Revert incomplete MULTI/EXEC transaction in AOF file ${name}`);
-      validUpTo = validBeforeMulti;
-      outcome = 'truncated';
-    }
-    if (outcome === 'eof') return 'ok';
-    if (outcome === 'format') {
-      this.log(
-        'warning',
-        `Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`,
-      );
-      return 'failed';
-    }
-    if (truncatedAllowed) {
-      this.log('warning', `!!! Warning: short read while loading the AOF file ${name}!!!`);
-      this.log('warning', `!!! Truncating the AOF ${name} at offset ${validUpTo} !!!`);
-      try {
-        truncateSync(path, validUpTo);
-        this.log('warning', `AOF ${name} loaded anyway because aof-load-truncated is enabled`);
-        return 'truncated';
-      } catch (e) {
-        this.log('warning', `Error truncating the AOF file ${name}: ${strerror(e)}`);
-      }
-    }
-    this.log(
-      'warning',
-      `Unexpected end of file reading the append only file ${name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
-    );
-    return 'failed';
-  }
-
-  private lookup(argv: string[]): CommandInfo | undefined {
-    let cmd = this.server.commands.lookup(argv[0]);
-    if (cmd?.subcommands != null && argv.length > 1) cmd = cmd.subcommands.get(argv[1].toLowerCase()) ?? cmd;
-    return cmd?.executable === false ? undefined : cmd;
-  }
-
-  /** Runs one command from the file on the AOF client, as Redis calls cmd->proc directly. */
-  private runLoaded(client: FakeClient, argv: string[], name: string): boolean {
-    if (isFunctionLoad(argv) && this.lookup(argv) === undefined) {
-      if (!this.p.functionLibraries.includes(argv[2])) this.p.functionLibraries.push(argv[2]);
-      return true;
-    }
-    const outcome = client.run(argv);
-    if (outcome === 'unknown') {
-      this.log('warning', `Unknown command '${argv[0]}' reading the append only file ${name}`);
-      return false;
-    }
-    if (outcome instanceof Error) {
-      this.log(
-        'warning',
-        `Error replaying '${argv[0]}' from the append only file ${name}: ${outcome.message}`,
-      );
-      return false;
-    }
-    return true;
-  }
-
   /** aofOpenIfNeededOnServerStart: a base for an empty start, the last incr file opened for appends. */
   openOnServerStart(): void {
     this.state = 'on';
     try {
-      mkdirSync(this.dirPath, { recursive: true });
+      mkdirSync(this.files.dirPath, { recursive: true });
     } catch (e) {
       this.log(
         'warning',
         `Can't open or create append-only dir ${this.server.config.str('appenddirname')}: ${strerror(e)}`,
       );
-      throw this.fatal('dir');
+      throw fatal('dir');
     }
     const m = this.manifest;
     const hadIncr = m.incr.length > 0;
     if (m.empty) {
-      const base = m.newBase(this.fileName, this.server.config.bool('aof-use-rdb-preamble'));
-      if (!this.rewriteSync(this.path(base))) throw this.fatal('base');
+      const base = m.newBase(this.files.fileName, this.server.config.bool('aof-use-rdb-preamble'));
+      if (!this.rewriteSync(this.files.path(base))) throw fatal('base');
       this.log('notice', `Creating AOF base file ${base} on server start`);
     }
-    const incr = m.lastIncr(this.fileName);
+    const incr = m.lastIncr(this.files.fileName);
     try {
-      this.fd = openSync(this.path(incr), 'a', 0o644);
+      this.fd = openSync(this.files.path(incr), 'a', 0o644);
     } catch (e) {
       this.log('warning', `Can't open the append-only file ${incr}: ${strerror(e)}`);
-      throw this.fatal('open');
+      throw fatal('open');
     }
-    if (!this.persistManifest(m)) throw this.fatal('manifest');
-    this.lastIncrSize = fileSizeOf(this.path(incr));
+    if (!this.files.persistManifest(m)) throw fatal('manifest');
+    this.lastIncrSize = fileSizeOf(this.files.path(incr));
     if (!hadIncr || this.currentSize === 0) {
-      this.currentSize = (m.base === null ? 0 : fileSizeOf(this.path(m.base.name))) + this.lastIncrSize;
+      this.currentSize = (m.base === null ? 0 : fileSizeOf(this.files.path(m.base.name))) + this.lastIncrSize;
       if (this.rewriteBaseSize === 0) this.rewriteBaseSize = this.currentSize;
       this.fsyncOffset = this.currentSize;
     }
@@ -713,7 +386,7 @@ export class Aof {
   startRewrite(): boolean {
     if (this.p.hasActiveChild()) return false;
     try {
-      mkdirSync(this.dirPath, { recursive: true });
+      mkdirSync(this.files.dirPath, { recursive: true });
     } catch (e) {
       this.log(
         'warning',
@@ -770,16 +443,16 @@ export class Aof {
       name = this.tempIncrName;
     } else {
       temp = this.manifest.copy();
-      name = temp.newIncr(this.fileName);
+      name = temp.newIncr(this.files.fileName);
     }
     let fd: number;
     try {
-      fd = openSync(this.path(name), 'w', 0o644);
+      fd = openSync(this.files.path(name), 'w', 0o644);
     } catch (e) {
       this.log('warning', `Can't open the append-only file ${name}: ${strerror(e)}`);
       return false;
     }
-    if (temp !== null && !this.persistManifest(temp)) {
+    if (temp !== null && !this.files.persistManifest(temp)) {
       closeSync(fd);
       return false;
     }
@@ -797,7 +470,7 @@ export class Aof {
   }
 
   private get tempIncrName(): string {
-    return `temp-${this.fileName}.incr`;
+    return `temp-${this.files.fileName}.incr`;
   }
 
   /** backgroundRewriteDoneHandler. */
@@ -818,7 +491,7 @@ export class Aof {
         this.fd = -1;
       }
       this.log('notice', `Removing the temp incr aof file ${this.tempIncrName} in the background`);
-      removeQuietly(this.path(this.tempIncrName));
+      removeQuietly(this.files.path(this.tempIncrName));
       this.rewriteScheduled = true;
     }
     this.lastRewriteTimeSec = Math.floor((Date.now() - startedMs) / 1000);
@@ -828,8 +501,8 @@ export class Aof {
   private installRewrite(tempPath: string): boolean {
     this.log('notice', 'Background AOF rewrite terminated with success');
     const m = this.manifest.copy();
-    const baseName = m.newBase(this.fileName, this.server.config.bool('aof-use-rdb-preamble'));
-    const basePath = this.path(baseName);
+    const baseName = m.newBase(this.files.fileName, this.server.config.bool('aof-use-rdb-preamble'));
+    const basePath = this.files.path(baseName);
     try {
       renameSync(tempPath, basePath);
     } catch (e) {
@@ -844,9 +517,9 @@ export class Aof {
       `Successfully renamed the temporary AOF base file temp-rewriteaof-bg-${process.pid}.aof into ${baseName}`,
     );
     if (this.state === 'wait_rewrite') {
-      const incrName = m.newIncr(this.fileName);
+      const incrName = m.newIncr(this.files.fileName);
       try {
-        renameSync(this.path(this.tempIncrName), this.path(incrName));
+        renameSync(this.files.path(this.tempIncrName), this.files.path(incrName));
       } catch (e) {
         this.log(
           'warning',
@@ -861,7 +534,7 @@ export class Aof {
       );
     }
     m.markRewrittenIncrAsHistory(this.fd >= 0);
-    if (!this.persistManifest(m)) {
+    if (!this.files.persistManifest(m)) {
       removeQuietly(basePath);
       return false;
     }
@@ -886,10 +559,10 @@ export class Aof {
     if (this.server.config.bool('aof-disable-auto-gc') || this.manifest.history.length === 0) return;
     for (const h of this.manifest.history) {
       this.log('notice', `Removing the history file ${h.name} in the background`);
-      removeQuietly(this.path(h.name));
+      removeQuietly(this.files.path(h.name));
     }
     this.manifest.history = [];
-    this.persistManifest(this.manifest);
+    this.files.persistManifest(this.manifest);
   }
 
   /** Stops a running rewrite (appendonly turned off, shutdown). */
@@ -900,7 +573,7 @@ export class Aof {
     this.rewrite = null;
     job.runner.abort(new Error('AOF rewrite killed'));
     removeQuietly(job.tempPath);
-    if (this.state === 'wait_rewrite') removeQuietly(this.path(this.tempIncrName));
+    if (this.state === 'wait_rewrite') removeQuietly(this.files.path(this.tempIncrName));
   }
 
   // --- appendonly at runtime, shutdown ---
@@ -950,7 +623,7 @@ export class Aof {
 
   private loadManifestQuietly(): AofManifest {
     try {
-      return this.loadManifest();
+      return this.files.loadManifest();
     } catch {
       return new AofManifest();
     }
@@ -1051,16 +724,8 @@ export class Aof {
   }
 }
 
-function isFunctionLoad(argv: string[]): boolean {
-  return argv.length >= 3 && argv[0].toLowerCase() === 'function' && argv[1].toLowerCase() === 'load';
-}
-
 function nowSec(): number {
   return Math.floor(Date.now() / 1000);
-}
-
-function elapsed(t0: number): string {
-  return ((performance.now() - t0) / 1000).toFixed(3);
 }
 
 function fileSizeOf(path: string): number {
