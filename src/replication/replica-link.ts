@@ -12,12 +12,11 @@ import type { MasterClient } from '../core/host.js';
 import { strerror } from '../lib/errno.js';
 import { FileSink, fsyncDir } from '../persistence/file-sink.js';
 import type { LoadStats, RdbLoad } from '../persistence/rdb-load.js';
-import { ProtocolError, RequestParser } from '../protocol/request-parser.js';
 import { encodeCommand, RespReader, type RespValue } from '../protocol/resp-reader.js';
-import { quoteRepr } from '../protocol/split-args.js';
 import { Database } from '../store/database.js';
 import { Backlog } from './backlog.js';
 import type { Replication } from './replication.js';
+import { StreamApply } from './stream-apply.js';
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'transfer' | 'connected';
 
@@ -25,8 +24,6 @@ const EOF_MARK_SIZE = 40;
 const EMPTY = Buffer.alloc(0);
 /** A diskless load stops reading the socket while this much payload waits to be parsed. */
 const LOAD_HIGH_WATER = 16 * 1024 * 1024;
-/** At most this many "== CRITICAL ==" lines per second; the rest are counted and summarized. */
-const ERROR_LOG_BURST = 10;
 
 /** repl-diskless-load on-empty-db / swapdb: the RDB goes from the socket straight to the parser. */
 interface DisklessLoad {
@@ -70,10 +67,6 @@ function describeSocketError(e: NodeJS.ErrnoException): string {
 
 export class MasterLink {
   state: LinkState = 'connect';
-  /** The client that applies the master's stream (CLIENT LIST flags=M), while connected. */
-  masterClient: MasterClient | null = null;
-  /** Bytes of stream read from the master (slave_read_repl_offset). */
-  readOffset = 0;
   transferSize = -1;
   transferRead = 0;
   /** When the link went down (ms), 0 if it never was up. */
@@ -114,18 +107,10 @@ export class MasterLink {
   /** A diskless load that parsed the whole RDB waits here for the end of the transfer. */
   private transferWaiter: (() => void) | null = null;
   private lastNewline = 0;
-  // Errors the master's commands got here (Redis's afterErrorReply on a master client)
-  private errorWindowStart = 0;
-  private errorsInWindow = 0;
-  // Streaming
-  private parser: RequestParser | null = null;
-  private raw: Buffer[] = [];
+  /** Applying the master's stream, once connected. */
+  private stream: StreamApply | null = null;
   /** Where the link's socket reads land (see connect). */
   private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
-  private received = 0;
-  private applied = 0;
-  /** Applied (and counted) bytes at the front of `raw` not yet forwarded to our backlog and replicas. */
-  private unforwarded = 0;
   private lastAckSent = 0;
 
   constructor(
@@ -181,8 +166,6 @@ export class MasterLink {
     this.socket = null;
     this.reader = null;
     this.expecting = [];
-    this.parser = null;
-    this.raw = [];
     this.held = EMPTY;
     this.pendingStream = [];
     this.loadingRdb = false;
@@ -193,11 +176,8 @@ export class MasterLink {
     this.diskless?.load.abort(new Error('connection with the master lost'));
     this.diskless = null;
     this.wakeTransferWaiter();
-    if (this.masterClient !== null) {
-      const c = this.masterClient;
-      this.masterClient = null;
-      c.close();
-    }
+    this.stream?.close();
+    this.stream = null;
     if (this.state === 'connected' || this.downSince === 0) this.downSince = Date.now();
     this.state = 'connect';
   }
@@ -821,23 +801,13 @@ export class MasterLink {
 
   private becomeConnected(): void {
     const socket = this.socket;
-    const server = this.server;
     const remote = socket
       ? `${socket.remoteAddress?.replace(/^::ffff:/, '') ?? this.host}:${socket.remotePort ?? this.port}`
       : '';
     const local = socket
       ? `${socket.localAddress?.replace(/^::ffff:/, '') ?? ''}:${socket.localPort ?? 0}`
       : '';
-    // Errors are not replied to a master, but they must not go unnoticed (Redis's afterErrorReply).
-    const client: MasterClient = server.masterClient(remote, local, (msg) => this.errorToMaster(client, msg));
-    this.masterClient = client;
-    this.parser = new RequestParser(server.parserLimits);
-    this.parser.trusted = true;
-    this.raw = [];
-    this.received = 0;
-    this.applied = 0;
-    this.unforwarded = 0;
-    this.readOffset = this.repl.offset;
+    this.stream = new StreamApply(this.repl, remote, local, this.readBuffer, (message) => this.fail(message));
     this.state = 'connected';
     this.downSince = 0;
     this.lastError = '';
@@ -845,143 +815,23 @@ export class MasterLink {
     this.loadingRdb = false;
   }
 
-  /** Applies the master's commands; each applied command's exact bytes go to our backlog/replicas. */
-  private onStreamData(chunk: Buffer): void {
-    const parser = this.parser;
-    const client = this.masterClient;
-    if (parser === null || client === null) return;
-    this.readOffset += chunk.length;
-    this.raw.push(chunk);
-    this.received += chunk.length;
-    parser.append(chunk);
-    const server = this.server;
-    const ks = server.keyspace;
-    // The master's writes apply regardless of expiry: it sends the DELs itself.
-    const mode = ks.expireMode;
-    ks.expireMode = 'ignore';
-    try {
-      // One clock read per command, as for clients: each command starts where the previous ended.
-      server.runBatch(() => this.applyCommands(parser, client));
-    } finally {
-      ks.expireMode = mode;
-      this.keepPastRead();
-    }
+  /** The client that applies the master's stream (CLIENT LIST flags=M), while connected. */
+  get masterClient(): MasterClient | null {
+    return this.stream?.client ?? null;
   }
 
-  /** The read buffer is reused by the next read: copy out what the parser and `raw` still hold. */
-  private keepPastRead(): void {
-    this.parser?.preserve();
-    const raw = this.raw;
-    for (let i = 0; i < raw.length; i++) {
-      if (raw[i].buffer === this.readBuffer.buffer) raw[i] = Buffer.from(raw[i]);
-    }
-  }
-
-  private applyCommands(parser: RequestParser, client: MasterClient): void {
-    for (;;) {
-      let argv: string[] | null;
-      try {
-        argv = parser.next();
-      } catch (e) {
-        if (!(e instanceof ProtocolError)) throw e;
-        this.fail(`Protocol error from MASTER: ${e.message}. Disconnecting.`);
-        return;
-      }
-      if (argv === null) break;
-      client.execute(argv);
-      // Like Redis's commandProcessed: inside MULTI nothing counts as applied yet, so a transaction
-      // reaches our backlog and replicas whole after its EXEC, and a link lost in its middle
-      // resumes (PSYNC) from before its MULTI.
-      if (client.inTransaction) continue;
-      // The link went down while the command ran (its bytes are gone with it).
-      if (this.masterClient !== client) return;
-      const consumed = this.received - parser.buffered - this.applied;
-      this.applied += consumed;
-      this.unforwarded += consumed;
-      this.repl.countApplied(consumed);
-    }
-    this.forwardApplied();
+  /** Bytes of stream read from the master (slave_read_repl_offset). */
+  get readOffset(): number {
+    return this.stream?.readOffset ?? this.repl.offset;
   }
 
   /** Hands the applied bytes not yet forwarded to the stream (also before any flush of it). */
   forwardApplied(): void {
-    const n = this.unforwarded;
-    if (n === 0) return;
-    this.unforwarded = 0;
-    this.repl.forwardRaw(this.takeRaw(n));
+    this.stream?.forwardApplied();
   }
 
-  private takeRaw(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    const first = this.raw[0];
-    if (first.length === n) {
-      this.raw.shift();
-      return first;
-    }
-    if (first.length > n) {
-      this.raw[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const parts: Buffer[] = [];
-    let left = n;
-    while (left > 0) {
-      const b = this.raw[0];
-      if (b.length <= left) {
-        parts.push(b);
-        left -= b.length;
-        this.raw.shift();
-      } else {
-        parts.push(b.subarray(0, left));
-        this.raw[0] = b.subarray(left);
-        left = 0;
-      }
-    }
-    return Buffer.concat(parts);
-  }
-
-  /**
-   * A command from the master failed here (a command or type tsredis does not implement, data that
-   * diverged): the data sets may now differ. Logged as Redis 7.0 logs it, with the latest bytes of
-   * the backlog (the commands applied just before), at most ERROR_LOG_BURST times per second.
-   */
-  private errorToMaster(client: MasterClient, msg: string): void {
-    const now = Date.now();
-    if (now - this.errorWindowStart >= 1000) {
-      this.flushErrorSummary();
-      this.errorWindowStart = now;
-    }
-    if (++this.errorsInWindow > ERROR_LOG_BURST) return;
-    const name = client.lastCommandName;
-    const cmd = name === 'NULL' || name === '' ? '<unknown>' : name;
-    this.log(
-      'warning',
-      `== CRITICAL == This replica is sending an error to its master: '${redisErrorText(msg).slice(0, 4096)}' after processing the command '${cmd}'`,
-    );
-    const latest = this.latestBacklog(256);
-    if (latest !== null) this.log('warning', `Latest backlog is: '${quoteRepr(latest)}'`);
-  }
-
-  /** Once the window is over: how many errors went unlogged. */
-  private flushErrorSummary(): void {
-    const unlogged = this.errorsInWindow - ERROR_LOG_BURST;
-    if (unlogged > 0) {
-      this.log(
-        'warning',
-        `== CRITICAL == ${unlogged} more errors were sent to the master within a second; only the first ${ERROR_LOG_BURST} were logged (all count in INFO stats unexpected_error_replies)`,
-      );
-    }
-    this.errorsInWindow = 0;
-  }
-
-  /** Redis's showLatestBacklog: the last bytes of the replication backlog, or null when empty. */
-  private latestBacklog(max: number): string | null {
-    const repl = this.repl;
-    // What was applied this turn is still on its way to the backlog.
-    repl.flushStream();
-    const b = repl.backlog;
-    if (b === null || b.histlen === 0) return null;
-    const len = Math.min(max, b.histlen);
-    return b.readFrom(b.offset + 1 - len).latin1Slice();
+  private onStreamData(chunk: Buffer): void {
+    this.stream?.onData(chunk);
   }
 
   /** REPLCONF ACK <offset>: how much of the stream we applied. */
@@ -996,7 +846,7 @@ export class MasterLink {
     if (this.closed) return;
     const now = Date.now();
     const timeoutMs = this.server.config.num('repl-timeout') * 1000;
-    if (this.errorsInWindow > 0 && now - this.errorWindowStart >= 1000) this.flushErrorSummary();
+    this.stream?.cron(now);
     if (this.state === 'connect') {
       // A load from a link that dropped meanwhile must end before a new sync may start.
       if (now >= this.nextAttempt && this.activeLoad === null) this.connect('Connecting');
@@ -1049,24 +899,4 @@ function removeQuietly(path: string): void {
 function loadReason(e: unknown): string {
   const err = e as Error & { detail?: string };
   return err.detail ?? err.message ?? String(e);
-}
-
-/** Redis's shared error objects with the ERR code (createSharedObjects): replied, and logged, whole. */
-const SHARED_ERR_REPLIES = new Set([
-  'ERR',
-  'ERR no such key',
-  'ERR syntax error',
-  'ERR source and destination objects are the same',
-  'ERR index out of range',
-]);
-
-/**
- * An error as Redis's afterErrorReply sees (and logs) it: shared error objects and errors with
- * their own code keep the '-' and the code ("-WRONGTYPE …", "-ERR syntax error"); the ones Redis
- * formats with addReplyError have no prefix ("unknown command 'XADD', …", "wrong number of
- * arguments for 'get' command", "value is not an integer or out of range").
- */
-function redisErrorText(msg: string): string {
-  if (msg.startsWith('ERR ') && !SHARED_ERR_REPLIES.has(msg)) return msg.slice(4);
-  return `-${msg}`;
 }

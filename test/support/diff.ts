@@ -35,6 +35,16 @@ export type Step =
   | { read: 1 | 2; compare?: Compare }
   | { raw: string; compare?: Compare; replies?: number; conn?: 1 | 2 };
 
+/**
+ * Idle seconds come from a clock of 1 s resolution: a second may tick on one server and not the
+ * other between the write and the read, so integer replies may differ by one.
+ */
+export function withinASecond(redis: Reply, ts: Reply): string | null {
+  const [a, b] = [redis.raw.toString(), ts.raw.toString()];
+  const idle = (r: string) => (/^:\d+\r\n$/.test(r) ? Number(r.slice(1, -2)) : Number.NaN);
+  return Math.abs(idle(a) - idle(b)) <= 1 ? null : `idle times ${a.trim()} vs ${b.trim()}`;
+}
+
 /** Serializes a reply with type tags; unordered sorts the top-level elements. */
 export function canonical(v: RespValue, unordered = false): string {
   switch (v.type) {
