@@ -62,6 +62,7 @@ export class Aof {
   private lastWriteErrno = '';
   private lastWriteErrorLog = 0;
   private flushQueued = false;
+  private stopFlushBeforeReplies: (() => void) | null = null;
   private rewrite: Rewrite | null = null;
   rewriteScheduled = false;
   private rewrites = 0;
@@ -80,8 +81,6 @@ export class Aof {
   ) {
     this.files = new AofFiles(server, () => p.dir);
     server.events.onPropagate({ feed: (ops) => this.feed(ops), active: () => this.accepting() });
-    // Written before the next reply leaves, like Redis's beforeSleep (a no-op unless queued).
-    server.events.beforeReplies.on(this.flushBeforeReplies);
     server.config.onApply('appendonly', () => this.onAppendonlyChanged());
   }
 
@@ -139,6 +138,8 @@ export class Aof {
     // client is waiting (expiries, cron).
     if (!this.flushQueued) {
       this.flushQueued = true;
+      // Subscribed only while something waits, so replies pay nothing when the AOF is idle or off.
+      this.stopFlushBeforeReplies = this.server.events.beforeReplies.on(this.flushBeforeReplies);
       queueMicrotask(this.flushBeforeReplies);
     }
   }
@@ -146,6 +147,8 @@ export class Aof {
   private readonly flushBeforeReplies = (): void => {
     if (!this.flushQueued) return;
     this.flushQueued = false;
+    this.stopFlushBeforeReplies?.();
+    this.stopFlushBeforeReplies = null;
     this.flush();
   };
 
