@@ -1,7 +1,6 @@
 /** One connection to the server, with hiredis-like error texts ("Connection refused", ...). */
-import { connect, type Socket } from 'node:net';
-import { encodeCommand, RespReader, RespReaderError, type RespValue } from '../protocol/resp-reader.js';
-import { ReplyFrames } from './frames.js';
+import { RespConnection } from '../protocol/resp-connection.js';
+import { encodeCommand, type RespValue } from '../protocol/resp-reader.js';
 
 export type Target = { host: string; port: number } | { path: string };
 
@@ -36,75 +35,52 @@ export class ConnectError extends Error {}
 /** redis-cli's TCP keepalive interval (REDIS_CLI_KEEPALIVE_INTERVAL). */
 const KEEPALIVE_MS = 15_000;
 
+/** The shared RESP connection with hiredis's error texts and redis-cli's handling of pushes. */
 export class RedisConnection {
-  private readonly frames = new ReplyFrames();
-  private readonly reader = new RespReader();
-  private readonly replies: RespValue[] = [];
-  private waiter: ((r: ReadResult) => void) | null = null;
-  /** Set once the connection is unusable: hiredis's errstr. */
-  private failure: string | null = null;
   pushHandling: PushHandling = 'drop';
 
-  private constructor(private readonly socket: Socket) {
-    socket.setKeepAlive(true, KEEPALIVE_MS);
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(errnoText(err)));
-    // The server's FIN: nothing more will come, and writing now could only fail.
-    socket.on('end', () => this.fail('Server closed the connection'));
-    socket.on('close', () => this.fail('Server closed the connection'));
+  private constructor(private readonly conn: RespConnection) {
+    conn.socket.setKeepAlive(true, KEEPALIVE_MS);
+    conn.socket.setNoDelay(true);
   }
 
   /** Connects, or rejects with a ConnectError holding the errno text. */
-  static open(target: Target): Promise<RedisConnection> {
-    return new Promise((resolve, reject) => {
-      let socket: Socket;
-      try {
-        socket =
-          'path' in target
-            ? connect({ path: target.path })
-            : // An out-of-range port wraps like the 16-bit port hiredis ends up using.
-              connect({ host: target.host, port: target.port & 0xffff });
-      } catch (err) {
-        reject(new ConnectError((err as Error).message));
-        return;
-      }
-      const onError = (err: NodeJS.ErrnoException) => {
-        socket.destroy();
-        reject(new ConnectError(errnoText(err)));
-      };
-      socket.once('error', onError);
-      socket.once('connect', () => {
-        socket.off('error', onError);
-        resolve(new RedisConnection(socket));
-      });
-    });
+  static async open(target: Target): Promise<RedisConnection> {
+    try {
+      // An out-of-range port wraps like the 16-bit port hiredis ends up using.
+      const wrapped = 'path' in target ? target : { host: target.host, port: target.port & 0xffff };
+      return new RedisConnection(await RespConnection.open(wrapped));
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new ConnectError(e.code !== undefined ? errnoText(e) : e.message);
+    }
   }
 
+  /** hiredis's errstr once the connection is unusable, else null. */
   get error(): string | null {
-    return this.failure;
+    const cause = this.conn.endCause;
+    if (cause === null) return null;
+    if (cause.kind === 'error') return errnoText(cause.error);
+    if (cause.kind === 'protocol') return cause.message;
+    return 'Server closed the connection';
   }
 
   send(args: ReadonlyArray<string>): void {
-    if (this.failure === null) this.socket.write(encodeCommand(args));
+    if (!this.conn.closed) this.conn.write(encodeCommand(args));
   }
 
   /** The next reply (push replies handled per pushHandling), or the reason none will come. */
   async read(): Promise<ReadResult> {
     for (;;) {
-      const result = await this.readAny();
-      if (!result.ok || result.value.type !== 'push' || this.pushHandling === 'return') return result;
-      if (typeof this.pushHandling === 'function') this.pushHandling(result.value);
+      let value: RespValue;
+      try {
+        value = (await this.conn.read(0)).value;
+      } catch {
+        return { ok: false, error: this.error ?? 'Server closed the connection' };
+      }
+      if (value.type !== 'push' || this.pushHandling === 'return') return { ok: true, value };
+      if (typeof this.pushHandling === 'function') this.pushHandling(value);
     }
-  }
-
-  private readAny(): Promise<ReadResult> {
-    const queued = this.replies.shift();
-    if (queued !== undefined) return Promise.resolve({ ok: true, value: queued });
-    if (this.failure !== null) return Promise.resolve({ ok: false, error: this.failure });
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-    });
   }
 
   /** Sends one command and waits for its reply. */
@@ -114,42 +90,6 @@ export class RedisConnection {
   }
 
   close(): void {
-    this.fail('Server closed the connection');
-    this.socket.destroy();
-  }
-
-  private onData(chunk: Buffer): void {
-    this.frames.append(chunk);
-    try {
-      // Each frame is one whole reply, so the reader parses it in one pass.
-      for (let frame = this.frames.next(); frame !== undefined; frame = this.frames.next()) {
-        this.reader.append(frame);
-        const value = this.reader.next();
-        if (value === undefined) throw new RespReaderError('Protocol error: malformed reply');
-        this.deliver(value);
-      }
-    } catch (err) {
-      if (!(err instanceof RespReaderError)) throw err;
-      this.fail(err.message);
-      this.socket.destroy();
-    }
-  }
-
-  private deliver(value: RespValue): void {
-    const waiter = this.waiter;
-    if (waiter !== null) {
-      this.waiter = null;
-      waiter({ ok: true, value });
-    } else {
-      this.replies.push(value);
-    }
-  }
-
-  private fail(reason: string): void {
-    if (this.failure !== null) return;
-    this.failure = reason;
-    const waiter = this.waiter;
-    this.waiter = null;
-    waiter?.({ ok: false, error: reason });
+    this.conn.close();
   }
 }

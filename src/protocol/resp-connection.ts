@@ -1,10 +1,12 @@
 /**
  * The one client-side RESP connection: commands out (encoded argv or raw bytes), replies in, in
  * order, each with its raw bytes. The topology tools, the bench, the spec generator and the test
- * support talk to servers through it (the CLI adds redis-cli's framing and error texts on top).
+ * support talk to servers through it, the CLI adds redis-cli's error texts on top, and a replica
+ * link runs its handshake on it before the stream takes over.
  */
 import { connect, type Socket } from 'node:net';
-import { encodeCommand, RespReader, type RespValue } from './resp-reader.js';
+import { ReplyFrames } from './reply-frames.js';
+import { encodeCommand, RespReader, RespReaderError, type RespValue } from './resp-reader.js';
 
 export interface RespReply {
   value: RespValue;
@@ -13,36 +15,86 @@ export interface RespReply {
 
 export type RespTarget = { host: string; port: number; localAddress?: string } | { path: string };
 
+/** Why a connection ended, first cause wins: the peer's FIN, a socket error, a malformed reply, or close(). */
+export type EndCause =
+  | { kind: 'end' }
+  | { kind: 'error'; error: NodeJS.ErrnoException }
+  | { kind: 'protocol'; message: string }
+  | { kind: 'local' };
+
+export interface RespConnectionOptions {
+  /**
+   * The owner reads the socket itself and hands bytes to feed() (a replica link reads into its own
+   * buffer and switches to a raw stream after the handshake); socket events are left alone.
+   */
+  manualFeed?: boolean;
+}
+
 export class RespConnection {
+  // Whole replies are framed first (linear in their size), then parsed once each.
+  private readonly frames = new ReplyFrames();
   private readonly reader = new RespReader();
   private readonly queue: RespReply[] = [];
   private waiter: (() => void) | null = null;
-  /** Set once the peer closed or the socket failed. */
+  /** Set once the peer closed, the socket failed or a reply was malformed. */
   closed = false;
-  /** The socket error that ended the connection, if one did. */
-  error: NodeJS.ErrnoException | null = null;
+  /** What ended the connection, once something did. */
+  endCause: EndCause | null = null;
   /**
    * Replies go here instead of the queue when set: a pipelined writer that only counts them
    * keeps no memory per reply.
    */
   onReply: ((reply: RespReply) => void) | null = null;
 
-  constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.reader.append(chunk);
-      for (let r = this.reader.nextWithRaw(); r !== undefined; r = this.reader.nextWithRaw()) {
-        if (this.onReply !== null) this.onReply(r);
-        else this.queue.push(r);
+  constructor(
+    readonly socket: Socket,
+    options: RespConnectionOptions = {},
+  ) {
+    if (options.manualFeed === true) return;
+    socket.on('data', (chunk: Buffer) => this.feed(chunk));
+    // The peer's FIN: nothing more will come (replies already queued stay readable).
+    socket.on('end', () => this.end({ kind: 'end' }));
+    socket.on('close', () => this.end({ kind: 'end' }));
+    socket.on('error', (error: NodeJS.ErrnoException) => this.end({ kind: 'error', error }));
+  }
+
+  /** The socket error that ended the connection, if one did. */
+  get error(): NodeJS.ErrnoException | null {
+    return this.endCause?.kind === 'error' ? this.endCause.error : null;
+  }
+
+  /** Bytes from the peer. */
+  feed(chunk: Buffer): void {
+    this.frames.append(chunk);
+    try {
+      for (let frame = this.frames.next(); frame !== undefined; frame = this.frames.next()) {
+        this.reader.append(frame);
+        const reply = this.reader.nextWithRaw();
+        if (reply === undefined) throw new RespReaderError('Protocol error: malformed reply');
+        if (this.onReply !== null) this.onReply(reply);
+        else this.queue.push(reply);
+        // An owner switching protocols in its callback takes the rest with takeRemaining().
+        if (this.closed) break;
       }
-      this.waiter?.();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.waiter?.();
-    });
-    socket.on('error', (e: NodeJS.ErrnoException) => {
-      this.error ??= e;
-    });
+    } catch (err) {
+      if (!(err instanceof RespReaderError)) throw err;
+      this.end({ kind: 'protocol', message: err.message });
+      this.socket.destroy();
+    }
+    this.waiter?.();
+  }
+
+  /** Unparsed bytes past the last whole reply; replies stop being read from here on. */
+  takeRemaining(): Buffer {
+    this.end({ kind: 'local' });
+    return this.frames.takeRemaining();
+  }
+
+  private end(cause: EndCause): void {
+    if (this.endCause === null) this.endCause = cause;
+    else if (this.endCause.kind === 'end' && cause.kind === 'error') this.endCause = cause;
+    this.closed = true;
+    this.waiter?.();
   }
 
   /** Connects; rejects with the socket error, or after timeoutMs (the socket is destroyed). */
@@ -89,7 +141,7 @@ export class RespConnection {
     return this.queue.length;
   }
 
-  /** The next reply; rejects after timeoutMs or once the connection closes without one. */
+  /** The next reply; rejects after timeoutMs (0: never) or once the connection closes without one. */
   read(timeoutMs = 5000): Promise<RespReply> {
     return new Promise((resolve, reject) => {
       const check = () => {
@@ -104,10 +156,13 @@ export class RespConnection {
           reject(new Error('connection closed'));
         }
       };
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        reject(new Error('timeout waiting for reply'));
-      }, timeoutMs);
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.waiter = null;
+              reject(new Error('timeout waiting for reply'));
+            }, timeoutMs)
+          : undefined;
       this.waiter = check;
       check();
     });
@@ -131,6 +186,7 @@ export class RespConnection {
   }
 
   close(): void {
+    this.end({ kind: 'local' });
     this.socket.destroy();
   }
 }

@@ -30,14 +30,6 @@ export class RespReader {
     this.chunkBytes += chunk.length;
   }
 
-  /** Unconsumed bytes (for protocols that switch to raw payloads, like an RDB transfer). */
-  takeRemaining(): Buffer {
-    this.collect();
-    const rest = this.buf;
-    this.buf = Buffer.alloc(0);
-    return rest;
-  }
-
   private collect(): void {
     if (this.chunks.length === 0) return;
     this.buf = Buffer.concat([this.buf, ...this.chunks]);

@@ -12,9 +12,10 @@ import type { MasterClient } from '../core/host.js';
 import { strerror } from '../lib/errno.js';
 import { FileSink, fsyncDir } from '../persistence/file-sink.js';
 import type { LoadStats, RdbLoad } from '../persistence/rdb-load.js';
-import { encodeCommand, RespReader, type RespValue } from '../protocol/resp-reader.js';
+import { encodeCommand } from '../protocol/resp-reader.js';
 import { Database } from '../store/database.js';
 import { Backlog } from './backlog.js';
+import { type HandshakeOwner, LinkHandshake } from './link-handshake.js';
 import type { Replication } from './replication.js';
 import { StreamApply } from './stream-apply.js';
 
@@ -81,9 +82,7 @@ export class MasterLink {
   private closed = false;
   private lastHintCode = '';
   // Handshake
-  private reader: RespReader | null = null;
-  private expecting: Array<(reply: RespValue) => void> = [];
-  private psyncPending = false;
+  private handshake: LinkHandshake | null = null;
   // Transfer
   private eofMark: string | null = null;
   /** EOF-mark transfers: the last bytes received, which may be the start of the end mark. */
@@ -164,8 +163,7 @@ export class MasterLink {
     this.forwardApplied();
     this.socket?.destroy();
     this.socket = null;
-    this.reader = null;
-    this.expecting = [];
+    this.handshake = null;
     this.held = EMPTY;
     this.pendingStream = [];
     this.loadingRdb = false;
@@ -219,8 +217,8 @@ export class MasterLink {
       if (this.socket !== socket) return;
       this.log('notice', 'Non blocking connect for SYNC fired the event.');
       this.state = 'handshake';
-      this.reader = new RespReader();
-      this.startHandshake();
+      this.handshake = new LinkHandshake(socket, this.handshakeOwner());
+      this.handshake.start();
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
       if (this.socket !== socket) return;
@@ -263,88 +261,42 @@ export class MasterLink {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Handshake
+  // Handshake (link-handshake.ts runs it; these are its owner's answers)
   // ---------------------------------------------------------------------------------------------
 
-  private send(argv: string[]): void {
-    this.socket?.write(encodeCommand(argv));
+  private handshakeOwner(): HandshakeOwner {
+    return {
+      config: this.server.config,
+      ownPort: this.server.port,
+      log: (level, message) => this.log(level, message),
+      failed: (message, reason) => {
+        this.lastError = reason;
+        this.fail(message);
+      },
+      psyncCommand: () => this.psyncCommand(),
+      psyncReplied: (line, rest) => {
+        this.handshake = null;
+        this.onPsyncReply(line);
+        if (rest.length > 0 && this.socket !== null) this.onData(rest);
+      },
+    };
   }
 
-  private expect(fn: (reply: RespValue) => void): void {
-    this.expecting.push(fn);
-  }
-
-  private startHandshake(): void {
-    this.send(['PING']);
-    this.expect((r) => {
-      if (r.type === 'error' && !/^(NOAUTH|NOPERM|ERR operation not permitted)/.test(r.value)) {
-        this.lastError = r.value.startsWith('DENIED')
-          ? "the master refuses this host: it runs in protected mode without a password. On the master set 'requirepass' (and 'masterauth' here) or 'protected-mode no'"
-          : `the master replied to PING with: ${r.value}`;
-        if (r.value.startsWith('DENIED')) this.log('warning', `Explanation: ${this.lastError}.`);
-        this.fail(`Error reply to PING from master: '-${r.value}'`);
-        return;
-      }
-      this.log('notice', 'Master replied to PING, replication can continue...');
-      this.sendHandshake();
-    });
-  }
-
-  private sendHandshake(): void {
-    const cfg = this.server.config;
-    const masterauth = cfg.str('masterauth');
-    if (masterauth !== '') {
-      const user = cfg.str('masteruser');
-      this.send(user !== '' ? ['AUTH', user, masterauth] : ['AUTH', masterauth]);
-      this.expect((r) => {
-        if (r.type === 'error') {
-          this.lastError = `the master refused our credentials (check 'masterauth'/'masteruser' here against the master's 'requirepass'): ${r.value}`;
-          this.fail(`Unable to AUTH to MASTER: -${r.value}`);
-        }
-      });
-    }
-    const announcedPort = cfg.num('replica-announce-port') || this.server.port;
-    this.send(['REPLCONF', 'listening-port', String(announcedPort)]);
-    this.expect((r) => {
-      if (r.type === 'error')
-        this.log('notice', `(Non critical) Master does not understand REPLCONF listening-port: -${r.value}`);
-    });
-    const ip = cfg.str('replica-announce-ip');
-    if (ip !== '') {
-      this.send(['REPLCONF', 'ip-address', ip]);
-      this.expect((r) => {
-        if (r.type === 'error')
-          this.log('notice', `(Non critical) Master does not understand REPLCONF ip-address: -${r.value}`);
-      });
-    }
-    this.send(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']);
-    this.expect((r) => {
-      if (r.type === 'error')
-        this.log('notice', `(Non critical) Master does not understand REPLCONF capa: -${r.value}`);
-      if (this.state === 'handshake') this.sendPsync();
-    });
-  }
-
-  private sendPsync(): void {
+  private psyncCommand(): string[] {
     const repl = this.repl;
-    if (repl.canPartialResync) {
-      const from = repl.offset + 1;
-      this.log('notice', `Trying a partial resynchronization (request ${repl.replid}:${from}).`);
-      this.send(
-        this.failover
-          ? ['PSYNC', repl.replid, String(from), 'FAILOVER']
-          : ['PSYNC', repl.replid, String(from)],
-      );
-    } else {
+    if (!repl.canPartialResync) {
       this.log('notice', 'Partial resynchronization not possible (no cached master)');
-      this.send(['PSYNC', '?', '-1']);
+      return ['PSYNC', '?', '-1'];
     }
-    this.psyncPending = true;
+    const from = repl.offset + 1;
+    this.log('notice', `Trying a partial resynchronization (request ${repl.replid}:${from}).`);
+    return this.failover
+      ? ['PSYNC', repl.replid, String(from), 'FAILOVER']
+      : ['PSYNC', repl.replid, String(from)];
   }
 
   /** The PSYNC reply line (bare newlines before it are keep-alives). */
   private onPsyncReply(line: string): void {
-    this.psyncPending = false;
     const repl = this.repl;
     if (this.failover) {
       this.failover = false;
@@ -401,7 +353,7 @@ export class MasterLink {
     this.lastIo = Date.now();
     this.repl.stats.netReplInputBytes += chunk.length;
     if (this.state === 'handshake') {
-      this.onHandshakeData(chunk);
+      this.handshake?.feed(chunk);
       return;
     }
     if (this.state === 'transfer') {
@@ -411,44 +363,6 @@ export class MasterLink {
       return;
     }
     if (this.state === 'connected') this.onStreamData(chunk);
-  }
-
-  private onHandshakeData(chunk: Buffer): void {
-    let data = chunk;
-    while (data.length > 0 && this.state === 'handshake') {
-      if (this.psyncPending) {
-        // The PSYNC reply is a line; newlines may come first while the master prepares.
-        let i = 0;
-        while (i < data.length && data[i] === 0x0a) i++;
-        data = data.subarray(i);
-        const combined = this.preambleBuf + data.latin1Slice();
-        const nl = combined.indexOf('\r\n');
-        if (nl < 0) {
-          this.preambleBuf = combined;
-          return;
-        }
-        this.preambleBuf = '';
-        const line = combined.slice(0, nl);
-        const rest = Buffer.from(combined.slice(nl + 2), 'latin1');
-        this.onPsyncReply(line);
-        if (rest.length > 0 && this.socket !== null) this.onData(rest);
-        return;
-      }
-      const reader = this.reader;
-      if (reader === null) return;
-      reader.append(data);
-      data = Buffer.alloc(0);
-      for (let r = reader.next(); r !== undefined; r = reader.next()) {
-        const fn = this.expecting.shift();
-        fn?.(r);
-        if (this.state !== 'handshake') return;
-        if (this.psyncPending) {
-          // Whatever follows the last handshake reply belongs to the PSYNC answer.
-          data = reader.takeRemaining();
-          break;
-        }
-      }
-    }
   }
 
   /** Redis's useDisklessLoad: repl-diskless-load swapdb, or on-empty-db with no key at all. */
@@ -837,7 +751,7 @@ export class MasterLink {
   /** REPLCONF ACK <offset>: how much of the stream we applied. */
   sendAck(): void {
     if (this.state !== 'connected' || this.socket === null) return;
-    this.send(['REPLCONF', 'ACK', String(this.repl.offset)]);
+    this.socket.write(encodeCommand(['REPLCONF', 'ACK', String(this.repl.offset)]));
     this.lastAckSent = Date.now();
   }
 

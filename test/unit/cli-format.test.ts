@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatCsv, formatRaw, formatReply, formatTty } from '../../src/cli/format.js';
-import { ReplyFrames } from '../../src/cli/frames.js';
 import { bundledEntries, helpText, sortEntries } from '../../src/cli/help.js';
 import { atof, atoi, defaultOptions, parseArgs, parseRedisUri } from '../../src/cli/options.js';
 import { CliExit } from '../../src/cli/output.js';
+import { ReplyFrames } from '../../src/protocol/reply-frames.js';
 import type { RespValue } from '../../src/protocol/resp-reader.js';
 import { golden } from '../support/cli-support.js';
 

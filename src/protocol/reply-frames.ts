@@ -92,6 +92,15 @@ export class ReplyFrames {
     return true;
   }
 
+  /** Bytes received past the last whole reply (a protocol that switches to a raw payload, like
+   * PSYNC's RDB transfer, takes them over). */
+  takeRemaining(): Buffer {
+    const rest = Buffer.from(this.buf.subarray(this.start, this.end));
+    this.start = this.end = this.pos = 0;
+    this.open.length = 0;
+    return rest;
+  }
+
   private take(to: number): Buffer {
     const frame = Buffer.from(this.buf.subarray(this.start, to));
     this.start = to;
