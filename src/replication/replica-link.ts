@@ -264,7 +264,7 @@ export class MasterLink implements SyncingLink {
     const repl = this.repl;
     if (this.failover) {
       this.failover = false;
-      repl.failoverSucceeded(line.startsWith('+FULLRESYNC') || line.startsWith('+CONTINUE'));
+      repl.failover.succeeded(line.startsWith('+FULLRESYNC') || line.startsWith('+CONTINUE'));
       if (repl.link !== this) return;
     }
     if (line.startsWith('+FULLRESYNC')) {

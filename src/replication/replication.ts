@@ -10,16 +10,18 @@ import type {
   ReplicationControl,
   ReplicationCounters,
   RoleInfo,
-  ShutdownOptions,
 } from '../core/context.js';
 import type { PropagatedOp } from '../core/events.js';
 import type { Host } from '../core/host.js';
 import type { Persistence } from '../persistence/manager.js';
 import { RespWriter } from '../protocol/reply.js';
 import { Backlog, newReplicationId } from './backlog.js';
+import { Failover, type FailoverState } from './failover.js';
 import { MasterSide } from './master-side.js';
 import { MasterLink } from './replica-link.js';
 import type { ReplicaState } from './replica-state.js';
+import { infoFieldsOf, roleOf } from './replication-info.js';
+import { waitForReplicas } from './shutdown-wait.js';
 
 const NULL_REPLID = '0000000000000000000000000000000000000000';
 /**
@@ -55,7 +57,8 @@ export class Replication implements ReplicationControl {
   canPartialResync = false;
   /** Replicas considered good for min-replicas-to-write. */
   goodReplicas = 0;
-  failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
+  /** FAILOVER's state machine (failover.ts). */
+  readonly failover: Failover;
   /** INFO stats counters (sync_full, sync_partial_ok, …). */
   readonly stats: ReplicationCounters = {
     syncFull: 0,
@@ -91,6 +94,7 @@ export class Replication implements ReplicationControl {
     readonly persistence: Persistence,
   ) {
     this.master = new MasterSide(this);
+    this.failover = new Failover(this);
     server.events.clientClosed.on((id) => this.master.onClientClosed(id));
     server.events.onPropagate({
       feed: (ops) => this.feedOps(ops),
@@ -102,7 +106,7 @@ export class Replication implements ReplicationControl {
       this.minReplicasToWrite = v as number;
     });
     persistence.replicationAux = () => this.rdbAux();
-    server.events.onShutdown('replicas', (o, aborted) => this.onShutdown(o, aborted));
+    server.events.onShutdown('replicas', (o, aborted) => waitForReplicas(this, o, aborted));
     server.events.onShutdown('exit', () => {
       // Redis exits without freeing its replicas' clients: no "Connection lost" lines.
       this.master.exiting = true;
@@ -461,7 +465,7 @@ export class Replication implements ReplicationControl {
 
   /** A replica acknowledged an offset: release the WAITs it satisfies. */
   onAck(): void {
-    this.updateFailover();
+    this.failover.update();
     if (this.waiters.length === 0) return;
     const still: Waiter[] = [];
     for (const w of this.waiters) {
@@ -496,119 +500,16 @@ export class Replication implements ReplicationControl {
     this.goodReplicas = good;
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // FAILOVER (Redis 7.0): pause writes, wait for a replica to catch up, then swap roles with it
-  // ---------------------------------------------------------------------------------------------
-
-  private failoverTarget: { host: string; port: number } | null = null;
-  private failoverEnd = 0;
-  private failoverForce = false;
-
   startFailover(host: string | null, port: number, timeoutMs: number, force: boolean): string | null {
-    if (this.failoverState !== 'no-failover') return 'ERR FAILOVER already in progress.';
-    if (this.isReplica) return 'ERR FAILOVER is not valid when server is a replica.';
-    if (this.master.replicas.size === 0) return 'ERR FAILOVER requires connected replicas.';
-    if (force && (timeoutMs === 0 || host === null)) {
-      return 'ERR FAILOVER with force option requires both a timeout and target HOST and IP.';
-    }
-    if (host !== null) {
-      const target = this.findReplica(host, port);
-      if (target === undefined) return 'ERR FAILOVER target HOST and PORT is not a replica.';
-      if (target.state !== 'online') return 'ERR FAILOVER target replica is not online.';
-      this.failoverTarget = { host, port };
-      this.server.log('notice', `FAILOVER requested to ${host}:${port}.`);
-    } else {
-      this.failoverTarget = null;
-      this.server.log('notice', 'FAILOVER requested to any replica.');
-    }
-    this.failoverEnd = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
-    this.failoverForce = force;
-    this.failoverState = 'waiting-for-sync';
-    this.server.pauseClients('write', Number.MAX_SAFE_INTEGER);
-    this.requestAcks();
-    this.updateFailover();
-    return null;
+    return this.failover.start(host, port, timeoutMs, force);
   }
 
   abortFailover(reason: string): boolean {
-    if (this.failoverState === 'no-failover') return false;
-    this.server.log('notice', `FAILOVER to ${this.failoverTargetName()} aborted: ${reason}`);
-    if (this.failoverState === 'failover-in-progress') {
-      // We already pointed ourselves at the target: go back to being a master.
-      this.link?.close();
-      this.link = null;
-      this.server.config.setFromText('replicaof', ['no', 'one']);
-      this.server.keyspace.expireMode = 'delete';
-      this.server.events.roleChanged.emit(false);
-    }
-    this.clearFailover();
-    return true;
+    return this.failover.abort(reason);
   }
 
-  private clearFailover(): void {
-    this.failoverState = 'no-failover';
-    this.failoverTarget = null;
-    this.failoverEnd = 0;
-    this.failoverForce = false;
-    this.server.unpauseClients();
-  }
-
-  private failoverTargetName(): string {
-    return this.failoverTarget === null
-      ? 'any replica'
-      : `${this.failoverTarget.host}:${this.failoverTarget.port}`;
-  }
-
-  private findReplica(host: string, port: number): ReplicaState | undefined {
-    for (const r of this.master.replicas.values()) if (r.ip === host && r.listeningPort === port) return r;
-    return undefined;
-  }
-
-  /** Redis's updateFailoverStatus: checked on every ACK and every cron tick. */
-  private updateFailover(): void {
-    if (this.failoverState !== 'waiting-for-sync') return;
-    if (this.failoverEnd > 0 && Date.now() >= this.failoverEnd) {
-      if (this.failoverForce && this.failoverTarget !== null) {
-        this.server.log(
-          'notice',
-          `FAILOVER to ${this.failoverTargetName()} time out exceeded, failing over.`,
-        );
-        this.beginFailover(this.failoverTarget);
-      } else {
-        this.abortFailover('Replica never caught up before timeout');
-      }
-      return;
-    }
-    let target: ReplicaState | undefined;
-    if (this.failoverTarget !== null)
-      target = this.findReplica(this.failoverTarget.host, this.failoverTarget.port);
-    else {
-      for (const r of this.master.replicas.values()) if (r.ackOffset === this.offset) target = r;
-    }
-    if (target !== undefined && target.ackOffset === this.offset) {
-      const address = { host: target.ip, port: target.listeningPort };
-      this.failoverTarget = address;
-      this.server.log('notice', `Failover target ${address.host}:${address.port} is synced, failing over.`);
-      this.beginFailover(address);
-    }
-  }
-
-  /** Become a replica of the target; our PSYNC carries FAILOVER so the target promotes itself. */
-  private beginFailover(target: { host: string; port: number }): void {
-    this.failoverState = 'failover-in-progress';
-    this.setMaster(target.host, target.port, null);
-    this.link!.failover = true;
-  }
-
-  /** The target answered our PSYNC FAILOVER: the swap is complete. */
-  failoverSucceeded(ok: boolean): void {
-    if (this.failoverState !== 'failover-in-progress') return;
-    if (ok) {
-      this.server.log('notice', `Failover to ${this.failoverTargetName()} succeeded.`);
-      this.clearFailover();
-    } else {
-      this.abortFailover('Failover target rejected psync request');
-    }
+  get failoverState(): FailoverState {
+    return this.failover.state;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -624,7 +525,7 @@ export class Replication implements ReplicationControl {
     }
     this.master.cron();
     this.refreshGoodReplicas();
-    this.updateFailover();
+    this.failover.update();
     // Free the backlog after repl-backlog-ttl without replicas (a master only).
     if (this.master.replicas.size > 0 || this.isReplica) {
       this.noReplicasSince = 0;
@@ -645,149 +546,18 @@ export class Replication implements ReplicationControl {
     }
   }
 
-  /**
-   * prepareForShutdown and finishShutdown's replica part. Unless SHUTDOWN NOW (or shutdown-timeout
-   * 0), writes are paused and every replica is asked for its offset, and the shutdown waits until
-   * all have acknowledged everything or shutdown-timeout seconds pass, so a write acknowledged to
-   * a client is not lost with the master. Then the lagging replicas are named.
-   */
-  private async onShutdown(o: ShutdownOptions, aborted: () => boolean): Promise<boolean> {
-    this.flushStream();
-    const timeout = this.server.config.num('shutdown-timeout');
-    if (!o.now && timeout > 0 && !this.replicasCaughtUp()) {
-      if (!this.server.clientsPaused) this.requestAcks();
-      const deadline = Date.now() + timeout * 1000;
-      this.server.pauseWritesForShutdown(deadline);
-      this.server.log('notice', 'Waiting for replicas before shutting down.');
-      // serverCron's check: at most every 100 ms.
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (!aborted() && Date.now() < deadline && !this.replicasCaughtUp()) return;
-          clearInterval(timer);
-          resolve();
-        }, 100);
-      });
-      if (aborted()) return true;
-    }
-    const replicas = [...this.master.replicas.values()];
-    let lagging = 0;
-    for (const r of replicas) {
-      if (r.ackOffset === this.offset) continue;
-      lagging++;
-      const lag = r.state === 'online' ? Math.floor((Date.now() - r.ackTime) / 1000) : 0;
-      this.server.log(
-        'warning',
-        `Lagging replica ${r.name} reported offset ${this.offset - r.ackOffset} behind master, lag=${lag}, state=${r.state}.`,
-      );
-    }
-    if (replicas.length > 0) {
-      this.server.log(
-        'notice',
-        `${replicas.length - lagging} of ${replicas.length} replicas are in sync when shutting down.`,
-      );
-    }
-    return true;
-  }
-
-  /** isReadyToShutdown: every replica has acknowledged the whole stream. */
-  private replicasCaughtUp(): boolean {
-    for (const r of this.master.replicas.values()) if (r.ackOffset !== this.offset) return false;
-    return true;
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // ReplicationStatus: ROLE and INFO replication
+  // ReplicationStatus: ROLE and INFO replication (replication-info.ts)
   // ---------------------------------------------------------------------------------------------
 
   role(): RoleInfo {
-    if (this.link !== null) {
-      return {
-        role: 'slave',
-        masterHost: this.link.host,
-        masterPort: this.link.port,
-        state: this.link.roleState,
-        offset: this.link.masterClient !== null ? this.offset : -1,
-      };
-    }
-    return {
-      role: 'master',
-      offset: this.offset,
-      replicas: [...this.master.replicas.values()]
-        .filter((r) => r.state === 'online')
-        .map((r) => ({ ip: r.ip, port: r.listeningPort, offset: r.ackOffset })),
-    };
+    return roleOf(this);
   }
 
   infoFields(): Array<[string, string | number]> {
     // As in Redis, the backlog holds every byte counted in master_repl_offset.
     this.flushStream();
-    const cfg = this.server.config;
-    const f: Array<[string, string | number]> = [['role', this.isReplica ? 'slave' : 'master']];
-    const link = this.link;
-    if (link !== null) {
-      const readOffset =
-        link.masterClient !== null ? link.readOffset : this.canPartialResync ? this.offset : 1;
-      const applied = link.masterClient !== null || this.canPartialResync ? this.offset : 1;
-      f.push(
-        ['master_host', link.host],
-        ['master_port', link.port],
-        ['master_link_status', link.state === 'connected' ? 'up' : 'down'],
-        ['master_last_io_seconds_ago', link.state === 'connected' ? link.lastIoSecondsAgo : -1],
-        ['master_sync_in_progress', link.state === 'transfer' ? 1 : 0],
-        ['slave_read_repl_offset', readOffset],
-        ['slave_repl_offset', applied],
-      );
-      if (link.state === 'transfer') {
-        const total = link.transferSize;
-        const read = link.transferRead;
-        f.push(
-          ['master_sync_total_bytes', total],
-          ['master_sync_read_bytes', read],
-          ['master_sync_left_bytes', total > 0 ? total - read : -1],
-          ['master_sync_perc', (total > 0 ? (read / total) * 100 : 0).toFixed(2)],
-          ['master_sync_last_io_seconds_ago', link.lastIoSecondsAgo],
-        );
-      }
-      if (link.state !== 'connected') {
-        f.push([
-          'master_link_down_since_seconds',
-          link.downSince > 0 ? Math.floor((Date.now() - link.downSince) / 1000) : -1,
-        ]);
-        // Not a Redis field: why the link is down, in plain words (the seed's bind pitfall and friends).
-        if (link.lastError !== '') f.push(['master_link_down_reason', link.lastError]);
-      }
-      f.push(
-        ['slave_priority', cfg.num('replica-priority')],
-        ['slave_read_only', cfg.bool('replica-read-only') ? 1 : 0],
-        ['replica_announced', cfg.bool('replica-announced') ? 1 : 0],
-      );
-    }
-    f.push(['connected_slaves', this.master.replicas.size]);
-    if (cfg.num('min-replicas-to-write') > 0 && cfg.num('min-replicas-max-lag') > 0) {
-      f.push(['min_slaves_good_slaves', this.goodReplicas]);
-    }
-    let i = 0;
-    const now = Date.now();
-    for (const r of this.master.replicas.values()) {
-      const lag = r.state === 'online' ? Math.floor(now / 1000) - Math.floor(r.ackTime / 1000) : 0;
-      f.push([
-        `slave${i++}`,
-        `ip=${r.ip},port=${r.listeningPort},state=${r.state},offset=${r.ackOffset},lag=${lag}`,
-      ]);
-    }
-    const b = this.backlog;
-    f.push(
-      ['master_failover_state', this.failoverState],
-      ['master_replid', this.replid],
-      ['master_replid2', this.replid2],
-      ['master_repl_offset', this.offset],
-      ['second_repl_offset', this.secondReplOffset],
-      ['repl_backlog_active', b !== null ? 1 : 0],
-      ['repl_backlog_size', cfg.num('repl-backlog-size')],
-      ['repl_backlog_first_byte_offset', b !== null ? b.firstByteOffset : 0],
-      ['repl_backlog_histlen', b !== null ? b.histlen : 0],
-    );
-    return f;
+    return infoFieldsOf(this);
   }
 
   counters(): ReplicationCounters {
