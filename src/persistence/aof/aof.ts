@@ -22,21 +22,19 @@ import type { PropagatedOp } from '../../core/events.js';
 import type { Host } from '../../core/host.js';
 import { strerror } from '../../lib/errno.js';
 
-import { aofEncoders, CommandWriter } from '../encoders.js';
+import { aofEncoders } from '../encoders.js';
 import { FileSink, writeAllSync } from '../file-sink.js';
 import type { Persistence } from '../manager.js';
 import { Snapshot, SnapshotRunner } from '../snapshot.js';
+import { AofAppender, nowSec } from './appender.js';
 import { AofFiles, fatal } from './files.js';
 import { AofLoader } from './loader.js';
 import { AofManifest } from './manifest.js';
+import { RewriteBackoff } from './rewrite-backoff.js';
 
 type AofState = 'off' | 'on' | 'wait_rewrite';
 
 /** Result of loading one AOF file (loadSingleAppendOnlyFile). */
-
-/** AOF_REWRITE_LIMITE_THRESHOLD / _MAX_MINUTES: back-off after repeated rewrite failures. */
-const REWRITE_LIMIT_THRESHOLD = 3;
-const REWRITE_LIMIT_MAX_MINUTES = 60;
 
 interface Rewrite {
   runner: SnapshotRunner;
@@ -47,54 +45,38 @@ interface Rewrite {
 export class Aof {
   state: AofState = 'off';
   private manifest = new AofManifest();
-  private fd = -1;
-  private readonly buf = new CommandWriter();
-  private selectedDb = -1;
-  /** aof_current_size, aof_last_incr_size, aof_rewrite_base_size, aof_fsync_offset. */
-  private currentSize = 0;
-  private lastIncrSize = 0;
   private rewriteBaseSize = 0;
-  private fsyncOffset = 0;
-  private lastFsyncSec = 0;
-  private fsyncInProgress = 0;
-  private delayedFsync = 0;
-  private lastWriteOk = true;
-  private lastWriteErrno = '';
-  private lastWriteErrorLog = 0;
-  private flushQueued = false;
-  private stopFlushBeforeReplies: (() => void) | null = null;
   private rewrite: Rewrite | null = null;
   rewriteScheduled = false;
   private rewrites = 0;
-  private consecutiveFailures = 0;
+  /** Automatic rewrites back off after repeated failures (rewrite-backoff.ts). */
+  private readonly backoff: RewriteBackoff;
   private lastRewriteOk = true;
   private lastRewriteTimeSec = -1;
-  private nextDelayMinutes = 0;
-  private nextRewriteSec = 0;
   /** Set while the AOF is loading: the commands replayed must not be appended again. */
   private replaying = false;
   private readonly files: AofFiles;
+  /** The incremental file being appended to. */
+  private readonly out: AofAppender;
 
   constructor(
     private readonly server: Host,
     private readonly p: Persistence,
   ) {
     this.files = new AofFiles(server, () => p.dir);
+    this.out = new AofAppender(server, p);
+    this.backoff = new RewriteBackoff(server);
     server.events.onPropagate({ feed: (ops) => this.feed(ops), active: () => this.accepting() });
     server.config.onApply('appendonly', () => this.onAppendonlyChanged());
-  }
-
-  private get fsyncPolicy(): string {
-    return this.server.config.str('appendfsync');
   }
 
   /** Start-up: the manifest's files loaded (aof/loader.ts), appends go on after them. */
   async loadAtStartup(): Promise<void> {
     const loaded = await new AofLoader(this.server, this.p, this.files, (on) => (this.replaying = on)).load();
     this.manifest = loaded.manifest;
-    this.currentSize = loaded.size;
+    this.out.currentSize = loaded.size;
     this.rewriteBaseSize = loaded.baseSize;
-    this.fsyncOffset = loaded.size;
+    this.out.fsyncOffset = loaded.size;
   }
 
   get rewriteInProgress(): boolean {
@@ -111,11 +93,20 @@ export class Aof {
 
   /** The -MISCONF text while AOF writes fail, or null. */
   writeError(): string | null {
-    if (this.state === 'off' || this.lastWriteOk) return null;
-    return `MISCONF Errors writing to the AOF file: ${this.lastWriteErrno}`;
+    if (this.state === 'off' || this.out.lastWriteOk) return null;
+    return `MISCONF Errors writing to the AOF file: ${this.out.lastWriteErrno}`;
   }
 
-  // --- Appending ---
+  // --- Appending (appender.ts) ---
+
+  private feed(ops: readonly PropagatedOp[]): void {
+    if (this.accepting()) this.out.append(ops);
+  }
+
+  /** flushAppendOnlyFile: writes the buffer, fsyncs per the policy. */
+  flush(): void {
+    this.out.flush();
+  }
 
   /** Whether propagated writes go into the AOF now. */
   private accepting(): boolean {
@@ -123,175 +114,27 @@ export class Aof {
     return !(this.state === 'off' || (this.state === 'wait_rewrite' && this.rewrite === null));
   }
 
-  /** Propagated writes (already wrapped in MULTI/EXEC): into the AOF buffer, SELECT when the db changes. */
-  private feed(ops: readonly PropagatedOp[]): void {
-    if (!this.accepting()) return;
-    for (const op of ops) {
-      if (op.db !== this.selectedDb) {
-        this.buf.command(['SELECT', String(op.db)]);
-        this.selectedDb = op.db;
-      }
-      if (op.raw !== null) this.buf.w.raw(op.raw.subarray(op.rawStart, op.rawEnd));
-      else this.buf.command(op.argv);
-    }
-    // Written before the next reply leaves (beforeReplies), or at the end of this turn when no
-    // client is waiting (expiries, cron).
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      // Subscribed only while something waits, so replies pay nothing when the AOF is idle or off.
-      this.stopFlushBeforeReplies = this.server.events.beforeReplies.on(this.flushBeforeReplies);
-      queueMicrotask(this.flushBeforeReplies);
-    }
-  }
-
-  private readonly flushBeforeReplies = (): void => {
-    if (!this.flushQueued) return;
-    this.flushQueued = false;
-    this.stopFlushBeforeReplies?.();
-    this.stopFlushBeforeReplies = null;
-    this.flush();
-  };
-
-  /** flushAppendOnlyFile: writes the buffer, fsyncs per the policy. */
-  flush(): void {
-    if (this.fd < 0) return;
-    const pending = this.buf.w.pending;
-    if (pending === 0) {
-      this.maybeBackgroundFsync();
-      return;
-    }
-    const chunks = this.buf.w.take();
-    let written = 0;
-    try {
-      for (const c of chunks) {
-        writeAllSync(this.fd, [c]);
-        written += c.length;
-      }
-    } catch (e) {
-      this.onWriteError(e, chunks, written);
-      return;
-    }
-    if (!this.lastWriteOk) {
-      this.log('warning', 'AOF write error looks solved, Redis can write again.');
-      this.lastWriteOk = true;
-      this.p.refreshDiskError();
-    }
-    this.currentSize += written;
-    this.lastIncrSize += written;
-    if (this.server.config.bool('no-appendfsync-on-rewrite') && this.p.hasActiveChild()) return;
-    if (this.fsyncPolicy === 'always') {
-      try {
-        fdatasyncSync(this.fd);
-      } catch (e) {
-        this.log(
-          'warning',
-          `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(e)}. Exiting...`,
-        );
-        process.exit(1);
-      }
-      this.fsyncOffset = this.currentSize;
-      this.lastFsyncSec = nowSec();
-    } else {
-      this.maybeBackgroundFsync();
-    }
-  }
-
-  private onWriteError(e: unknown, chunks: Buffer[], written: number): void {
-    const now = nowSec();
-    if (now - this.lastWriteErrorLog > 30) {
-      this.lastWriteErrorLog = now;
-      this.log('warning', `Error writing to the AOF file: ${strerror(e)}`);
-    }
-    this.lastWriteErrno = strerror(e);
-    if (this.fsyncPolicy === 'always') {
-      this.log(
-        'warning',
-        "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
-      );
-      process.exit(1);
-    }
-    this.currentSize += written;
-    this.lastIncrSize += written;
-    // Keep what was not written for the next try.
-    let skip = written;
-    const rest: Buffer[] = [];
-    for (const c of chunks) {
-      if (skip >= c.length) {
-        skip -= c.length;
-        continue;
-      }
-      rest.push(skip > 0 ? c.subarray(skip) : c);
-      skip = 0;
-    }
-    const again = this.buf.w.take();
-    for (const c of rest) this.buf.w.raw(c);
-    for (const c of again) this.buf.w.raw(c);
-    this.lastWriteOk = false;
-    this.p.refreshDiskError();
-  }
-
-  /** everysec: an fsync in the background (libuv's pool, as Redis's bio thread) about once a second. */
-  private maybeBackgroundFsync(): void {
-    if (this.fsyncPolicy !== 'everysec' || this.fd < 0) return;
-    const now = nowSec();
-    if (now <= this.lastFsyncSec || this.fsyncOffset === this.currentSize) return;
-    if (this.fsyncInProgress > 0) return;
-    this.fsyncInProgress++;
-    const target = this.currentSize;
-    fdatasync(this.fd, (e) => {
-      this.fsyncInProgress--;
-      if (e) this.log('warning', `Fail to fsync the AOF file: ${strerror(e)}`);
-      else this.fsyncOffset = target;
-    });
-    this.lastFsyncSec = now;
-  }
-
   /** Server cron: pending writes (after an error), everysec fsync. */
   cron(): void {
-    if (this.state !== 'off' && this.fd >= 0) this.flush();
+    if (this.state !== 'off' && this.out.fd >= 0) this.flush();
   }
 
   /** Server cron, with no background job running: scheduled or automatic rewrites. */
   cronRewrite(): void {
-    if (this.rewriteScheduled && !this.rewriteLimited()) {
+    if (this.rewriteScheduled && !this.backoff.limited()) {
       this.startRewrite();
       return;
     }
     const perc = this.server.config.num('auto-aof-rewrite-percentage');
     const minSize = this.server.config.num('auto-aof-rewrite-min-size');
-    if (this.state === 'on' && perc > 0 && this.currentSize > minSize) {
+    if (this.state === 'on' && perc > 0 && this.out.currentSize > minSize) {
       const base = this.rewriteBaseSize > 0 ? this.rewriteBaseSize : 1;
-      const growth = Math.floor((this.currentSize * 100) / base) - 100;
-      if (growth >= perc && !this.rewriteLimited()) {
+      const growth = Math.floor((this.out.currentSize * 100) / base) - 100;
+      if (growth >= perc && !this.backoff.limited()) {
         this.log('notice', `Starting automatic rewriting of AOF on ${growth}% growth`);
         this.startRewrite();
       }
     }
-  }
-
-  /** aofRewriteLimited: after 3 failures in a row, wait 1, 2, 4 … 60 minutes between automatic tries. */
-  private rewriteLimited(): boolean {
-    if (this.consecutiveFailures < REWRITE_LIMIT_THRESHOLD) {
-      this.nextDelayMinutes = 0;
-      this.nextRewriteSec = 0;
-      return false;
-    }
-    const now = nowSec();
-    if (this.nextRewriteSec !== 0) {
-      if (now < this.nextRewriteSec) return true;
-      this.nextRewriteSec = 0;
-      return false;
-    }
-    this.nextDelayMinutes = Math.min(
-      this.nextDelayMinutes === 0 ? 1 : this.nextDelayMinutes * 2,
-      REWRITE_LIMIT_MAX_MINUTES,
-    );
-    this.nextRewriteSec = now + this.nextDelayMinutes * 60;
-    this.log(
-      'warning',
-      `Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.nextDelayMinutes} minutes`,
-    );
-    return true;
   }
 
   /** aofOpenIfNeededOnServerStart: a base for an empty start, the last incr file opened for appends. */
@@ -315,19 +158,20 @@ export class Aof {
     }
     const incr = m.lastIncr(this.files.fileName);
     try {
-      this.fd = openSync(this.files.path(incr), 'a', 0o644);
+      this.out.fd = openSync(this.files.path(incr), 'a', 0o644);
     } catch (e) {
       this.log('warning', `Can't open the append-only file ${incr}: ${strerror(e)}`);
       throw fatal('open');
     }
     if (!this.files.persistManifest(m)) throw fatal('manifest');
-    this.lastIncrSize = fileSizeOf(this.files.path(incr));
-    if (!hadIncr || this.currentSize === 0) {
-      this.currentSize = (m.base === null ? 0 : fileSizeOf(this.files.path(m.base.name))) + this.lastIncrSize;
-      if (this.rewriteBaseSize === 0) this.rewriteBaseSize = this.currentSize;
-      this.fsyncOffset = this.currentSize;
+    this.out.lastIncrSize = fileSizeOf(this.files.path(incr));
+    if (!hadIncr || this.out.currentSize === 0) {
+      this.out.currentSize =
+        (m.base === null ? 0 : fileSizeOf(this.files.path(m.base.name))) + this.out.lastIncrSize;
+      if (this.rewriteBaseSize === 0) this.rewriteBaseSize = this.out.currentSize;
+      this.out.fsyncOffset = this.out.currentSize;
     }
-    this.selectedDb = -1;
+    this.out.selectedDb = -1;
     this.log('notice', `${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${incr} on server start`);
   }
 
@@ -376,7 +220,7 @@ export class Aof {
       return { err: 'ERR Background append only file rewriting already in progress' };
     if (this.p.hasActiveChild() || inExec) {
       this.rewriteScheduled = true;
-      this.consecutiveFailures = 0;
+      this.backoff.consecutiveFailures = 0;
       return { ok: 'Background append only file rewriting scheduled' };
     }
     if (this.startRewrite()) return { ok: 'Background append only file rewriting started' };
@@ -398,7 +242,7 @@ export class Aof {
       this.lastRewriteOk = false;
       return false;
     }
-    this.selectedDb = -1;
+    this.out.selectedDb = -1;
     this.flush();
     if (!this.openNewIncr()) {
       this.lastRewriteOk = false;
@@ -460,14 +304,14 @@ export class Aof {
       return false;
     }
     this.log('notice', `Creating AOF incr file ${name} on background rewrite`);
-    if (this.fd >= 0) {
-      const old = this.fd;
+    if (this.out.fd >= 0) {
+      const old = this.out.fd;
       fdatasync(old, () => closeSync(old));
-      this.fsyncOffset = this.currentSize;
-      this.lastFsyncSec = nowSec();
+      this.out.fsyncOffset = this.out.currentSize;
+      this.out.lastFsyncSec = nowSec();
     }
-    this.fd = fd;
-    this.lastIncrSize = 0;
+    this.out.fd = fd;
+    this.out.lastIncrSize = 0;
     if (temp !== null) this.manifest = temp;
     return true;
   }
@@ -484,14 +328,14 @@ export class Aof {
     }
     if (!ok) {
       this.lastRewriteOk = false;
-      this.consecutiveFailures++;
+      this.backoff.consecutiveFailures++;
     }
     removeQuietly(tempPath);
     if (this.state === 'wait_rewrite' && !ok) {
-      this.buf.w.take();
-      if (this.fd >= 0) {
-        closeSync(this.fd);
-        this.fd = -1;
+      this.out.buf.w.take();
+      if (this.out.fd >= 0) {
+        closeSync(this.out.fd);
+        this.out.fd = -1;
       }
       this.log('notice', `Removing the temp incr aof file ${this.tempIncrName} in the background`);
       removeQuietly(this.files.path(this.tempIncrName));
@@ -536,22 +380,22 @@ export class Aof {
         `Successfully renamed the temporary AOF incr file ${this.tempIncrName} into ${incrName}`,
       );
     }
-    m.markRewrittenIncrAsHistory(this.fd >= 0);
+    m.markRewrittenIncrAsHistory(this.out.fd >= 0);
     if (!this.files.persistManifest(m)) {
       removeQuietly(basePath);
       return false;
     }
     this.manifest = m;
-    if (this.fd >= 0) {
-      this.selectedDb = -1;
-      this.currentSize = fileSizeOf(basePath) + this.lastIncrSize;
-      this.rewriteBaseSize = this.currentSize;
-      this.fsyncOffset = this.currentSize;
-      this.lastFsyncSec = nowSec();
+    if (this.out.fd >= 0) {
+      this.out.selectedDb = -1;
+      this.out.currentSize = fileSizeOf(basePath) + this.out.lastIncrSize;
+      this.rewriteBaseSize = this.out.currentSize;
+      this.out.fsyncOffset = this.out.currentSize;
+      this.out.lastFsyncSec = nowSec();
     }
     this.deleteHistory();
     this.lastRewriteOk = true;
-    this.consecutiveFailures = 0;
+    this.backoff.consecutiveFailures = 0;
     this.log('notice', 'Background AOF rewrite finished successfully');
     if (this.state === 'wait_rewrite') this.state = 'on';
     return true;
@@ -616,10 +460,10 @@ export class Aof {
         return false;
       }
     }
-    this.lastFsyncSec = nowSec();
-    if (!this.lastWriteOk) {
+    this.out.lastFsyncSec = nowSec();
+    if (!this.out.lastWriteOk) {
       this.log('warning', 'AOF reopen, just ignore the last error.');
-      this.lastWriteOk = true;
+      this.out.lastWriteOk = true;
     }
     return true;
   }
@@ -634,22 +478,22 @@ export class Aof {
 
   private stopAppendOnly(): void {
     this.flush();
-    if (this.fd >= 0) {
+    if (this.out.fd >= 0) {
       try {
-        fdatasyncSync(this.fd);
-        this.fsyncOffset = this.currentSize;
+        fdatasyncSync(this.out.fd);
+        this.out.fsyncOffset = this.out.currentSize;
       } catch (e) {
         this.log('warning', `Fail to fsync the AOF file: ${strerror(e)}`);
       }
-      closeSync(this.fd);
+      closeSync(this.out.fd);
     }
-    this.fd = -1;
-    this.selectedDb = -1;
+    this.out.fd = -1;
+    this.out.selectedDb = -1;
     this.state = 'off';
     this.rewriteScheduled = false;
-    this.lastIncrSize = 0;
+    this.out.lastIncrSize = 0;
     this.killRewrite();
-    this.buf.w.take();
+    this.out.buf.w.take();
     this.p.refreshDiskError();
   }
 
@@ -684,11 +528,11 @@ export class Aof {
       this.log('warning', 'There is a child rewriting the AOF. Killing it!');
       this.killRewrite();
     }
-    if (this.state !== 'off' && this.fd >= 0) {
+    if (this.state !== 'off' && this.out.fd >= 0) {
       this.flush();
       this.log('notice', 'Calling fsync() on the AOF file.');
       try {
-        fdatasyncSync(this.fd);
+        fdatasyncSync(this.out.fd);
       } catch (e) {
         this.log('warning', `Fail to fsync the AOF file: ${strerror(e)}`);
       }
@@ -707,8 +551,8 @@ export class Aof {
       ['aof_current_rewrite_time_sec', r === null ? -1 : Math.floor((Date.now() - r.startedMs) / 1000)],
       ['aof_last_bgrewrite_status', this.lastRewriteOk ? 'ok' : 'err'],
       ['aof_rewrites', this.rewrites],
-      ['aof_rewrites_consecutive_failures', this.consecutiveFailures],
-      ['aof_last_write_status', this.lastWriteOk ? 'ok' : 'err'],
+      ['aof_rewrites_consecutive_failures', this.backoff.consecutiveFailures],
+      ['aof_last_write_status', this.out.lastWriteOk ? 'ok' : 'err'],
       ['aof_last_cow_size', 0],
     ];
   }
@@ -717,18 +561,14 @@ export class Aof {
   extraInfoFields(): Array<[string, string | number]> {
     if (this.state === 'off') return [];
     return [
-      ['aof_current_size', this.currentSize],
+      ['aof_current_size', this.out.currentSize],
       ['aof_base_size', this.rewriteBaseSize],
       ['aof_pending_rewrite', this.rewriteScheduled ? 1 : 0],
-      ['aof_buffer_length', this.buf.w.pending],
-      ['aof_pending_bio_fsync', this.fsyncInProgress],
-      ['aof_delayed_fsync', this.delayedFsync],
+      ['aof_buffer_length', this.out.buf.w.pending],
+      ['aof_pending_bio_fsync', this.out.fsyncInProgress],
+      ['aof_delayed_fsync', this.out.delayedFsync],
     ];
   }
-}
-
-function nowSec(): number {
-  return Math.floor(Date.now() / 1000);
 }
 
 function fileSizeOf(path: string): number {
