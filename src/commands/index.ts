@@ -8,6 +8,7 @@ import { expireCommands } from './expire.js';
 import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
+import { listPopCommands } from './list-pops.js';
 import { listCommands } from './lists.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
@@ -26,6 +27,7 @@ export const allFamilies: CommandFamily[] = [
   stringCommands,
   bitmapCommands,
   listCommands,
+  listPopCommands,
   hashCommands,
   setCommands,
   zsetCommands,
