@@ -15,6 +15,8 @@ import { pubsubCommands } from './pubsub.js';
 import { replicationCommands } from './replication.js';
 import { setCommands } from './sets.js';
 import { shutdownDebugCommands } from './shutdown-debug.js';
+import { stringCounterCommands } from './string-counters.js';
+import { stringRangeCommands } from './string-ranges.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
 import { zsetCommands } from './zsets.js';
@@ -25,6 +27,8 @@ export const allFamilies: CommandFamily[] = [
   keyCommands,
   expireCommands,
   stringCommands,
+  stringCounterCommands,
+  stringRangeCommands,
   bitmapCommands,
   listCommands,
   listPopCommands,
