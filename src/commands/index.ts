@@ -8,6 +8,7 @@ import { expireCommands } from './expire.js';
 import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
+import { latencyCommands } from './latency.js';
 import { listPopCommands } from './list-pops.js';
 import { listCommands } from './lists.js';
 import { persistenceCommands } from './persistence.js';
@@ -42,6 +43,7 @@ export const allFamilies: CommandFamily[] = [
   clientCommands,
   shutdownDebugCommands,
   introspectionCommands,
+  latencyCommands,
   persistenceCommands,
   dumpCommands,
 ];

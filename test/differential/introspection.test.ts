@@ -493,7 +493,7 @@ describe('MONITOR: differential against redis-server 7.0', { skip: skipWithoutRe
 
 describe('LATENCY GRAPH rendering', () => {
   test('bars and vertical labels as Redis draws them', async () => {
-    const { sparkline } = await import('../../src/commands/introspection.js');
+    const { sparkline } = await import('../../src/commands/latency.js');
     // Captured from redis-server 7.0: samples of 24, 5, 20 and 12 ms.
     const samples = [
       { value: 24, label: '23m' },
