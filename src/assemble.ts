@@ -38,7 +38,7 @@ export function assemble(options: Omit<ServerOptions, 'commands'> = {}): Node {
     replication,
     loadDataFromDisk: () => persistence.loadDataFromDisk(),
     startReplication: () => {
-      replication.restoreFromRdb(persistence.lastLoadAux);
+      replication.restoreFromRdb(persistence.loads.lastAux);
       replication.start();
     },
   };

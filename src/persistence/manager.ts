@@ -5,7 +5,6 @@
  * available to replication (startSnapshot) for full syncs to disk or straight to sockets.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CommandInfo } from '../core/command.js';
@@ -14,21 +13,12 @@ import type { Host } from '../core/host.js';
 import { commandKeys } from '../core/key-specs.js';
 import { strerror } from '../lib/errno.js';
 import { REDIS_VERSION } from '../lib/version.js';
-import { RdbChecksumError, RdbError } from '../rdb/reader.js';
 import { type AccessInfo, type CodecLimits, limitsFrom } from '../rdb/value-codec.js';
-import type { Database } from '../store/database.js';
-import { LRU_CLOCK_MAX } from '../store/keyspace.js';
 import { Aof } from './aof/aof.js';
 import { rdbEncoders } from './encoders.js';
 import { FileSink, fsyncDir, writeAllSync } from './file-sink.js';
-import {
-  doneLoadingLine,
-  FatalLoadError,
-  LoadError,
-  type LoadStats,
-  type LoadTarget,
-  RdbLoad,
-} from './rdb-load.js';
+import { FatalLoadError, type LoadStats, type RdbLoad } from './rdb-load.js';
+import { RdbLoading } from './rdb-loading.js';
 import {
   type ChunkSink,
   type EncoderFactory,
@@ -42,18 +32,6 @@ export { FatalLoadError };
 export const MISCONF_RDB =
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
-/** Streaming file loads: bytes per read, and how far reads may run ahead of the parse. */
-const FILE_CHUNK = 1024 * 1024;
-const FILE_READ_AHEAD = 4 * 1024 * 1024;
-
-/** How a load places keys (see loadTarget). */
-export interface LoadOptions {
-  aofPreamble?: boolean;
-  allowDuplicates?: boolean;
-  /** Databases to load into instead of the live ones (repl-diskless-load swapdb). */
-  dbs?: readonly Database[];
-}
-
 /** CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed background save is retried by save points. */
 const BGSAVE_RETRY_DELAY = 5;
 /** Keys serialized between writes to the file in a synchronous save. */
@@ -63,13 +41,6 @@ interface BackgroundSave {
   runner: SnapshotRunner;
   startedMs: number;
   dirtyAtStart: number;
-}
-
-interface LoadingState {
-  startedSec: number;
-  totalBytes: number;
-  loaded: () => number;
-  rdbUsedMem: number;
 }
 
 export interface SnapshotRequest {
@@ -101,11 +72,8 @@ export class Persistence implements PersistenceControl {
   private lastBgsaveTimeSec = -1;
   private rdbSaves = 0;
   private bgsave: BackgroundSave | null = null;
-  private lastLoadKeysLoaded = 0;
-  /** AUX fields of the last RDB loaded (replication resumes from repl-id / repl-offset). */
-  lastLoadAux: ReadonlyMap<string, string> = new Map();
-  private lastLoadKeysExpired = 0;
-  private loadingState: LoadingState | null = null;
+  /** RDB loads: LOADING state, where keys go, the last load's figures (rdb-loading.ts). */
+  readonly loads: RdbLoading;
 
   constructor(private readonly server: Host) {
     this.lastSaveSec = Math.floor(Date.now() / 1000);
@@ -115,6 +83,7 @@ export class Persistence implements PersistenceControl {
       stopCopying?.();
       stopCopying = on ? server.events.beforeWrite.on(this.copyOnWrite) : null;
     });
+    this.loads = new RdbLoading(server, this);
     this.aof = new Aof(server, this);
     server.events.onShutdown('persistence', (o) => this.onShutdown(o));
     server.events.cron.on(() => this.cron());
@@ -457,123 +426,19 @@ export class Persistence implements PersistenceControl {
     }
     try {
       const buf = readFileSync(this.rdbPath);
-      this.loadRdbBuffer(buf, { allowDuplicates: merge }).runSync();
+      this.loads.loadRdbBuffer(buf, { allowDuplicates: merge }).runSync();
     } catch (e) {
-      this.reportLoadError(e);
+      this.loads.reportLoadError(e);
       return 'ERR Error trying to load the RDB dump, check server logs.';
     }
     this.log('warning', 'DB reloaded by DEBUG RELOAD');
     return null;
   }
 
-  // --- Loading ---
+  // --- Loading (rdb-loading.ts does the loading itself) ---
 
   get loading(): boolean {
-    return this.loadingState !== null;
-  }
-
-  /** Where a load puts its keys, with Redis's rules for expiry and LRU/LFU data. */
-  loadTarget(options: LoadOptions = {}): LoadTarget {
-    const server = this.server;
-    const ks = server.keyspace;
-    const policy = String(server.config.get('maxmemory-policy') ?? 'noeviction');
-    const lfu = policy.endsWith('-lfu');
-    return {
-      dbs: options.dbs ?? ks.dbs,
-      limits: this.limits(),
-      now: () => ks.clock.now(),
-      dropExpired: !options.aofPreamble && server.roleName === 'master',
-      stampFor: (idle, freq) => {
-        if (lfu)
-          return freq >= 0
-            ? (((Math.floor(ks.clock.now() / 60000) & 0xffff) << 8) | freq) >>> 0
-            : ks.newStamp;
-        if (idle >= 0) {
-          const abs = ks.lruClock - idle;
-          return abs >= 0 ? abs : abs + LRU_CLOCK_MAX;
-        }
-        return ks.newStamp;
-      },
-      log: (level, message) => this.log(level, message),
-      aux: (key, value) => {
-        if (key === 'used-mem' && this.loadingState !== null)
-          this.loadingState.rdbUsedMem = Number(value) || 0;
-      },
-      functionLibrary: (code) => {
-        if (!this.functionLibraries.includes(code)) this.functionLibraries.push(code);
-      },
-      keyDelayUs: Math.max(0, Number(server.config.get('key-load-delay') ?? 0)),
-      allowDuplicates: options.allowDuplicates,
-    };
-  }
-
-  loadRdbBuffer(buf: Buffer, options: LoadOptions = {}): RdbLoad {
-    return new RdbLoad(buf, this.loadTarget(options), this.server.config.bool('rdbchecksum'));
-  }
-
-  /** A streaming RDB load, fed with push() / endInput() (a replica loading from its master's socket). */
-  loadRdbStream(options: LoadOptions = {}): RdbLoad {
-    return new RdbLoad(null, this.loadTarget(options), this.server.config.bool('rdbchecksum'));
-  }
-
-  /**
-   * Loads an RDB file read in chunks as the load consumes them (the file is never held whole in
-   * memory), with the server LOADING meanwhile. Throws what the load throws (RdbError, LoadError)
-   * or the I/O error.
-   */
-  async loadRdbFile(path: string, options: LoadOptions = {}): Promise<LoadStats> {
-    const fh = await open(path, 'r');
-    try {
-      const size = (await fh.stat()).size;
-      const load = this.loadRdbStream(options);
-      const feed = (async () => {
-        let pos = 0;
-        for (;;) {
-          await load.waitForRoom(FILE_READ_AHEAD);
-          if (load.closed) return;
-          const chunk = Buffer.allocUnsafe(FILE_CHUNK);
-          const { bytesRead } = await fh.read(chunk, 0, FILE_CHUNK, pos);
-          if (bytesRead === 0) {
-            load.endInput();
-            return;
-          }
-          pos += bytesRead;
-          load.push(bytesRead === FILE_CHUNK ? chunk : chunk.subarray(0, bytesRead));
-        }
-      })();
-      feed.catch((e: Error) => load.abort(e));
-      try {
-        const stats = await this.withLoading(
-          size,
-          () => load.position,
-          () => load.run(),
-        );
-        await feed;
-        return stats;
-      } catch (e) {
-        load.abort(e as Error);
-        await feed.catch(() => {});
-        throw e;
-      }
-    } finally {
-      await fh.close();
-    }
-  }
-
-  /** Runs a load with the server in LOADING state (asynchronous: clients get -LOADING meanwhile). */
-  async withLoading<T>(totalBytes: number, loaded: () => number, work: () => Promise<T>): Promise<T> {
-    const ks = this.server.keyspace;
-    const mode = ks.expireMode;
-    this.loadingState = { startedSec: Math.floor(Date.now() / 1000), totalBytes, loaded, rdbUsedMem: 0 };
-    this.server.loading = true;
-    ks.expireMode = 'ignore';
-    try {
-      return await work();
-    } finally {
-      ks.expireMode = mode;
-      this.server.loading = false;
-      this.loadingState = null;
-    }
+    return this.loads.loading;
   }
 
   /**
@@ -598,58 +463,26 @@ export class Persistence implements PersistenceControl {
     }
     let load: RdbLoad;
     try {
-      load = this.loadRdbBuffer(buf);
+      load = this.loads.loadRdbBuffer(buf);
     } catch (e) {
-      this.reportLoadError(e);
+      this.loads.reportLoadError(e);
       this.log('warning', 'Fatal error loading the DB: Invalid argument. Exiting.');
       throw new FatalLoadError('bad signature');
     }
     let stats: LoadStats;
     try {
-      stats = await this.withLoading(
+      stats = await this.loads.withLoading(
         buf.length,
         () => load.position,
         () => load.run(),
       );
     } catch (e) {
-      this.reportLoadError(e);
+      this.loads.reportLoadError(e);
       this.log('warning', 'Terminating server after rdb file reading failure.');
       throw new FatalLoadError((e as Error).message);
     }
-    this.finishRdbLoad(stats);
+    this.loads.finishRdbLoad(stats);
     this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
-  }
-
-  /** After a successful RDB load: Redis's closing line and the INFO figures. */
-  finishRdbLoad(stats: LoadStats): void {
-    this.log('notice', doneLoadingLine(stats));
-    this.lastLoadAux = stats.aux;
-    this.lastLoadKeysLoaded = stats.keysLoaded;
-    this.lastLoadKeysExpired = stats.keysExpired;
-  }
-
-  /** Logs a load failure the way Redis words it. */
-  reportLoadError(e: unknown): void {
-    if (e instanceof RdbChecksumError) {
-      this.log(
-        'warning',
-        `Wrong RDB checksum expected: (${e.computed.toString(16)}) but got (${e.stored.toString(16)}). Aborting now.`,
-      );
-      this.log('warning', `Internal error in RDB reading offset ${e.offset} -> RDB CRC error`);
-    } else if (e instanceof RdbError) {
-      if (e.offset === 0 && /signature/.test(e.detail)) {
-        this.log('warning', e.detail);
-        return;
-      }
-      if (/Unexpected EOF/.test(e.detail)) {
-        this.log('warning', 'Short read or OOM loading DB. Unrecoverable error, aborting now.');
-      }
-      this.log('warning', `Internal error in RDB reading offset ${e.offset} -> ${e.detail}`);
-    } else if (e instanceof LoadError) {
-      this.log('warning', e.message);
-    } else {
-      this.log('warning', `Error loading the DB: ${(e as Error).message ?? e}`);
-    }
   }
 
   // --- INFO, LASTSAVE, DEBUG OBJECT ---
@@ -664,7 +497,7 @@ export class Persistence implements PersistenceControl {
     const snap = bg?.runner.snapshot ?? this.aof.rewriteSnapshot();
     const aof = this.aof;
     const fields: Array<[string, string | number]> = [
-      ['loading', this.loadingState === null ? 0 : 1],
+      ['loading', this.loads.loading ? 1 : 0],
       ['async_loading', 0],
       ['current_cow_peak', 0],
       ['current_cow_size', 0],
@@ -685,14 +518,14 @@ export class Persistence implements PersistenceControl {
       ['rdb_current_bgsave_time_sec', bg === null ? -1 : Math.floor((nowMs - bg.startedMs) / 1000)],
       ['rdb_saves', this.rdbSaves],
       ['rdb_last_cow_size', 0],
-      ['rdb_last_load_keys_expired', this.lastLoadKeysExpired],
-      ['rdb_last_load_keys_loaded', this.lastLoadKeysLoaded],
+      ['rdb_last_load_keys_expired', this.loads.lastKeysExpired],
+      ['rdb_last_load_keys_loaded', this.loads.lastKeysLoaded],
       ...aof.infoFields(),
       ['module_fork_in_progress', 0],
       ['module_fork_last_cow_size', 0],
     ];
     fields.push(...aof.extraInfoFields());
-    const l = this.loadingState;
+    const l = this.loads.state;
     if (l !== null) {
       const loaded = l.loaded();
       const elapsed = Math.floor(nowMs / 1000) - l.startedSec;

@@ -286,14 +286,14 @@ export class FullSync {
     this.link.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
     let stats: LoadStats;
     try {
-      stats = await persistence.loadRdbFile(temp);
+      stats = await persistence.loads.loadRdbFile(temp);
     } catch (e) {
       removeQuietly(temp);
-      persistence.reportLoadError(e);
+      persistence.loads.reportLoadError(e);
       this.loadFailed(`Failed trying to load the MASTER synchronization DB from disk: ${loadReason(e)}`);
       return;
     }
-    persistence.finishRdbLoad(stats);
+    persistence.loads.finishRdbLoad(stats);
     // Like Redis, the replica keeps the master's snapshot as its own dump file; only a file that
     // loaded replaces the previous one.
     try {
@@ -333,7 +333,7 @@ export class FullSync {
     let tempDbs: Database[] | null = null;
     if (swapdb) tempDbs = ks.dbs.map((db) => new Database(db.id, ks));
     else this.prepareForLoad(true);
-    const load = this.repl.persistence.loadRdbStream(tempDbs !== null ? { dbs: tempDbs } : {});
+    const load = this.repl.persistence.loads.loadRdbStream(tempDbs !== null ? { dbs: tempDbs } : {});
     const dl: DisklessLoad = { load, tempDbs, fed: 0 };
     this.diskless = dl;
     this.link.trackLoad(this.loadFromSocket(dl, this.eofMark !== null));
@@ -347,7 +347,7 @@ export class FullSync {
     this.link.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
     let stats: LoadStats;
     try {
-      stats = await persistence.withLoading(
+      stats = await persistence.loads.withLoading(
         Math.max(0, this.size),
         () => dl.load.position,
         () => dl.load.run(),
@@ -362,7 +362,7 @@ export class FullSync {
       if (dl.fed !== stats.end) throw new Error('Replication stream EOF marker is broken');
     } catch (e) {
       if (this.diskless === dl) this.diskless = null;
-      if (!/connection with the master lost/.test((e as Error).message)) persistence.reportLoadError(e);
+      if (!/connection with the master lost/.test((e as Error).message)) persistence.loads.reportLoadError(e);
       const message = `Failed trying to load the MASTER synchronization DB from socket: ${loadReason(e)}`;
       if (dl.tempDbs !== null) {
         // swapdb: our data never changed; only the temporary databases go.
@@ -379,7 +379,7 @@ export class FullSync {
       return;
     }
     if (this.diskless === dl) this.diskless = null;
-    persistence.finishRdbLoad(stats);
+    persistence.loads.finishRdbLoad(stats);
     if (dl.tempDbs !== null) {
       this.prepareForLoad(false);
       this.link.log('notice', 'MASTER <-> REPLICA sync: Swapping active DB with loaded DB');

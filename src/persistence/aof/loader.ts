@@ -70,7 +70,7 @@ export class AofLoader {
     let loadedBefore = 0;
     let current: { pos: () => number } = { pos: () => 0 };
     let baseSize = 0;
-    await this.p.withLoading(
+    await this.p.loads.withLoading(
       total,
       () => loadedBefore + current.pos(),
       async () => {
@@ -156,11 +156,11 @@ export class AofLoader {
       );
       let stats: LoadStats;
       try {
-        const load = this.p.loadRdbBuffer(buf, { aofPreamble: true });
+        const load = this.p.loads.loadRdbBuffer(buf, { aofPreamble: true });
         progress(() => load.position);
         stats = await load.run();
       } catch (e) {
-        this.p.reportLoadError(e);
+        this.p.loads.reportLoadError(e);
         this.log(
           'warning',
           oldStyle
@@ -169,7 +169,7 @@ export class AofLoader {
         );
         return 'failed';
       }
-      this.p.finishRdbLoad(stats);
+      this.p.loads.finishRdbLoad(stats);
       start = stats.end;
       if (oldStyle) this.log('notice', 'Reading the remaining AOF tail...');
     }
