@@ -12,8 +12,9 @@ import { FatalLoadError } from '../persistence/rdb-load.js';
 import { banner } from '../server/banner.js';
 import type { Config } from '../server/config.js';
 import { processHost } from '../server/config-directive.js';
+import { ListenError } from '../server/listeners.js';
 import { Logger } from '../server/log.js';
-import { ListenError, type Server } from '../server/server.js';
+import type { Server } from '../server/server.js';
 import {
   assembleConfigText,
   type CommandLine,

@@ -1,5 +1,5 @@
-import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CommandDef, Commands } from '../core/command-table.js';
@@ -15,7 +15,6 @@ import type {
 import { type PropagatedOp, ServerEvents } from '../core/events.js';
 import type { FakeClient, Host, MasterClient } from '../core/host.js';
 import { nowUsec } from '../lib/clock.js';
-import { strerror } from '../lib/errno.js';
 import { REDIS_VERSION } from '../lib/version.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
 import { quoteRepr } from '../protocol/split-args.js';
@@ -29,6 +28,7 @@ import { NOTIFY, parseNotifyFlags } from './config-special.js';
 import { DirectClient } from './direct-client.js';
 import { call, execute, unknownCommandError } from './dispatch.js';
 import { Evictor } from './evictor.js';
+import { Listeners } from './listeners.js';
 import { Logger } from './log.js';
 import { MemoryReleaser } from './memory-release.js';
 import { PubSub } from './pubsub.js';
@@ -83,8 +83,6 @@ export class Server implements ServerContext, Host {
   get authRequired(): boolean {
     return this.config.defaultUser.authRequired;
   }
-  /** TCP port actually listened on (0: none). */
-  port = 0;
   /** Last performance.now() reading; while clockChain is set, call() starts from it. */
   perfNow = 0;
   clockChain = false;
@@ -98,11 +96,10 @@ export class Server implements ServerContext, Host {
   private pendingOps: PropagatedOp[] = [];
   /** Redis gives ids 1 and 2 to its Lua and functions clients: connections start at 3. */
   private nextClientId = 3;
-  private readonly listeners: NetServer[] = [];
+  /** The TCP and Unix listeners (listeners.ts). */
+  private readonly net: Listeners;
   /** Connections refused and being closed (maxclients, protected mode). */
   private readonly refused = new Set<Socket>();
-  /** The TCP subset of listeners (CONFIG SET port/bind replaces them). */
-  private readonly tcpListeners: NetServer[] = [];
   private cron: NodeJS.Timeout | null = null;
   private readonly pendingFlush = new Set<Client>();
   private flushScheduled = false;
@@ -129,8 +126,13 @@ export class Server implements ServerContext, Host {
     c.watch('client-query-buffer-limit', (v) => (this.parserLimits.maxQueryBuffer = v as number));
     c.watch('requirepass', () => this.onRequirepassChanged());
     // CONFIG SET port/bind: re-listen like Redis's changeListenPort/changeBindAddr.
-    c.onApply('port', () => this.rebindTcp());
-    c.onApply('bind', () => this.rebindTcp());
+    this.net = new Listeners(
+      c,
+      (level, message) => this.log(level, message),
+      (socket, unix) => this.accept(socket, unix),
+    );
+    c.onApply('port', () => this.net.rebindTcp());
+    c.onApply('bind', () => this.net.rebindTcp());
     c.log = (message) => this.log('warning', message);
     c.watch('loglevel', (v) => (this.logger.level = v as LogLevel));
     c.watch('notify-keyspace-events', (v) => {
@@ -170,111 +172,13 @@ export class Server implements ServerContext, Host {
   /** Binds the configured addresses and starts periodic work. Rejects with a message on failure. */
   async start(): Promise<void> {
     this.logger.role = this.config.get('replicaof') ? 'S' : 'M';
-    const port = this.ephemeralPort ? 0 : this.config.num('port');
-    if (port !== 0 || this.ephemeralPort) {
-      if (!(await this.listenTcp(port))) {
-        throw new ListenError(`Failed listening on port ${port} (TCP), aborting.`);
-      }
-      if (this.ephemeralPort) this.config.setFromText('port', [String(this.port)]);
-    }
-    const unixsocket = this.config.str('unixsocket');
-    if (unixsocket !== '') {
-      try {
-        unlinkSync(unixsocket);
-      } catch {
-        // No stale socket file.
-      }
-      try {
-        await this.listen({ path: unixsocket });
-        const perm = this.config.num('unixsocketperm');
-        if (perm !== 0) chmodSync(unixsocket, perm);
-      } catch (e) {
-        this.log('warning', `Failed opening Unix socket: ${describeListenError(e)}`);
-        this.closeListeners();
-        throw new ListenError('');
-      }
-    }
+    await this.net.open(this.ephemeralPort);
     this.restartCron();
   }
 
-  private listen(options: {
-    host?: string;
-    port?: number;
-    ipv6Only?: boolean;
-    path?: string;
-  }): Promise<NetServer> {
-    return new Promise((resolve, reject) => {
-      const listener = createServer({ noDelay: true }, (socket) =>
-        this.accept(socket, options.path !== undefined),
-      );
-      listener.once('error', reject);
-      const backlog = this.config.num('tcp-backlog');
-      listener.listen({ ...options, backlog, exclusive: true }, () => {
-        listener.removeListener('error', reject);
-        listener.on('error', (e) => this.log('warning', `Accepting client connection: ${e.message}`));
-        this.listeners.push(listener);
-        resolve(listener);
-      });
-    });
-  }
-
-  private closeListeners(): void {
-    for (const l of this.listeners) l.close();
-    this.listeners.length = 0;
-    this.tcpListeners.length = 0;
-  }
-
-  /**
-   * Listens on every `bind` address at `port` (0 with ephemeralPort: one the OS picks), like
-   * listenToPort: addresses with a leading '-' may be unavailable. On failure logs Redis's line,
-   * closes what it opened and returns false.
-   */
-  private async listenTcp(port: number): Promise<boolean> {
-    let chosen = port;
-    const opened: NetServer[] = [];
-    for (const spec of this.config.get('bind') as string[]) {
-      const optional = spec.startsWith('-');
-      const addr = optional ? spec.slice(1) : spec;
-      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
-      try {
-        const listener = await this.listen({ host, port: chosen, ipv6Only: host.includes(':') });
-        opened.push(listener);
-        const bound = listener.address();
-        if (typeof bound === 'object' && bound !== null) chosen = bound.port;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EPROTONOSUPPORT')) {
-          continue;
-        }
-        this.log(
-          'warning',
-          `Warning: Could not create server TCP listening socket ${addr}:${chosen}: ${describeListenError(e)}`,
-        );
-        for (const l of opened) {
-          l.close();
-          this.listeners.splice(this.listeners.indexOf(l), 1);
-        }
-        return false;
-      }
-    }
-    this.tcpListeners.push(...opened);
-    // bind "" leaves nothing to listen on.
-    this.port = opened.length > 0 ? chosen : 0;
-    return true;
-  }
-
-  /** CONFIG SET port / bind: closes the TCP listeners and listens again with the new values. */
-  private async rebindTcp(): Promise<string | null> {
-    for (const l of this.tcpListeners) {
-      l.close();
-      this.listeners.splice(this.listeners.indexOf(l), 1);
-    }
-    this.tcpListeners.length = 0;
-    this.port = 0;
-    const port = this.config.num('port');
-    if (port === 0) return null;
-    if (await this.listenTcp(port)) return null;
-    return 'Unable to listen on this port. Check server logs.';
+  /** TCP port actually listened on (0: none). */
+  get port(): number {
+    return this.net.port;
   }
 
   /** requirepass: new clients must AUTH; removing it lets every client in (default user nopass). */
@@ -563,7 +467,7 @@ export class Server implements ServerContext, Host {
 
   private restartCron(): void {
     if (this.cron !== null) clearInterval(this.cron);
-    if (this.listeners.length === 0 && this.port === 0 && !this.ephemeralPort && this.shuttingDown) return;
+    if (this.net.count === 0 && this.port === 0 && !this.ephemeralPort && this.shuttingDown) return;
     const hz = Math.min(Math.max(this.config.num('hz'), 1), 500);
     this.cron = setInterval(() => this.serverCron(), Math.floor(1000 / hz));
     this.cron.unref();
@@ -658,14 +562,13 @@ export class Server implements ServerContext, Host {
       }
     }
     // net.Server.close waits for every connection: close the clients first.
-    const closing = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
-    this.listeners.length = 0;
+    const closing = this.net.closeAll();
     for (const c of [...this.clients.values()]) {
       c.flush();
       c.close();
     }
     for (const socket of this.refused) socket.destroy();
-    await Promise.all(closing);
+    await closing;
     this.log('warning', `Redis is now ready to exit, bye bye...`);
     return true;
   }
@@ -673,14 +576,6 @@ export class Server implements ServerContext, Host {
   get version(): string {
     return REDIS_VERSION;
   }
-}
-
-export class ListenError extends Error {}
-
-function describeListenError(e: unknown): string {
-  // anet's "bind: <strerror>", as Redis logs it.
-  const code = (e as NodeJS.ErrnoException).code;
-  return code !== undefined && /^E[A-Z]+$/.test(code) ? `bind: ${strerror(e)}` : (e as Error).message;
 }
 
 function formatAddr(ip: string | undefined, port: number | undefined): string {

@@ -1,0 +1,146 @@
+/**
+ * The server's listening sockets (listenToPort, changeListenPort, changeBindAddr): every `bind`
+ * address at `port` ('-' marks an address that may be unavailable), the Unix socket, and
+ * re-listening when CONFIG SET changes port or bind.
+ */
+import { chmodSync, unlinkSync } from 'node:fs';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { LogLevel } from '../core/context.js';
+import { strerror } from '../lib/errno.js';
+import type { Config } from './config.js';
+
+export class ListenError extends Error {}
+
+export class Listeners {
+  /** TCP port actually listened on (0: none). */
+  port = 0;
+  private readonly listeners: NetServer[] = [];
+  /** The TCP subset of listeners (CONFIG SET port/bind replaces them). */
+  private readonly tcpListeners: NetServer[] = [];
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: (level: LogLevel, message: string) => void,
+    private readonly onConnection: (socket: Socket, unix: boolean) => void,
+  ) {}
+
+  get count(): number {
+    return this.listeners.length;
+  }
+
+  /** Listens on the configured port (or one the OS picks) and Unix socket; rejects on failure. */
+  async open(ephemeralPort: boolean): Promise<void> {
+    const port = ephemeralPort ? 0 : this.config.num('port');
+    if (port !== 0 || ephemeralPort) {
+      if (!(await this.listenTcp(port))) {
+        throw new ListenError(`Failed listening on port ${port} (TCP), aborting.`);
+      }
+      if (ephemeralPort) this.config.setFromText('port', [String(this.port)]);
+    }
+    const unixsocket = this.config.str('unixsocket');
+    if (unixsocket !== '') {
+      try {
+        unlinkSync(unixsocket);
+      } catch {
+        // No stale socket file.
+      }
+      try {
+        await this.listen({ path: unixsocket });
+        const perm = this.config.num('unixsocketperm');
+        if (perm !== 0) chmodSync(unixsocket, perm);
+      } catch (e) {
+        this.log('warning', `Failed opening Unix socket: ${describeListenError(e)}`);
+        this.closeAll();
+        throw new ListenError('');
+      }
+    }
+  }
+
+  private listen(options: {
+    host?: string;
+    port?: number;
+    ipv6Only?: boolean;
+    path?: string;
+  }): Promise<NetServer> {
+    return new Promise((resolve, reject) => {
+      const listener = createServer({ noDelay: true }, (socket) =>
+        this.onConnection(socket, options.path !== undefined),
+      );
+      listener.once('error', reject);
+      const backlog = this.config.num('tcp-backlog');
+      listener.listen({ ...options, backlog, exclusive: true }, () => {
+        listener.removeListener('error', reject);
+        listener.on('error', (e) => this.log('warning', `Accepting client connection: ${e.message}`));
+        this.listeners.push(listener);
+        resolve(listener);
+      });
+    });
+  }
+
+  /** Closes every listener; resolves once each has closed (after its connections are gone). */
+  async closeAll(): Promise<void> {
+    const closing = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    this.listeners.length = 0;
+    this.tcpListeners.length = 0;
+    await Promise.all(closing);
+  }
+
+  /**
+   * Listens on every `bind` address at `port` (0 with ephemeralPort: one the OS picks), like
+   * listenToPort: addresses with a leading '-' may be unavailable. On failure logs Redis's line,
+   * closes what it opened and returns false.
+   */
+  private async listenTcp(port: number): Promise<boolean> {
+    let chosen = port;
+    const opened: NetServer[] = [];
+    for (const spec of this.config.get('bind') as string[]) {
+      const optional = spec.startsWith('-');
+      const addr = optional ? spec.slice(1) : spec;
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      try {
+        const listener = await this.listen({ host, port: chosen, ipv6Only: host.includes(':') });
+        opened.push(listener);
+        const bound = listener.address();
+        if (typeof bound === 'object' && bound !== null) chosen = bound.port;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EPROTONOSUPPORT')) {
+          continue;
+        }
+        this.log(
+          'warning',
+          `Warning: Could not create server TCP listening socket ${addr}:${chosen}: ${describeListenError(e)}`,
+        );
+        for (const l of opened) {
+          l.close();
+          this.listeners.splice(this.listeners.indexOf(l), 1);
+        }
+        return false;
+      }
+    }
+    this.tcpListeners.push(...opened);
+    // bind "" leaves nothing to listen on.
+    this.port = opened.length > 0 ? chosen : 0;
+    return true;
+  }
+
+  /** CONFIG SET port / bind: closes the TCP listeners and listens again with the new values. */
+  async rebindTcp(): Promise<string | null> {
+    for (const l of this.tcpListeners) {
+      l.close();
+      this.listeners.splice(this.listeners.indexOf(l), 1);
+    }
+    this.tcpListeners.length = 0;
+    this.port = 0;
+    const port = this.config.num('port');
+    if (port === 0) return null;
+    if (await this.listenTcp(port)) return null;
+    return 'Unable to listen on this port. Check server logs.';
+  }
+}
+
+function describeListenError(e: unknown): string {
+  // anet's "bind: <strerror>", as Redis logs it.
+  const code = (e as NodeJS.ErrnoException).code;
+  return code !== undefined && /^E[A-Z]+$/.test(code) ? `bind: ${strerror(e)}` : (e as Error).message;
+}
