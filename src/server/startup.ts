@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { quoteRepr, splitArgs } from '../protocol/split-args.js';
-import { Config, ConfigFileError, ConfigOpenError, type ConfigOptions } from './config.js';
+import { Config, ConfigFileError, type ConfigOptions } from './config.js';
+import { ConfigOpenError } from './config-files.js';
 
 /** What the command line asks for, parsed like redis-server's main(). */
 export interface CommandLine {
