@@ -4,7 +4,8 @@
  * reading the AUX fields; a corrupt or unsupported file is an error, never a partial silent load.
  */
 import { performance } from 'node:perf_hooks';
-import { type RdbEntry, RdbError, RdbParser } from '../rdb/reader.js';
+import { RdbError } from '../rdb/cursor.js';
+import { type RdbEntry, RdbParser } from '../rdb/reader.js';
 import { BadValueError, type CodecLimits, toStoreValue } from '../rdb/value-codec.js';
 import type { Database } from '../store/database.js';
 import type { Value } from '../store/values.js';

@@ -5,7 +5,8 @@
  */
 import { open } from 'node:fs/promises';
 import type { Host } from '../core/host.js';
-import { RdbChecksumError, RdbError } from '../rdb/reader.js';
+import { RdbError } from '../rdb/cursor.js';
+import { RdbChecksumError } from '../rdb/reader.js';
 import type { Database } from '../store/database.js';
 import { LRU_CLOCK_MAX } from '../store/keyspace.js';
 import type { Persistence } from './manager.js';
