@@ -6,9 +6,10 @@
  */
 import { formatAddress, type Info, NodeClient, NodeError, replicaLines } from './client.js';
 import { UserError } from './errors.js';
+import { masterOf } from './graph.js';
+import { verify, waitInSync } from './in-sync.js';
 import { sleep } from './processes.js';
 import { collectStatus, renderTable } from './status.js';
-import { masterOf, verify, waitInSync } from './up.js';
 import { type NodeConf, setReplicaof, Workspace } from './workspace.js';
 
 const out = (text: string) => process.stdout.write(text);

@@ -1,9 +1,10 @@
 /** `tsredis status`, `down`, `remove-replica` and `logs` on a working folder. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from './errors.js';
+import { masterOf } from './graph.js';
 import { livePid, sleep, stopNode } from './processes.js';
 import { collectStatus, renderTable } from './status.js';
-import { masterOf, stopAll } from './up.js';
+import { stopAll } from './up.js';
 import { type NodeConf, Workspace } from './workspace.js';
 
 const out = (text: string) => process.stdout.write(text);

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { connectCommands } from '../../src/topology/commands-text.js';
+import { syncMessage } from '../../src/topology/in-sync.js';
 import type { NodeStatus } from '../../src/topology/status.js';
-import { connectCommands, syncMessage } from '../../src/topology/up.js';
 import type { NodeConf } from '../../src/topology/workspace.js';
 import {
   Folders,
