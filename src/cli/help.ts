@@ -165,12 +165,13 @@ export function specToResp(node: SpecNode): RespValue {
 
 let bundled: Map<string, HelpEntry> | undefined;
 
-/** Redis 7.0.15's own docs, shipped with tsredis (loaded only when help is used). */
+/** Redis 7.0.15's own docs and the overlay's, shipped with tsredis (loaded only when help is used). */
 export async function bundledEntries(): Promise<Map<string, HelpEntry>> {
   if (bundled === undefined) {
     const { REDIS_COMMAND_DOCS } = await import('../specs/redis-specs.generated.js');
+    const { OVERLAY_COMMAND_DOCS } = await import('../specs/overlay.js');
     const flat: RespValue[] = [];
-    for (const [name, doc] of Object.entries(REDIS_COMMAND_DOCS)) {
+    for (const [name, doc] of Object.entries({ ...REDIS_COMMAND_DOCS, ...OVERLAY_COMMAND_DOCS })) {
       flat.push({ type: 'bulk', value: Buffer.from(name, 'latin1') }, specToResp(doc as SpecNode));
     }
     bundled = entriesFromDocs({ type: 'array', value: flat }, false);

@@ -1,3 +1,4 @@
+import { OVERLAY_COMMAND_DOCS, OVERLAY_COMMAND_INFO } from '../specs/overlay.js';
 import { REDIS_COMMAND_DOCS, REDIS_COMMAND_INFO } from '../specs/redis-specs.generated.js';
 import type { SpecNode } from '../specs/spec-node.js';
 import { type CommandInfo, type CommandTable, Flag } from './command.js';
@@ -93,12 +94,23 @@ function docsSubcommands(docs: SpecNode | undefined): Map<string, SpecNode> | nu
   return null;
 }
 
+/** Where command specs come from: the hand-written overlay first, then what redis-server lists. */
+export interface SpecSource {
+  info: Record<string, SpecNode>;
+  docs: Record<string, SpecNode>;
+}
+
+export const BUNDLED_SPECS: SpecSource = {
+  info: { ...REDIS_COMMAND_INFO, ...OVERLAY_COMMAND_INFO },
+  docs: { ...REDIS_COMMAND_DOCS, ...OVERLAY_COMMAND_DOCS },
+};
+
 /** The one command table: Redis's specs joined with our handlers. Drives dispatch and COMMAND. */
 export class Commands implements CommandTable {
   private readonly byName = new Map<string, CommandDef>();
   private readonly defs: CommandDef[] = [];
 
-  constructor(families: CommandFamily[]) {
+  constructor(families: CommandFamily[], specs: SpecSource = BUNDLED_SPECS) {
     const top = new Map<string, Handler | null>();
     const subs = new Map<string, Map<string, Handler>>();
     for (const family of families) {
@@ -117,9 +129,9 @@ export class Commands implements CommandTable {
       }
     }
     for (const [name, handler] of top) {
-      const info = REDIS_COMMAND_INFO[name] as SpecNode[] | undefined;
+      const info = specs.info[name] as SpecNode[] | undefined;
       if (info === undefined) throw new Error(`no Redis spec for command ${name}`);
-      const def = new CommandDef(info, REDIS_COMMAND_DOCS[name], handler, null, subs.get(name) ?? null);
+      const def = new CommandDef(info, specs.docs[name], handler, null, subs.get(name) ?? null);
       this.defs.push(def);
       this.byName.set(name, def);
       this.byName.set(name.toUpperCase(), def);
