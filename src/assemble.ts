@@ -32,13 +32,14 @@ export function assemble(options: Omit<ServerOptions, 'commands'> = {}): Node {
   const persistence = new Persistence(server);
   const replication = new Replication(server, persistence);
   server.attach({ persistence, replication });
+  persistence.connectReplication(replication);
   return {
     server,
     persistence,
     replication,
     loadDataFromDisk: () => persistence.loadDataFromDisk(),
     startReplication: () => {
-      replication.restoreFromRdb(persistence.loads.lastAux);
+      replication.restoreFromRdb(persistence.startupAux);
       replication.start();
     },
   };

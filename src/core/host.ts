@@ -18,6 +18,17 @@ export interface HostConfig extends ConfigView {
   setFromText(name: string, args: string[]): void;
 }
 
+/** What persistence asks of replication (the composition root, assemble.ts, connects them). */
+export interface ReplicationForPersistence {
+  /** repl-stream-db / repl-id / repl-offset to save in an RDB, or null (rdbPopulateSaveInfo). */
+  rdbAux(): Array<[string, string]> | null;
+  /**
+   * A master about to load its RDB at start-up (RDBFLAGS_FEED_REPL): where the DELs of keys found
+   * expired go, into a backlog created for them; null on a replica.
+   */
+  startupLoadFeed(): ((dbId: number, key: string) => void) | null;
+}
+
 /** A client without a connection running commands as Redis's cmd->proc does (the AOF loader). */
 export interface FakeClient {
   /** Runs argv without dispatch's checks, statistics or propagation; its reply is dropped. */
@@ -44,8 +55,8 @@ export interface Host {
   readonly port: number;
   /** Request parsing limits (the master's stream is parsed with them too). */
   readonly parserLimits: ParserLimits;
-  /** A client for the link to our master; onError hears each error it would have replied. */
-  masterClient(remote: string, local: string, onError: (msg: string) => void): MasterClient;
+  /** A client for the link to our master (see MasterClientHooks); `id` reuses a cached master's. */
+  masterClient(remote: string, local: string, hooks: MasterClientHooks, id?: number): MasterClient;
   /** Runs a read's worth of commands chaining one clock reading per command, as a client's read does. */
   runBatch(fn: () => void): void;
   /** CLIENT PAUSE is in effect (FAILOVER and a shutdown waiting for replicas pause writes too). */
@@ -54,6 +65,13 @@ export interface Host {
   unpauseClients(): void;
   /** Writes wait until the deadline, or until the shutdown is aborted or fails. */
   pauseWritesForShutdown(deadlineMs: number): void;
+}
+
+export interface MasterClientHooks {
+  /** Each error a command of the stream would have replied. */
+  onError(msg: string): void;
+  /** The client was killed (CLIENT KILL TYPE master / ID): the link must drop, as in Redis. */
+  onKilled(): void;
 }
 
 /** The link to our master as a client (flag M): the stream's commands run through dispatch as its own. */

@@ -9,7 +9,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CommandInfo } from '../core/command.js';
 import type { CommandContext, PersistenceControl, ShutdownOptions } from '../core/context.js';
-import type { Host } from '../core/host.js';
+import type { Host, ReplicationForPersistence } from '../core/host.js';
 import { commandKeys } from '../core/key-specs.js';
 import { strerror } from '../lib/errno.js';
 import { REDIS_VERSION } from '../lib/version.js';
@@ -60,7 +60,9 @@ export class Persistence implements PersistenceControl {
    * Set by the replication code: the repl-stream-db / repl-id / repl-offset AUX fields Redis saves
    * when it has a replication backlog (null: not saved, as on a server without replicas).
    */
-  replicationAux: (() => Array<[string, string]> | null) | null = null;
+  private replication: ReplicationForPersistence | null = null;
+  /** The AUX fields of the RDB loaded at start-up (none after an AOF start): replication resumes from them. */
+  startupAux: ReadonlyMap<string, string> = new Map();
   /** Told when a BGSAVE ends (true on success): replication waits on disk snapshots. */
   readonly bgsaveListeners: Array<(ok: boolean) => void> = [];
   /** -MISCONF text while writes are refused (stop-writes-on-bgsave-error, AOF write errors). */
@@ -133,7 +135,7 @@ export class Persistence implements PersistenceControl {
       ['ctime', String(Math.floor(Date.now() / 1000))],
       ['used-mem', String(this.server.usedMemory())],
     ];
-    const repl = replAux ?? this.replicationAux?.() ?? [];
+    const repl = replAux ?? this.replication?.rdbAux() ?? [];
     for (const [k, v] of repl) aux.push([k, v]);
     aux.push(['aof-base', aofBase ? '1' : '0']);
     return aux;
@@ -441,6 +443,11 @@ export class Persistence implements PersistenceControl {
     return this.loads.loading;
   }
 
+  /** Connects replication (the composition root does, once both exist). */
+  connectReplication(replication: ReplicationForPersistence): void {
+    this.replication = replication;
+  }
+
   /**
    * Start-up (loadDataFromDisk): the AOF when appendonly is on, else the RDB file. Logs as Redis
    * does; throws FatalLoadError (after logging) when the server must not start.
@@ -463,7 +470,8 @@ export class Persistence implements PersistenceControl {
     }
     let load: RdbLoad;
     try {
-      load = this.loads.loadRdbBuffer(buf);
+      const expired = this.replication?.startupLoadFeed() ?? undefined;
+      load = this.loads.loadRdbBuffer(buf, { expired });
     } catch (e) {
       this.loads.reportLoadError(e);
       this.log('warning', 'Fatal error loading the DB: Invalid argument. Exiting.');
@@ -482,6 +490,7 @@ export class Persistence implements PersistenceControl {
       throw new FatalLoadError((e as Error).message);
     }
     this.loads.finishRdbLoad(stats);
+    this.startupAux = stats.aux;
     this.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
   }
 

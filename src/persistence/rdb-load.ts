@@ -17,6 +17,8 @@ export interface LoadTarget {
   now(): number;
   /** A master drops keys that expired; a replica or an AOF base keeps them (the DELs follow). */
   dropExpired: boolean;
+  /** Each key dropped as expired (a master's start-up load feeds their DELs to its backlog). */
+  expired?(dbId: number, key: string): void;
   /** The access stamp of a loaded key, from its saved LRU idle time or LFU counter (-1: none). */
   stampFor(idleSeconds: number, freq: number): number;
   log(level: 'notice' | 'warning' | 'verbose', message: string): void;
@@ -243,6 +245,7 @@ export class RdbLoad {
     }
     if (this.target.dropExpired && e.expireMs !== -1 && e.expireMs < this.nowMs) {
       this.stats.keysExpired++;
+      this.target.expired?.(db.id, e.key);
       return;
     }
     const stamp = this.target.stampFor(e.idle, e.freq);

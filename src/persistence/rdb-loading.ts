@@ -20,6 +20,8 @@ const FILE_READ_AHEAD = 4 * 1024 * 1024;
 export interface LoadOptions {
   aofPreamble?: boolean;
   allowDuplicates?: boolean;
+  /** Each key dropped as expired (see LoadTarget.expired). */
+  expired?: (dbId: number, key: string) => void;
   /** Databases to load into instead of the live ones (repl-diskless-load swapdb). */
   dbs?: readonly Database[];
 }
@@ -83,6 +85,7 @@ export class RdbLoading {
       },
       keyDelayUs: Math.max(0, Number(server.config.get('key-load-delay') ?? 0)),
       allowDuplicates: options.allowDuplicates,
+      expired: options.expired,
     };
   }
 

@@ -68,6 +68,8 @@ export class MasterLink implements SyncingLink {
   /** A load from this link still running (possibly after the link dropped): no reconnection before it ends. */
   private activeLoad: Promise<void> | null = null;
   private lastNewline = 0;
+  /** The id of the master client of the link that went down, reused by a partial resync. */
+  private cachedClientId = 0;
   /** Applying the master's stream, once connected. */
   private stream: StreamApply | null = null;
   /** Where the link's socket reads land (see connect). */
@@ -138,6 +140,7 @@ export class MasterLink implements SyncingLink {
     this.inputPaused = false;
     this.sync?.detach();
     this.sync = null;
+    if (this.stream !== null) this.cachedClientId = this.stream.client.id;
     this.stream?.close();
     this.stream = null;
     if (this.state === 'connected' || this.downSince === 0) this.downSince = Date.now();
@@ -288,7 +291,7 @@ export class MasterLink implements SyncingLink {
       this.log('notice', 'MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
       if (repl.backlog === null)
         repl.backlog = new Backlog(this.server.config.num('repl-backlog-size'), repl.offset);
-      this.becomeConnected();
+      this.becomeConnected(true);
       return;
     }
     if (/^-(NOMASTERLINK|LOADING)/.test(line)) {
@@ -344,7 +347,8 @@ export class MasterLink implements SyncingLink {
     done.catch(() => {});
   }
 
-  private becomeConnected(): void {
+  /** `resumed`: after +CONTINUE, the cached master comes back with its client id (as in Redis). */
+  private becomeConnected(resumed = false): void {
     const socket = this.socket;
     const remote = socket
       ? `${socket.remoteAddress?.replace(/^::ffff:/, '') ?? this.host}:${socket.remotePort ?? this.port}`
@@ -352,7 +356,16 @@ export class MasterLink implements SyncingLink {
     const local = socket
       ? `${socket.localAddress?.replace(/^::ffff:/, '') ?? ''}:${socket.localPort ?? 0}`
       : '';
-    this.stream = new StreamApply(this.repl, remote, local, this.readBuffer, (message) => this.fail(message));
+    this.stream = new StreamApply(
+      this.repl,
+      remote,
+      local,
+      this.readBuffer,
+      (message) => this.fail(message),
+      // Like Redis's freeClient(server.master): cache the master and reconnect now (PSYNC).
+      () => this.onClose(),
+      resumed && this.cachedClientId > 0 ? this.cachedClientId : undefined,
+    );
     this.state = 'connected';
     this.downSince = 0;
     this.lastError = '';

@@ -105,7 +105,6 @@ export class Replication implements ReplicationControl {
     server.config.watch('min-replicas-to-write', (v) => {
       this.minReplicasToWrite = v as number;
     });
-    persistence.replicationAux = () => this.rdbAux();
     server.events.onShutdown('replicas', (o, aborted) => waitForReplicas(this, o, aborted));
     server.events.onShutdown('exit', () => {
       // Redis exits without freeing its replicas' clients: no "Connection lost" lines.
@@ -320,7 +319,7 @@ export class Replication implements ReplicationControl {
   }
 
   /** The AUX fields an RDB carries so a restarted replica can PSYNC (null: none to save). */
-  private rdbAux(): Array<[string, string]> | null {
+  rdbAux(): Array<[string, string]> | null {
     if (this.backlog === null && !this.isReplica) return null;
     const db = this.isReplica ? (this.link?.masterClient?.db ?? 0) : Math.max(this.selectedDb, 0);
     return [
@@ -330,16 +329,52 @@ export class Replication implements ReplicationControl {
     ];
   }
 
-  /** Replication info found in the RDB loaded at start-up: a replica can PSYNC from it. */
+  /**
+   * A master loading its RDB at start-up keeps a backlog for the DELs of keys found expired (Redis's
+   * RDBFLAGS_FEED_REPL), so replicas that resume its old history receive them too.
+   */
+  startupLoadFeed(): ((dbId: number, key: string) => void) | null {
+    if (this.server.config.get('replicaof')) return null;
+    this.backlog ??= new Backlog(this.server.config.num('repl-backlog-size'), this.offset);
+    return (dbId, key) =>
+      this.feedOps([
+        { db: dbId, argv: [this.lazyExpire ? 'UNLINK' : 'DEL', key], raw: null, rawStart: 0, rawEnd: 0 },
+      ]);
+  }
+
+  private get lazyExpire(): boolean {
+    return this.server.config.bool('lazyfree-lazy-expire');
+  }
+
+  /**
+   * Replication info of the RDB loaded at start-up (loadDataFromDisk). A replica takes the saved id
+   * and offset as its master's and can PSYNC; a master keeps its new id but serves the saved one as
+   * its second (replid2, up to the saved offset + 1), counting on from that offset, so its replicas
+   * resume partially (even from offset 0). Without saved history, a backlog that took nothing goes.
+   */
   restoreFromRdb(aux: ReadonlyMap<string, string>): void {
     const id = aux.get('repl-id');
     const off = aux.get('repl-offset');
-    if (id === undefined || off === undefined || !/^[0-9a-f]{40}$/.test(id)) return;
-    // Only a server configured as a replica resumes its master's history (like Redis 7.0).
-    if (!this.server.config.get('replicaof')) return;
-    this.replid = id;
-    this.offset = Number(off);
-    this.canPartialResync = true;
+    const db = aux.get('repl-stream-db');
+    const valid =
+      id !== undefined && /^[0-9a-f]{40}$/.test(id) && off !== undefined && off !== '-1' && db !== '-1';
+    if (valid && this.server.config.get('replicaof')) {
+      this.replid = id;
+      this.offset = Number(off);
+      this.canPartialResync = true;
+      return;
+    }
+    if (valid && !this.server.config.get('replicaof')) {
+      this.flushStream();
+      this.replid2 = id;
+      this.secondReplOffset = Number(off) + 1;
+      this.offset += Number(off);
+      if (this.backlog !== null) this.backlog.offset = this.offset;
+      this.noReplicasSince = Date.now();
+      return;
+    }
+    // Without saved history nothing can resume: a backlog that took no DEL is not kept.
+    if (this.offset === 0 && this.backlog !== null && !this.isReplica) this.backlog = null;
   }
 
   // ---------------------------------------------------------------------------------------------

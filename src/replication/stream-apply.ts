@@ -33,10 +33,19 @@ export class StreamApply {
     /** The link's socket reads land here: what is kept past a read is copied out of it. */
     private readonly readBuffer: Buffer,
     private readonly onProtocolError: (message: string) => void,
+    /** CLIENT KILL of the master client: the link drops as if the connection were lost. */
+    onKilled: () => void,
+    /** A partial resync resurrects the cached master: its client keeps its id. */
+    clientId?: number,
   ) {
     const server = repl.server;
     // Errors are not replied to a master, but they must not go unnoticed (Redis's afterErrorReply).
-    this.client = server.masterClient(remote, local, (msg) => this.errorToMaster(msg));
+    this.client = server.masterClient(
+      remote,
+      local,
+      { onError: (msg) => this.errorToMaster(msg), onKilled },
+      clientId,
+    );
     this.parser = new RequestParser(server.parserLimits);
     this.parser.trusted = true;
     this.readOffset = repl.offset;

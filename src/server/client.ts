@@ -95,6 +95,8 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   noEvict = false;
   /** Flags shown by CLIENT LIST besides the derived ones (e.g. 'S' replica, 'M' master, 'O' monitor). */
   roleFlags = '';
+  /** Internal clients (no socket): called once closed, by CLIENT KILL or by their owner. */
+  onInternalClose: (() => void) | null = null;
   /** The link to our master (flag M): its writes are never refused. */
   fromMaster = false;
   /** Queued commands while in MULTI, or null. */
@@ -279,8 +281,10 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
 
   setReplyMode(mode: ReplyMode): void {
     if (mode === 'on') {
+      // Redis clears SKIP too, so CLIENT REPLY ON right after SKIP gets its +OK.
       this.replyMode = 'on';
       this.skipNext = false;
+      this.skipThis = false;
     } else if (mode === 'off') {
       this.replyMode = 'off';
     } else if (this.replyMode !== 'off') {
@@ -379,6 +383,8 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
       else this.socket.destroy();
     }
     this.server.onClientClosed(this);
+    // An internal client's connection is somebody else's (the master link): tell its owner.
+    this.onInternalClose?.();
   }
 
   get handle(): ClientHandle {
@@ -442,6 +448,15 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
       totMem: CLIENT_STRUCT_SIZE + qbufCapacity + argvMem + multiMem + rbs + omem,
       events: omem > 0 || obl > 0 ? 'rw' : 'r',
     };
+  }
+
+  watchedExpired(db: Database, key: string): boolean {
+    for (const w of this.watching) if (w[0] === db && w[1] === key) return w[2];
+    return false;
+  }
+
+  setWatchedExpired(db: Database, key: string, expired: boolean): void {
+    for (const w of this.watching) if (w[0] === db && w[1] === key) w[2] = expired;
   }
 
   kill(): void {

@@ -13,7 +13,7 @@ import type {
   ShutdownOptions,
 } from '../core/context.js';
 import { type PropagatedOp, ServerEvents } from '../core/events.js';
-import type { FakeClient, Host, MasterClient } from '../core/host.js';
+import type { FakeClient, Host, MasterClient, MasterClientHooks } from '../core/host.js';
 import { nowUsec } from '../lib/clock.js';
 import { REDIS_VERSION } from '../lib/version.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
@@ -345,8 +345,8 @@ export class Server implements ServerContext, Host {
     return this.replication.isReplica ? 'replica' : 'master';
   }
 
-  masterClient(remote: string, local: string, onError: (msg: string) => void): MasterClient {
-    return new StreamClient(this, this.internalClient(remote, local, 'M'), onError);
+  masterClient(remote: string, local: string, hooks: MasterClientHooks, id?: number): MasterClient {
+    return new StreamClient(this, this.internalClient(remote, local, 'M', id), hooks);
   }
 
   /** One clock reading per command, each starting where the previous ended (as for a client's read). */
@@ -377,8 +377,8 @@ export class Server implements ServerContext, Host {
   }
 
   /** A client without a socket standing for an internal connection (the master link: flags M). */
-  internalClient(addr: string, laddr: string, flags: string): Client {
-    const client = new Client(this, this.nextClientId++, null, addr, laddr, -1);
+  internalClient(addr: string, laddr: string, flags: string, id = this.nextClientId++): Client {
+    const client = new Client(this, id, null, addr, laddr, -1);
     client.roleFlags = flags;
     client.fromMaster = flags.includes('M');
     client.user = '(superuser)';

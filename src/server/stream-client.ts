@@ -1,4 +1,4 @@
-import type { MasterClient } from '../core/host.js';
+import type { MasterClient, MasterClientHooks } from '../core/host.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 
@@ -8,16 +8,22 @@ import type { Server } from './server.js';
  * counted as unexpected and handed to the link, which logs them.
  */
 export class StreamClient implements MasterClient {
+  /** The link closes its client itself when it goes down: only other closes are kills. */
+  private closing = false;
+
   constructor(
     private readonly server: Server,
     private readonly client: Client,
-    onError: (msg: string) => void,
+    hooks: MasterClientHooks,
   ) {
     const countError = client.reply.onError;
     client.reply.onError = (msg) => {
       countError?.(msg);
       server.stats.unexpectedErrors++;
-      onError(msg);
+      hooks.onError(msg);
+    };
+    client.onInternalClose = () => {
+      if (!this.closing) hooks.onKilled();
     };
   }
 
@@ -43,6 +49,7 @@ export class StreamClient implements MasterClient {
   }
 
   close(): void {
+    this.closing = true;
     this.client.close();
   }
 }

@@ -6,6 +6,9 @@ import type { Value } from './values.js';
 /** Something that WATCHes keys: flagged when one of them is modified (Redis's CLIENT_DIRTY_CAS). */
 export interface Watcher {
   watchTouched: boolean;
+  /** Whether the key was already logically expired when WATCHed (Redis's watchedKey.expired). */
+  watchedExpired(db: Database, key: string): boolean;
+  setWatchedExpired(db: Database, key: string, expired: boolean): void;
 }
 
 /**
@@ -323,17 +326,40 @@ export class Database {
   signalModified(key: string): void {
     if (this.watched !== null && this.watched.size > 0) {
       const watchers = this.watched.get(key);
-      if (watchers !== undefined) for (const w of watchers) w.watchTouched = true;
+      if (watchers !== undefined) {
+        for (const w of watchers) {
+          // A key already expired at WATCH time and now deleted: logically nothing changed.
+          if (w.watchedExpired(this, key) && !this.data.has(key)) w.setWatchedExpired(this, key, false);
+          else w.watchTouched = true;
+        }
+      }
     }
     if (this.writeObserver !== null) this.writeObserver(this, key);
   }
 
-  /** Marks every watcher of this db whose key exists in this db or in `also` (FLUSHDB, SWAPDB). */
-  touchAll(also?: Database): void {
+  /**
+   * FLUSHDB/FLUSHALL (replacedWith absent) and SWAPDB: marks watchers of keys present here or in
+   * replacedWith, except where the key was and stays logically expired (touchAllWatchedKeysInDb).
+   */
+  touchAll(replacedWith?: Database): void {
     if (this.watched === null) return;
     for (const [key, watchers] of this.watched) {
-      if (!this.data.has(key) && !(also?.data.has(key) ?? false)) continue;
-      for (const w of watchers) w.watchTouched = true;
+      const here = this.data.has(key);
+      const there = replacedWith?.data.has(key) ?? false;
+      if (!here && !there) continue;
+      for (const w of watchers) {
+        if (w.watchedExpired(this, key)) {
+          if (!there) {
+            w.setWatchedExpired(this, key, false);
+            continue;
+          }
+          if (replacedWith!.isExpired(key)) continue;
+        } else if (!here && replacedWith!.isExpired(key)) {
+          w.setWatchedExpired(this, key, true);
+          continue;
+        }
+        w.watchTouched = true;
+      }
     }
   }
 

@@ -197,3 +197,68 @@ test('WATCH: a key that expires after WATCH aborts EXEC (Redis 7.0), one already
     await srv.stop();
   }
 });
+
+describe('WATCH and keys already expired at WATCH time: differential', { skip: skipWithoutRedis() }, () => {
+  let pair: DiffPair;
+  before(async () => {
+    pair = await DiffPair.start({ config: { 'enable-debug-command': 'yes' } });
+  });
+  after(() => pair.stop());
+
+  // Active expiry off, so an expired key stays in the db until something touches it; DEBUG SLEEP
+  // lets the server's clock pass the TTL.
+  const expiredKey = (key: string, conn: 1 | 2 = 1) => [
+    { cmd: 'DEBUG SET-ACTIVE-EXPIRE 0', conn },
+    { cmd: `SET ${key} v PX 1`, conn },
+    { cmd: 'DEBUG SLEEP 0.01', conn },
+  ];
+  const execPing = ['MULTI', 'PING', 'EXEC'];
+
+  test('DEL, FLUSHDB and FLUSHALL of an expired watched key leave EXEC alone', () =>
+    pair.run([
+      ...expiredKey('k'),
+      'WATCH k',
+      { cmd: 'DEL k', conn: 2 },
+      ...execPing,
+      ...expiredKey('k'),
+      'WATCH k',
+      { cmd: 'FLUSHDB', conn: 2 },
+      ...execPing,
+      ...expiredKey('k'),
+      'WATCH k',
+      { cmd: 'FLUSHALL', conn: 2 },
+      ...execPing,
+      'DEBUG SET-ACTIVE-EXPIRE 1',
+    ]));
+
+  test('writing an expired watched key aborts EXEC', () =>
+    pair.run([
+      ...expiredKey('k'),
+      'WATCH k',
+      { cmd: 'SET k new', conn: 2 },
+      ...execPing,
+      'GET k',
+      'DEBUG SET-ACTIVE-EXPIRE 1',
+    ]));
+
+  test('SWAPDB: an expired key swapped away or in stays a non-change; a live key swapped in is one', () =>
+    pair.run([
+      ...expiredKey('k'),
+      'WATCH k',
+      { cmd: 'SWAPDB 0 1', conn: 2 },
+      ...execPing,
+      { cmd: 'FLUSHALL', conn: 2 },
+      { cmd: 'SELECT 1', conn: 2 },
+      ...expiredKey('m', 2),
+      'WATCH m',
+      { cmd: 'SWAPDB 0 1', conn: 2 },
+      ...execPing,
+      { cmd: 'FLUSHALL', conn: 2 },
+      { cmd: 'SET live 1', conn: 2 },
+      ...expiredKey('live'),
+      'WATCH live',
+      { cmd: 'SWAPDB 0 1', conn: 2 },
+      ...execPing,
+      'DEBUG SET-ACTIVE-EXPIRE 1',
+    ]));
+});
