@@ -1,6 +1,7 @@
 import type { CommandFamily } from '../core/context.js';
 import { bitmapCommands } from './bitmaps.js';
 import { clientCommands } from './client.js';
+import { clusterCommands } from './cluster.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
 import { dumpCommands } from './dump.js';
@@ -41,6 +42,7 @@ export const allFamilies: CommandFamily[] = [
   replicationCommands,
   configCommands,
   clientCommands,
+  clusterCommands,
   shutdownDebugCommands,
   introspectionCommands,
   latencyCommands,

@@ -256,6 +256,10 @@ function debug(ctx: CommandContext, argv: string[]): void {
     ctx.reply.ok();
   } else if (sub === 'error' && argc === 3) {
     ctx.reply.error(argv[2]);
+  } else if (sub === 'change-repl-id' && argc === 2) {
+    ctx.server.log('warning', 'Changing replication IDs after receiving DEBUG change-repl-id');
+    ctx.server.replication.changeReplicationId();
+    ctx.reply.ok();
   } else {
     subcommandSyntaxError(ctx, argv);
   }

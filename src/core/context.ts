@@ -190,6 +190,8 @@ export interface ReplicationControl {
   /** FAILOVER: null when started, else the error text. */
   startFailover(host: string | null, port: number, timeoutMs: number, force: boolean): string | null;
   abortFailover(reason: string): boolean;
+  /** DEBUG CHANGE-REPL-ID: a new replication id, and no second one (changeReplicationId). */
+  changeReplicationId(): void;
   /** master_repl_offset: where a client's writes end (WAIT waits for it). */
   readonly offset: number;
   /** min-replicas-to-write is not met: writes get -NOREPLICAS. */

@@ -382,8 +382,8 @@ export class Persistence implements PersistenceControl {
   /** After FLUSHALL (flushAllDataAndResetRDB): abort a BGSAVE, save the empty dataset if save points exist. */
   afterFlushAll(): void {
     this.abortBgsave('FLUSHALL');
+    // The save resets the dirty counter; without save points FLUSHALL counts only the keys removed.
     if (this.savePoints.length > 0) this.saveSync();
-    this.server.dirty++;
   }
 
   private async onShutdown(o: ShutdownOptions): Promise<boolean> {

@@ -307,6 +307,12 @@ export class Replication implements ReplicationControl {
     );
   }
 
+  changeReplicationId(): void {
+    this.replid = newReplicationId();
+    this.replid2 = NULL_REPLID;
+    this.secondReplOffset = -1;
+  }
+
   /** Redis's shiftReplicationId: a promoted replica keeps serving PSYNC for its old history. */
   shiftReplicationId(): void {
     this.replid2 = this.replid;

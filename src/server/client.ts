@@ -175,7 +175,7 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
     this.name = '';
     this.replyMode = 'on';
     this.skipNext = false;
-    this.noEvict = false;
+    // CLIENT NO-EVICT survives RESET, as in Redis.
     this.authenticated = !this.server.authRequired;
     this.user = 'default';
     this.parser.unauthenticated = !this.authenticated;

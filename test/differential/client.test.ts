@@ -174,6 +174,24 @@ describe('CLIENT: differential against redis-server 7.0', { skip: skipWithoutRed
       { cmd: 'CLIENT LIST TYPE replica', compare: sameMasked },
     ]));
 
+  test('RESET clears what Redis clears (MONITOR, db, RESP, name, READONLY, reply mode) and keeps NO-EVICT', () =>
+    pair.run([
+      'CLIENT NO-EVICT ON',
+      'READONLY',
+      'SELECT 3',
+      'CLIENT SETNAME n',
+      { cmd: 'CLIENT INFO', compare: sameMasked },
+      'MONITOR',
+      'RESET',
+      { cmd: 'CLIENT INFO', compare: sameMasked },
+      // Not a monitor any more: another client's write reaches nobody, the next reply is PING's.
+      { cmd: 'SET after-reset 1', conn: 2 },
+      'PING',
+      { cmd: 'CLIENT REPLY OFF', noWait: true },
+      'RESET',
+      'PING',
+    ]));
+
   test('CLIENT REPLY OFF / SKIP / ON', () =>
     pair.run([
       { cmd: 'CLIENT REPLY SKIP', noWait: true },

@@ -384,3 +384,25 @@ class FakeReplica {
     this.client.close();
   }
 }
+
+describe('DEBUG CHANGE-REPL-ID: differential', { skip: skipWithoutRedis() }, () => {
+  test('a new replication id, no second one, a warning in the log; arity', async () => {
+    const outcome = async (engine: 'tsredis' | 'redis') => {
+      const master = await node(engine, ['--enable-debug-command', 'yes']);
+      const replica = await node(engine, ['--replicaof', '127.0.0.1', String(master.port)]);
+      await waitReplicaCaughtUp(master.port, replica.port);
+      const before = await info(master.port);
+      const reply = await cmd(master.port, 'DEBUG', 'CHANGE-REPL-ID');
+      const after = await info(master.port);
+      await master.waitForOutput(/Changing replication IDs after receiving DEBUG change-repl-id/);
+      return {
+        reply,
+        changed: after.get('master_replid') !== before.get('master_replid'),
+        replid2: after.get('master_replid2'),
+        second: after.get('second_repl_offset'),
+        arity: await cmd(master.port, 'DEBUG', 'CHANGE-REPL-ID', 'extra'),
+      };
+    };
+    assert.deepEqual(await outcome('tsredis'), await outcome('redis'));
+  });
+});
