@@ -46,14 +46,8 @@ export class Failover {
   abort(reason: string): boolean {
     if (this.state === 'no-failover') return false;
     this.repl.server.log('notice', `FAILOVER to ${this.targetName()} aborted: ${reason}`);
-    if (this.state === 'failover-in-progress') {
-      // We already pointed ourselves at the target: go back to being a master.
-      this.repl.link?.close();
-      this.repl.link = null;
-      this.repl.server.config.setFromText('replicaof', ['no', 'one']);
-      this.repl.server.keyspace.expireMode = 'delete';
-      this.repl.server.events.roleChanged.emit(false);
-    }
+    // We already pointed ourselves at the target: back to being a master (replicationUnsetMaster).
+    if (this.state === 'failover-in-progress') this.repl.unsetMaster(null);
     this.clear();
     return true;
   }

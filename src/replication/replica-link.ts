@@ -265,9 +265,22 @@ export class MasterLink implements SyncingLink {
   /** The PSYNC reply line (bare newlines before it are keep-alives). */
   private onPsyncReply(line: string): void {
     const repl = this.repl;
+    if (/^-(NOMASTERLINK|LOADING)/.test(line)) {
+      // A transient refusal: the link retries (a FAILOVER in progress goes on waiting).
+      this.lastError = `the master cannot serve a sync right now: ${line.slice(1)}`;
+      this.fail(`Master is currently unable to PSYNC but should be in the future: ${line}`);
+      return;
+    }
+    const accepted = line.startsWith('+FULLRESYNC') || line.startsWith('+CONTINUE');
+    if (!accepted) {
+      // slaveTryPartialResynchronization's words for a refusal.
+      if (line.startsWith('-ERR'))
+        this.log('notice', `Master does not support PSYNC or is in error state (reply: ${line})`);
+      else this.log('warning', `Unexpected reply to PSYNC from master: ${line}`);
+    }
     if (this.failover) {
       this.failover = false;
-      repl.failover.succeeded(line.startsWith('+FULLRESYNC') || line.startsWith('+CONTINUE'));
+      repl.failover.succeeded(accepted);
       if (repl.link !== this) return;
     }
     if (line.startsWith('+FULLRESYNC')) {
@@ -294,15 +307,11 @@ export class MasterLink implements SyncingLink {
       this.becomeConnected(true);
       return;
     }
-    if (/^-(NOMASTERLINK|LOADING)/.test(line)) {
-      this.lastError = `the master cannot serve a sync right now: ${line.slice(1)}`;
-      this.fail(`Master is currently unable to PSYNC but should be in the future: ${line}`);
-      return;
-    }
     this.lastError = line.startsWith('-NOAUTH')
       ? "the master requires a password: set 'masterauth' (and 'masteruser' if it uses ACL users) on this replica"
       : `unexpected reply to PSYNC: ${line}`;
-    this.fail(`Unexpected reply to PSYNC from master: ${line}`);
+    // Redis would retry with SYNC here (for masters older than 2.8); tsredis retries PSYNC later.
+    this.fail(null);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -395,6 +395,10 @@ export class Replication implements ReplicationControl {
     this.link?.close();
     if (wasMaster) {
       // Our own history can serve as the starting point for a PSYNC to the new master.
+      this.server.log(
+        'notice',
+        'Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.',
+      );
       this.canPartialResync ||= this.backlog !== null || this.offset > 0;
       this.master.disconnectReplicas();
       this.master.abortSyncs();
@@ -428,6 +432,8 @@ export class Replication implements ReplicationControl {
     this.link.close();
     this.link = null;
     this.server.config.setFromText('replicaof', ['no', 'one']);
+    if (this.canPartialResync) this.server.log('notice', 'Discarding previously cached master state.');
+    this.canPartialResync = false;
     this.shiftReplicationId();
     // Our replicas must PSYNC again to learn the new id (they can continue from our history).
     this.master.disconnectReplicas();

@@ -406,3 +406,51 @@ describe('DEBUG CHANGE-REPL-ID: differential', { skip: skipWithoutRedis() }, () 
     assert.deepEqual(await outcome('tsredis'), await outcome('redis'));
   });
 });
+
+describe('FAILOVER rejected by its target: differential', { skip: skipWithoutRedis() }, () => {
+  test('the master rolls back to master with Redis log lines and INFO state', async () => {
+    const outcome = async (engine: 'tsredis' | 'redis') => {
+      const master = await node(engine);
+      const replica = await node(engine, [
+        '--replicaof',
+        '127.0.0.1',
+        String(master.port),
+        '--enable-debug-command',
+        'yes',
+      ]);
+      await cmd(master.port, 'SET', 'k', '1');
+      // Online and acknowledged from the master's side, as FAILOVER TO requires.
+      await waitInSync(master.port, 1);
+      // The target's own id no longer matches the one the master's PSYNC FAILOVER names.
+      await cmd(replica.port, 'DEBUG', 'CHANGE-REPL-ID');
+      const reply = await cmd(master.port, 'FAILOVER', 'TO', '127.0.0.1', String(replica.port));
+      await master.waitForOutput(
+        /FAILOVER to 127\.0\.0\.1:\d+ aborted: Failover target rejected psync request/,
+      );
+      await waitFor('the master is a master again', async () => {
+        const i = await info(master.port);
+        return i.get('role') === 'master' && i.get('master_failover_state') === 'no-failover';
+      });
+      // The last line expected; log lines arrive through a pipe, after the replies.
+      await master.waitForOutput(/Discarding previously cached master state\./);
+      const log = master.output();
+      return {
+        reply,
+        masterRole: (await info(master.port)).get('role'),
+        replicaRole: (await info(replica.port)).get('role'),
+        writable: await cmd(master.port, 'SET', 'after', '1'),
+        lines: [
+          /FAILOVER requested to 127\.0\.0\.1:\d+\./,
+          /Failover target 127\.0\.0\.1:\d+ is synced, failing over\./,
+          /Before turning into a replica, using my own master parameters to synthesize a cached master/,
+          /Connecting to MASTER 127\.0\.0\.1:\d+/,
+          /Master does not support PSYNC or is in error state \(reply: -ERR PSYNC FAILOVER replid must match my replid\.\)/,
+          /Discarding previously cached master state\./,
+        ].map((re) => re.test(log)),
+      };
+    };
+    const reference = await outcome('redis');
+    assert.ok(reference.lines.every(Boolean), `redis-server logged every line: ${reference.lines}`);
+    assert.deepEqual(await outcome('tsredis'), reference);
+  });
+});
