@@ -156,6 +156,8 @@ export class Server implements ServerContext, Host {
       this.logger.role = replica ? 'S' : 'M';
       // Redis's disconnectAllBlockedClients: a master turning replica lets its blocked clients go.
       if (replica) this.blocking.disconnectAll();
+      // A master expires every key itself.
+      else this.keyspace.forgetReplicaExpires();
     });
   }
 
@@ -480,7 +482,11 @@ export class Server implements ServerContext, Host {
     this.stats.sample('net_input', this.stats.netInputBytes, now);
     this.stats.sample('net_output', this.stats.netOutputBytes, now);
     // Redis's slow expire cycle (up to 25% of the cron period); keys do not expire while clients are paused.
-    if (!this.admin.clientsPaused) this.keyspace.activeExpireCycle('slow');
+    if (!this.admin.clientsPaused) {
+      this.keyspace.activeExpireCycle('slow');
+      // A writable replica expires the keys its own clients gave a TTL.
+      this.keyspace.expireReplicaKeys();
+    }
     this.events.cron.emit();
     this.admin.samplePeakMemory();
     const timeout = this.config.num('timeout');

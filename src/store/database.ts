@@ -33,6 +33,8 @@ export interface DatabaseHost {
   lfuTouch(stamp: number): number;
   /** An expired key was deleted: the owner counts, touches WATCHes, notifies and propagates a DEL. */
   onExpired(db: Database, key: string): void;
+  /** A TTL set on a replica by one of its own clients (replica-read-only no), not by the master. */
+  replicaSetExpire(db: Database, key: string): void;
   /** Set while someone listens for created keys (the 'new' keyspace event of Redis's dbAdd). */
   readonly onNewKey: ((db: Database, key: string) => void) | null;
 }
@@ -217,6 +219,8 @@ export class Database {
 
   /** Sets the absolute expire time (ms) of an existing key. */
   setExpire(key: string, when: Int64): void {
+    // On a replica the master's stream applies with 'ignore'; 'hide' means one of its own clients.
+    if (this.host.expireMode === 'hide') this.host.replicaSetExpire(this, key);
     const approx = Number(when);
     if (this.expires.set(key, approx)) this.usedBytes += EXPIRE_ENTRY;
     if (typeof when === 'bigint' && !Number.isSafeInteger(approx)) {

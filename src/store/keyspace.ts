@@ -122,6 +122,46 @@ export class Keyspace implements DatabaseHost {
     this.setTime(this.time);
   }
 
+  /**
+   * Keys a writable replica's own clients gave a TTL (Redis's slaveKeysWithExpire): the master
+   * never sends their DEL, so the replica expires them itself (expireReplicaKeys).
+   */
+  private replicaExpires = new Map<Database, Set<string>>();
+
+  replicaSetExpire(db: Database, key: string): void {
+    let keys = this.replicaExpires.get(db);
+    if (keys === undefined) this.replicaExpires.set(db, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** Redis's expireSlaveKeys (in place of active expiry on a replica), within about 1 ms. */
+  expireReplicaKeys(): number {
+    if (this.replicaExpires.size === 0 || this.expireMode !== 'hide') return 0;
+    this.setTime(this.clock.now());
+    const deadline = performance.now() + 1;
+    let expired = 0;
+    let checked = 0;
+    for (const [db, keys] of this.replicaExpires) {
+      for (const key of keys) {
+        const when = db.expires.get(key);
+        if (when === undefined) keys.delete(key);
+        else if (this.time > when) {
+          keys.delete(key);
+          db.deleteExpired(key);
+          expired++;
+        }
+        if ((++checked & 0xff) === 0 && performance.now() > deadline) return expired;
+      }
+      if (keys.size === 0) this.replicaExpires.delete(db);
+    }
+    return expired;
+  }
+
+  /** Forgets the keys above (FLUSHALL, a full sync, becoming a master). */
+  forgetReplicaExpires(): void {
+    this.replicaExpires = new Map();
+  }
+
   onExpired(db: Database, key: string): void {
     this.expiredKeys++;
     db.touch(key);
@@ -142,6 +182,7 @@ export class Keyspace implements DatabaseHost {
   }
 
   flushAll(): number {
+    this.forgetReplicaExpires();
     let removed = 0;
     for (const db of this.dbs) {
       removed += db.size;
