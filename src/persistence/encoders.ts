@@ -92,11 +92,16 @@ export class CommandWriter {
 
 /** An AOF base without RDB preamble: the commands that rebuild each key (rewriteAppendOnlyFileRio). */
 class AofEncoder extends CommandWriter implements SnapshotEncoder {
-  constructor(private readonly functions: readonly string[]) {
+  constructor(
+    private readonly functions: readonly string[],
+    private readonly timestamp: boolean,
+  ) {
     super();
   }
 
   begin(): void {
+    // aof-timestamp-enabled: a rewritten file starts with the time of its snapshot.
+    if (this.timestamp) this.w.text(timestampAnnotation(Math.floor(Date.now() / 1000)));
     for (const code of this.functions) this.command(['FUNCTION', 'LOAD', code]);
   }
 
@@ -141,6 +146,11 @@ class AofEncoder extends CommandWriter implements SnapshotEncoder {
   }
 }
 
-export function aofEncoders(functions: readonly string[]): EncoderFactory {
-  return () => new AofEncoder(functions);
+export function aofEncoders(functions: readonly string[], timestamp = false): EncoderFactory {
+  return () => new AofEncoder(functions, timestamp);
+}
+
+/** The `#TS:<unix seconds>` line of aof-timestamp-enabled (skipped by loaders, used by redis-check-aof). */
+export function timestampAnnotation(unixSec: number): string {
+  return `#TS:${unixSec}\r\n`;
 }

@@ -109,7 +109,7 @@ export const DIRECTIVES: Directive[] = [
   bool('aof-disable-auto-gc', 'no', on),
   bool('aof-load-truncated', 'yes', on),
   bool('aof-rewrite-incremental-fsync', 'yes'),
-  bool('aof-timestamp-enabled', 'no'),
+  bool('aof-timestamp-enabled', 'no', on),
   bool('aof-use-rdb-preamble', 'yes', on),
   str('aof_rewrite_cpulist', '', { immutable: true, emptyIsNull: true }),
   str('appenddirname', 'appendonlydir', {

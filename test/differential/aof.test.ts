@@ -162,6 +162,43 @@ describe('AOF interoperability with redis-server 7.0', { skip: skipWithoutRedis(
   });
 });
 
+describe('aof-timestamp-enabled: differential', { skip: skipWithoutRedis() }, () => {
+  test('#TS: lines open the base (AOF format) and each second of writes in the incr file; loading skips them', async () => {
+    const args = [...AOF, '--aof-use-rdb-preamble', 'no', '--aof-timestamp-enabled', 'yes'];
+    /** The files' lines with every number of a #TS: line masked, and the data after a restart. */
+    const outcome = async (start: (d: string, a: string[]) => Promise<ProcessServer>) => {
+      const d = dir('aof-ts');
+      const server = await start(d, args);
+      const c = await RawClient.connect(server.port);
+      await cmd(c, 'SET', 'a', '1');
+      // The next second's writes get a line of their own.
+      const second = async () => ((await cmd(c, 'TIME')) as string[])[0];
+      const first = await second();
+      while ((await second()) === first);
+      await cmd(c, 'RPUSH', 'l', 'x', 'y');
+      c.close();
+      // SIGTERM: the AOF is flushed (everysec may postpone a write past a SIGKILL).
+      await server.stop('SIGTERM');
+      const files = readdirSync(join(d, 'appendonlydir')).sort();
+      // The first writes share the base's second or not, depending on timing: a #TS: line at the
+      // very start of the incr file is left out.
+      const text = (name: string) =>
+        readFileSync(join(d, 'appendonlydir', name), 'latin1')
+          .replace(/^#TS:\d+\r\n(?=\*2\r\n\$6\r\nSELECT)/, name.includes('.incr.') ? '' : '$&')
+          .replace(/#TS:\d+\r\n/g, '#TS:<now>\r\n');
+      const base = files.find((f) => f.includes('.base.'))!;
+      const incr = files.find((f) => f.includes('.incr.'))!;
+      const again = await snapshotOf(start(d, args));
+      return { files, base: text(base), incr: text(incr), data: again.data };
+    };
+    const ours = await outcome(startTsredisIn);
+    const theirs = await outcome(startRedisIn);
+    assert.match(theirs.base, /^#TS:<now>\r\n/);
+    assert.match(theirs.incr, /\r\n#TS:<now>\r\n\*4\r\n\$5\r\nRPUSH/);
+    assert.deepEqual(ours, theirs);
+  });
+});
+
 describe('AOF in tsredis', () => {
   test('appendonly turned on at runtime: WAIT_REWRITE, base + incr files, everything reloads', async () => {
     const d = dir('aof-runtime');

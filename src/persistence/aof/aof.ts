@@ -203,13 +203,15 @@ export class Aof {
       removeQuietly(tempPath);
       return false;
     }
+    // The base's #TS: line counts for the incr file too (writes of this second get none).
+    if (this.server.config.bool('aof-timestamp-enabled')) this.out.lastTimestampSec = nowSec();
     return true;
   }
 
   private baseEncoders() {
     return this.server.config.bool('aof-use-rdb-preamble')
       ? this.p.rdbEncoders(true)
-      : aofEncoders(this.p.functionLibraries);
+      : aofEncoders(this.p.functionLibraries, this.server.config.bool('aof-timestamp-enabled'));
   }
 
   // --- Rewrite ---

@@ -8,7 +8,7 @@ import { fdatasync, fdatasyncSync } from 'node:fs';
 import type { PropagatedOp } from '../../core/events.js';
 import type { Host } from '../../core/host.js';
 import { strerror } from '../../lib/errno.js';
-import { CommandWriter } from '../encoders.js';
+import { CommandWriter, timestampAnnotation } from '../encoders.js';
 import { writeAllSync } from '../file-sink.js';
 import type { Persistence } from '../manager.js';
 
@@ -27,13 +27,19 @@ export class AofAppender {
   lastWriteOk = true;
   lastWriteErrno = '';
   private lastWriteErrorLog = 0;
+  /** aof-timestamp-enabled, and the second of the last `#TS:` line written. */
+  private timestamps = false;
+  /** Shared with a base file written in this process (the start-up rewrite), as Redis's aof_cur_timestamp. */
+  lastTimestampSec = 0;
   private flushQueued = false;
   private stopFlushBeforeReplies: (() => void) | null = null;
 
   constructor(
     private readonly server: Host,
     private readonly p: Persistence,
-  ) {}
+  ) {
+    server.config.watch('aof-timestamp-enabled', (v) => (this.timestamps = v as boolean));
+  }
 
   private log(level: 'notice' | 'warning', message: string): void {
     this.server.log(level, message);
@@ -45,6 +51,14 @@ export class AofAppender {
 
   /** Propagated writes (already wrapped in MULTI/EXEC): into the AOF buffer, SELECT when the db changes. */
   append(ops: readonly PropagatedOp[]): void {
+    if (this.timestamps) {
+      // genAofTimestampAnnotationIfNeeded: one line per second that has writes.
+      const now = nowSec();
+      if (now > this.lastTimestampSec) {
+        this.lastTimestampSec = now;
+        this.buf.w.text(timestampAnnotation(now));
+      }
+    }
     for (const op of ops) {
       if (op.db !== this.selectedDb) {
         this.buf.command(['SELECT', String(op.db)]);
