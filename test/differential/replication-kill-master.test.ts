@@ -66,7 +66,7 @@ async function killMasterLink(
     fullSyncs: stats.full,
     partialSyncs: stats.partial,
     valueAfter: await cmd(replica.port, 'GET', 'after'),
-    sameMasterClient: again !== undefined && again.startsWith(`id=${id} `),
+    sameMasterClient: again?.startsWith(`id=${id} `) === true,
   };
 }
 
