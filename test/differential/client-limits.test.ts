@@ -164,6 +164,56 @@ describe('client-output-buffer-limit is enforced as replies are queued, differen
   });
 });
 
+describe('a single command over the hard limit, and a transaction that crosses it: differential', {
+  skip: skipWithoutRedis(),
+}, () => {
+  let redis: ProcessServer;
+  let ts: ProcessServer;
+  const args = ['--client-output-buffer-limit', 'normal 1mb 0 0'];
+  before(async () => {
+    [redis, ts] = await Promise.all([startRedis(args), startTsredisProcess(args)]);
+  });
+  after(() => Promise.all([redis.stop(), ts.stop()]));
+
+  /** What a client sees and what the server did, for `commands` sent in one write. */
+  async function overTheLimit(server: ProcessServer, commands: string[][]) {
+    const admin = await RawClient.connect(server.port);
+    await admin.callRaw('FLUSHALL');
+    // 40,000 keys of 40-byte names: KEYS * answers about 2 MB.
+    for (let i = 0; i < 40; i++) {
+      const argv = ['MSET'];
+      for (let j = 0; j < 1000; j++) argv.push(`key:${String(i * 1000 + j).padStart(34, '0')}`, 'v');
+      await admin.call(argv);
+    }
+    const wire = commands.map(
+      (argv) => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`,
+    );
+    const r = await floodWithoutReading(server.port, Buffer.from(wire.join('')));
+    await server.waitForOutput(LIMIT_LINE);
+    const outcome = {
+      closed: r.closed,
+      // Nothing is written to a client closed for its limit, not even the replies before it.
+      received: r.received,
+      afterTransaction: await admin.callRaw(['GET', 'tx-done']),
+      dbsize: await admin.callRaw('DBSIZE'),
+    };
+    admin.close();
+    return outcome;
+  }
+
+  test('KEYS * answering 2 MB closes the client without a byte; the server goes on', async () => {
+    const cmds = [['PING'], ['KEYS', '*'], ['SET', 'tx-done', 'never']];
+    assert.deepEqual(await overTheLimit(ts, cmds), await overTheLimit(redis, cmds));
+  });
+
+  test('a transaction whose replies cross the limit still executes completely', async () => {
+    const cmds = [['MULTI'], ['KEYS', '*'], ['SET', 'tx-done', 'yes'], ['EXEC'], ['SET', 'after', 'never']];
+    const theirs = await overTheLimit(redis, cmds);
+    assert.equal(theirs.afterTransaction, '$3\r\nyes\r\n');
+    assert.deepEqual(await overTheLimit(ts, cmds), theirs);
+  });
+});
+
 describe('memory goes back when clients with big unread replies leave', () => {
   let ts: ProcessServer;
   before(async () => {
