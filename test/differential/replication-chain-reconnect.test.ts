@@ -5,21 +5,19 @@
  * resyncs with the new id. Each engine pairing must show what a chain of redis-servers shows.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { cmd, type Engine, info, startNode, syncStats, waitReplicaCaughtUp } from '../support/replication.js';
-import { type ProcessServer, skipWithoutRedis } from '../support/servers.js';
+import { describe, test } from 'node:test';
+import {
+  cmd,
+  type Engine,
+  info,
+  nodesOfThisFile,
+  syncStats,
+  waitReplicaCaughtUp,
+} from '../support/replication.js';
+import { skipWithoutRedis } from '../support/servers.js';
 import { waitFor } from '../support/tcp-proxy.js';
 
-const started: ProcessServer[] = [];
-after(async () => {
-  for (const s of started.reverse()) await s.stop('SIGKILL');
-});
-
-async function node(engine: Engine, args: string[] = []): Promise<ProcessServer> {
-  const s = await startNode(engine, args);
-  started.push(s);
-  return s;
-}
+const node = nodesOfThisFile();
 
 async function masterLinkId(port: number): Promise<string> {
   const line = (await cmd(port, 'CLIENT', 'LIST')).split('\n').find((l) => / flags=M /.test(l));

@@ -4,21 +4,19 @@
  * pairing; what each pairing shows must be what redis-server replicating from redis-server shows.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { cmd, type Engine, info, startNode, syncStats, waitReplicaCaughtUp } from '../support/replication.js';
-import { type ProcessServer, skipWithoutRedis } from '../support/servers.js';
+import { describe, test } from 'node:test';
+import {
+  cmd,
+  type Engine,
+  info,
+  nodesOfThisFile,
+  syncStats,
+  waitReplicaCaughtUp,
+} from '../support/replication.js';
+import { skipWithoutRedis } from '../support/servers.js';
 import { waitFor } from '../support/tcp-proxy.js';
 
-const started: ProcessServer[] = [];
-after(async () => {
-  for (const s of started.reverse()) await s.stop('SIGKILL');
-});
-
-async function node(engine: Engine, args: string[] = []): Promise<ProcessServer> {
-  const s = await startNode(engine, args);
-  started.push(s);
-  return s;
-}
+const node = nodesOfThisFile();
 
 /** The replica's CLIENT LIST line of its master link (flags=M), or undefined. */
 async function masterLine(replicaPort: number): Promise<string | undefined> {

@@ -4,21 +4,12 @@
  * ever returned. Both engines, as master and replica, against redis-server → redis-server.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { cmd, type Engine, info, startNode, waitReplicaCaughtUp } from '../support/replication.js';
-import { type ProcessServer, skipWithoutRedis } from '../support/servers.js';
+import { describe, test } from 'node:test';
+import { cmd, type Engine, info, nodesOfThisFile, waitReplicaCaughtUp } from '../support/replication.js';
+import { skipWithoutRedis } from '../support/servers.js';
 import { waitFor } from '../support/tcp-proxy.js';
 
-const started: ProcessServer[] = [];
-after(async () => {
-  for (const s of started.reverse()) await s.stop('SIGKILL');
-});
-
-async function node(engine: Engine, args: string[] = []): Promise<ProcessServer> {
-  const s = await startNode(engine, args);
-  started.push(s);
-  return s;
-}
+const node = nodesOfThisFile();
 
 async function writableReplica(masterEngine: Engine, replicaEngine: Engine) {
   const master = await node(masterEngine, ['--enable-debug-command', 'yes']);

@@ -1,4 +1,5 @@
 /** Helpers for replication tests: nodes of either engine, INFO parsing, whole-keyspace digests. */
+import { after } from 'node:test';
 import { RawClient } from './raw-client.js';
 import { findRedisServer, type ProcessServer, SERVER_BIN, spawnServer } from './servers.js';
 import { waitFor } from './tcp-proxy.js';
@@ -11,6 +12,22 @@ export async function startNode(engine: Engine, args: string[] = []): Promise<Pr
   const bin = engine === 'tsredis' ? SERVER_BIN : findRedisServer();
   if (bin === null) throw new Error('redis-server not installed');
   return spawnServer(bin, [...base, ...args]);
+}
+
+/**
+ * A startNode for one test file: every node it starts is killed when the file's tests end
+ * (call at module level).
+ */
+export function nodesOfThisFile(): (engine: Engine, args?: string[]) => Promise<ProcessServer> {
+  const started: ProcessServer[] = [];
+  after(async () => {
+    for (const s of started.reverse()) await s.stop('SIGKILL');
+  });
+  return async (engine, args = []) => {
+    const s = await startNode(engine, args);
+    started.push(s);
+    return s;
+  };
 }
 
 /** Runs one command on a fresh connection and returns the reply as text (bulk/simple/int). */
