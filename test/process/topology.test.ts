@@ -255,8 +255,9 @@ test('npm start: builds if needed, brings the seed topology up, Ctrl-C stops it'
   let out = '';
   npm.stdout.on('data', (b: Buffer) => (out += b.toString()));
   npm.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  // 'close', not 'exit': the output's last lines are read by then.
   const exited = new Promise<string>((resolve) =>
-    npm.once('exit', (code, signal) => resolve(`${code ?? signal}`)),
+    npm.once('close', (code, signal) => resolve(`${code ?? signal}`)),
   );
   await waitFor('npm start to bring the topology up', async () => /Ctrl-C stops all nodes/.test(out), 120000);
   assert.match(out, /verified: SET tsredis-up:verify on master, GET on replica1, replica2/);
