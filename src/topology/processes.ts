@@ -62,8 +62,14 @@ export function resolveEngine(name: string): Engine {
 
 /** The pid in a node's pidfile when that process is alive, else null. */
 export function livePid(conf: NodeConf): number | null {
-  if (conf.pidfile === '' || !existsSync(conf.pidfile)) return null;
-  const pid = Number(readFileSync(conf.pidfile, 'utf8').trim());
+  if (conf.pidfile === '') return null;
+  let pid: number;
+  try {
+    pid = Number(readFileSync(conf.pidfile, 'utf8').trim());
+  } catch {
+    // No pidfile, or the node removed it as it exited (a signal to the group reaches it too).
+    return null;
+  }
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
 }
 

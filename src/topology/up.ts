@@ -310,7 +310,13 @@ function foreground(ws: Workspace, confs: NodeConf[], dashboard: { close(): void
       } catch {
         now = confs;
       }
-      await stopAll(now);
+      try {
+        await stopAll(now);
+      } catch (e) {
+        process.stderr.write(`tsredis up: could not stop every node: ${(e as Error).message}\n`);
+        resolve(1);
+        return;
+      }
       out('All nodes stopped.\n');
       resolve(0);
     };
