@@ -7,6 +7,8 @@ import { allFamilies } from './commands/index.js';
 import { Commands } from './core/command-table.js';
 import { Persistence } from './persistence/manager.js';
 import { Replication } from './replication/replication.js';
+import { Scripting } from './scripting/engine.js';
+import type { LuaVm } from './scripting/lua-vm.js';
 import { Server, type ServerOptions } from './server/server.js';
 
 export interface Node {
@@ -22,7 +24,8 @@ export interface Node {
   startReplication(): void;
 }
 
-export function assemble(options: Omit<ServerOptions, 'commands'> = {}): Node {
+/** lua: the loaded Lua VM (LuaVm.load(), once per process). */
+export function assemble(lua: LuaVm, options: Omit<ServerOptions, 'commands'> = {}): Node {
   const config = options.config;
   const commands = new Commands(allFamilies);
   for (const [from, to] of config?.renames ?? []) {
@@ -31,7 +34,8 @@ export function assemble(options: Omit<ServerOptions, 'commands'> = {}): Node {
   const server = new Server({ ...options, commands });
   const persistence = new Persistence(server);
   const replication = new Replication(server, persistence);
-  server.attach({ persistence, replication });
+  const scripting = new Scripting(lua, server);
+  server.attach({ persistence, replication, scripting });
   persistence.connectReplication(replication);
   return {
     server,

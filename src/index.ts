@@ -8,6 +8,7 @@
 
 import { assemble, type Node } from './assemble.js';
 import { quoteRepr } from './protocol/split-args.js';
+import { LuaVm } from './scripting/lua-vm.js';
 import { Config } from './server/config.js';
 import { Logger } from './server/log.js';
 import type { Server } from './server/server.js';
@@ -52,7 +53,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const sink = options.log;
   if (sink === undefined) logger.silent = true;
   else logger.raw = (line: string) => sink(line);
-  const node = assemble({
+  const node = assemble(await LuaVm.load(), {
     config,
     logger,
     clock: options.clock,

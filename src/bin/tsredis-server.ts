@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/** tsredis-server: command line, configuration, daemonizing and process lifecycle around Server. */
 import { fork } from 'node:child_process';
 import { readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,8 @@ import { Commands } from '../core/command-table.js';
 import type { ShutdownOptions } from '../core/context.js';
 import { REDIS_VERSION, TSREDIS_VERSION } from '../lib/version.js';
 import { FatalLoadError } from '../persistence/rdb-load.js';
+/** tsredis-server: command line, configuration, daemonizing and process lifecycle around Server. */
+import { LuaVm } from '../scripting/lua-vm.js';
 import { banner } from '../server/banner.js';
 import type { Config } from '../server/config.js';
 import { processHost } from '../server/config-directive.js';
@@ -130,7 +131,7 @@ async function run(cl: CommandLine, config: Config, logger: Logger): Promise<voi
   } else {
     logger.log('warning', 'Configuration loaded');
   }
-  const node = assemble({ config, logger });
+  const node = assemble(await LuaVm.load(), { config, logger });
   const server = node.server;
   server.onShutdownComplete = (code) => process.exit(code);
   installSignalHandlers(server, config, logger);

@@ -15,6 +15,7 @@ import { listCommands } from './lists.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { replicationCommands } from './replication.js';
+import { scriptingCommands } from './scripting.js';
 import { setCommands } from './sets.js';
 import { shutdownDebugCommands } from './shutdown-debug.js';
 import { stringCounterCommands } from './string-counters.js';
@@ -48,4 +49,5 @@ export const allFamilies: CommandFamily[] = [
   latencyCommands,
   persistenceCommands,
   dumpCommands,
+  scriptingCommands,
 ];

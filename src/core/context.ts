@@ -161,6 +161,7 @@ export interface ServerContext {
   readonly pubsub: PubSubContext;
   readonly replication: ReplicationControl;
   readonly persistence: PersistenceControl;
+  readonly scripting: ScriptingControl;
   /** Introspection and administration: CLIENT, INFO, SLOWLOG, MONITOR, SHUTDOWN, … */
   readonly admin: AdminContext;
   /** CONFIG RESETSTAT: INFO stats, command statistics and error statistics back to zero. */
@@ -171,6 +172,23 @@ export interface ServerContext {
   scanDatabaseForReadyKeys(db: Database): void;
   /** Holds ctx's input until work settles, then done writes the reply (CONFIG SET port). */
   replyLater<T>(ctx: CommandContext, work: Promise<T>, done: (result: T) => void): void;
+}
+
+/** Scripting as commands see it (EVAL, EVALSHA, SCRIPT …). */
+export interface ScriptingControl {
+  /** EVAL/EVALSHA/EVAL_RO/EVALSHA_RO: argv[1] is the body (or sha with bySha), argv[2] numkeys. */
+  eval(ctx: CommandContext, argv: string[], bySha: boolean, readOnly: boolean): void;
+  /** SCRIPT LOAD: the sha, or the compile error. */
+  load(body: string): { sha: string } | { error: string };
+  exists(sha: string): boolean;
+  flush(): void;
+  /** SCRIPT KILL: the reply error, or null when the running script was told to stop. */
+  kill(): string | null;
+  /** The flags of a cached or given script, for COMMAND GETKEYS and the dispatch checks. */
+  scriptFlags(argv: string[], bySha: boolean): number | null;
+  readonly cachedScripts: number;
+  /** used_memory_lua and used_memory_scripts_eval. */
+  memory(): { vm: number; scripts: number };
 }
 
 /** Replication as commands see it (REPLICAOF, SYNC/PSYNC, REPLCONF, WAIT, FAILOVER). */

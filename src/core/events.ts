@@ -40,6 +40,8 @@ export interface PropagatedOp {
   raw: Buffer | null;
   rawStart: number;
   rawEnd: number;
+  /** Where it goes when not everywhere (redis.set_repl in a script): ReplTarget bits. */
+  targets?: number;
 }
 
 /** A consumer of propagated writes (replication, the AOF, tests). */
@@ -53,10 +55,22 @@ export interface PropagationTarget {
   active(): boolean;
   /** Copies the `raw` views it kept: the input they point into is about to be reused. */
   release?(): void;
+  /** Its ReplTarget bit (1 the AOF, 2 replicas): ops whose targets lack it are not fed to it. */
+  readonly kind?: number;
 }
 
 /** Shutdown hooks run by phase, in this order. */
 const SHUTDOWN_PHASES: readonly ShutdownPhase[] = ['replicas', 'persistence', 'exit'];
+
+/** The writes of one execution unit, in MULTI/EXEC when there are several (propagatePendingCommands). */
+function wrapInTransaction(ops: PropagatedOp[]): PropagatedOp[] {
+  if (ops.length <= 1) return ops;
+  return [
+    { db: ops[0].db, argv: ['MULTI'], raw: null, rawStart: 0, rawEnd: 0 },
+    ...ops,
+    { db: ops[ops.length - 1].db, argv: ['EXEC'], raw: null, rawStart: 0, rawEnd: 0 },
+  ];
+}
 
 export class ServerEvents {
   /** Before a write command runs (a background snapshot saves the values it may change). */
@@ -91,8 +105,19 @@ export class ServerEvents {
     return false;
   }
 
+  /** Hands one execution unit's writes to every target, wrapped in MULTI/EXEC when several. */
   propagate(ops: PropagatedOp[]): void {
-    for (const t of this.targets) t.feed(ops);
+    if (!ops.some((op) => op.targets !== undefined)) {
+      const wrapped = wrapInTransaction(ops);
+      for (const t of this.targets) t.feed(wrapped);
+      return;
+    }
+    // redis.set_repl chose targets: each gets its own ops, in MULTI/EXEC only if it gets several.
+    for (const t of this.targets) {
+      const kind = t.kind ?? 0;
+      const mine = ops.filter((op) => op.targets === undefined || (op.targets & kind) !== 0);
+      if (mine.length > 0) t.feed(wrapInTransaction(mine));
+    }
   }
 
   /** The client input that `raw` views point into is about to be reused. */

@@ -9,8 +9,11 @@ export interface Reply {
   readonly resp: 2 | 3;
   ok(): void;
   simple(s: string): void;
-  /** msg starts with the error code: "ERR syntax error", "WRONGTYPE ...". */
-  error(msg: string): void;
+  /**
+   * msg starts with the error code: "ERR syntax error", "WRONGTYPE ...". uncounted: already counted
+   * in the error statistics (a script's error that a command inside it replied).
+   */
+  error(msg: string, uncounted?: boolean): void;
   integer(n: Int64): void;
   /** A latin1 (one char per byte) string as a bulk string. */
   bulk(s: string): void;
@@ -254,9 +257,9 @@ export class RespWriter implements Reply {
     this.crlf();
   }
 
-  error(msg: string): void {
+  error(msg: string, uncounted = false): void {
     if (msg.indexOf('\r') >= 0 || msg.indexOf('\n') >= 0) msg = msg.replace(/[\r\n]/g, ' ');
-    this.onError?.(msg);
+    if (!uncounted) this.onError?.(msg);
     this.reserve(msg.length + 3);
     this.buf[this.len++] = 0x2d;
     this.text(msg);

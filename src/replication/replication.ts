@@ -4,6 +4,7 @@
  * periodic replication cron. The master side (serving SYNC/PSYNC) is in master-side.ts, the replica
  * side (the link to our master) in replica-link.ts.
  */
+
 import type {
   BlockRelease,
   CommandContext,
@@ -13,6 +14,7 @@ import type {
 } from '../core/context.js';
 import type { PropagatedOp } from '../core/events.js';
 import type { Host } from '../core/host.js';
+import { ReplTarget } from '../core/scripting.js';
 import type { Persistence } from '../persistence/manager.js';
 import { RespWriter } from '../protocol/reply.js';
 import { Backlog, newReplicationId } from './backlog.js';
@@ -100,6 +102,7 @@ export class Replication implements ReplicationControl {
       feed: (ops) => this.feedOps(ops),
       active: () => this.takesOps(),
       release: () => this.endRun(),
+      kind: ReplTarget.replicas,
     });
     server.config.watch('repl-backlog-size', (v) => this.backlog?.resize(v as number));
     server.config.watch('min-replicas-to-write', (v) => {

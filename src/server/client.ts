@@ -14,6 +14,7 @@ import type {
 } from '../core/context.js';
 import type { OutputBufferLimit } from '../core/output-limit.js';
 import { OutputLimitState } from '../core/output-limit.js';
+import { ReplTarget } from '../core/scripting.js';
 import { RespWriter } from '../protocol/reply.js';
 import { ProtocolError, QueryBufferLimitError, RequestParser } from '../protocol/request-parser.js';
 import { quoteRepr } from '../protocol/split-args.js';
@@ -118,6 +119,8 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   private replyMark = 0;
   /** Blocked in a command (BLPOP, WAIT, CLIENT PAUSE): input processing waits. */
   blocked = false;
+  /** Where this client's writes propagate (the script client under redis.set_repl): ReplTarget bits. */
+  replTargets: number = ReplTarget.all;
   /** Propagation overrides set by the running command. */
   rewrittenArgv: string[] | null = null;
   propagationPrevented = false;
@@ -487,7 +490,7 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   }
 
   alsoPropagate(argv: string[]): void {
-    this.server.alsoPropagate(this.db.id, argv);
+    this.server.alsoPropagate(this.db.id, argv, null, 0, 0, this.replTargets);
   }
 
   preventPropagation(): void {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Flag } from '../core/command.js';
 import type { CommandDef } from '../core/command-table.js';
+import { ScriptFlag } from '../core/scripting.js';
 import type { Client } from './client.js';
 import { EVICT_FAIL, OOM_ERROR } from './evictor.js';
 import type { Server } from './server.js';
@@ -94,11 +95,15 @@ export function execute(server: Server, c: Client, argv: string[]): void {
   }
   // EXEC is judged by the commands it would run too (Redis's mstate.cmd_flags / cmd_inv_flags).
   const queued = c.multi !== null && cmd.name === 'exec' ? queuedFlags(server, c.multi) : null;
+  // A script with a shebang is judged by the flags it declares (evalGetCommandFlags).
+  const flags = SCRIPT_COMMANDS.has(cmd.name) ? scriptCommandFlags(server, cmd, argv) : cmd.flags;
   const evictor = server.evictor;
+  server.preCommandOom = false;
   if (evictor.maxmemory > 0) {
     const outOfMemory = evictor.performEvictions() === EVICT_FAIL;
+    server.preCommandOom = outOfMemory;
     const denyOom =
-      cmd.has(Flag.denyoom) ||
+      (flags & Flag.denyoom) !== 0 ||
       (queued !== null && (queued.any & Flag.denyoom) !== 0) ||
       (c.multi !== null && !MULTI_OOM_ALLOWED.has(cmd.name));
     if (outOfMemory && denyOom) {
@@ -109,7 +114,7 @@ export function execute(server: Server, c: Client, argv: string[]): void {
   } else if ((++commandsSincePeakSample & PEAK_SAMPLE_MASK) === 0) {
     evictor.usedMemory();
   }
-  const isWrite = cmd.has(Flag.write) || (queued !== null && (queued.any & Flag.write) !== 0);
+  const isWrite = (flags & Flag.write) !== 0 || (queued !== null && (queued.any & Flag.write) !== 0);
   // Writes (and PING) are refused while persistence is failing (stop-writes-on-bgsave-error, AOF errors).
   const diskError = server.persistence.diskError;
   if (diskError !== null && (isWrite || cmd.name === 'ping')) {
@@ -142,7 +147,7 @@ export function execute(server: Server, c: Client, argv: string[]): void {
   if (
     repl.isReplica &&
     !repl.linkUp &&
-    (!cmd.has(Flag.stale) || (queued !== null && (queued.missing & Flag.stale) !== 0)) &&
+    ((flags & Flag.stale) === 0 || (queued !== null && (queued.missing & Flag.stale) !== 0)) &&
     !server.config.bool('replica-serve-stale-data')
   ) {
     cmd.rejectedCalls++;
@@ -175,6 +180,23 @@ export function execute(server: Server, c: Client, argv: string[]): void {
   c.currentArgv = argv;
   call(server, c, cmd, argv);
   c.currentArgv = null;
+}
+
+const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro']);
+
+/**
+ * scriptFlagsToCmdFlags: a script that declares flags replaces the command's write, denyoom and
+ * stale flags with what it declared (no-writes implies allow-oom); others keep the command's.
+ */
+function scriptCommandFlags(server: Server, cmd: CommandDef, argv: string[]): number {
+  if (argv.length < 2) return cmd.flags;
+  const scriptFlags = server.scripting.scriptFlags(argv, cmd.name.startsWith('evalsha'));
+  if (scriptFlags === null || (scriptFlags & ScriptFlag.evalCompat) !== 0) return cmd.flags;
+  let flags = cmd.flags & ~(Flag.stale | Flag.denyoom | Flag.write | Flag.may_replicate);
+  if ((scriptFlags & (ScriptFlag.allowOom | ScriptFlag.noWrites)) === 0) flags |= Flag.denyoom;
+  if ((scriptFlags & ScriptFlag.noWrites) === 0) flags |= Flag.write;
+  if ((scriptFlags & ScriptFlag.allowStale) !== 0) flags |= Flag.stale;
+  return flags;
 }
 
 function subcommandName(container: CommandDef, sub: string): string {
@@ -266,10 +288,11 @@ export function call(server: Server, c: Client, cmd: CommandDef, argv: string[])
   // What the command changed goes to replicas and the AOF, after anything it propagated itself.
   if (server.dirty !== dirtyBefore && !c.propagationPrevented) {
     const rewritten = c.rewrittenArgv;
-    if (rewritten !== null) server.alsoPropagate(c.db.id, rewritten);
+    if (rewritten !== null) server.alsoPropagate(c.db.id, rewritten, null, 0, 0, c.replTargets);
     else {
       const parser = c.parser;
-      server.alsoPropagate(c.db.id, argv, parser.rawBufferOf(argv), parser.rawStart, parser.rawEnd);
+      const raw = parser.rawBufferOf(argv);
+      server.alsoPropagate(c.db.id, argv, raw, parser.rawStart, parser.rawEnd, c.replTargets);
     }
   }
   server.callDepth--;

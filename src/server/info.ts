@@ -208,8 +208,7 @@ function ratio(a: number, b: number): string {
   return b === 0 ? '0.00' : fixed2(a / b);
 }
 
-/** Figures Redis reports for a fresh Lua/functions engine; tsredis has no embedded VM to measure. */
-const LUA_VM_MEMORY = 32768;
+/** Figures Redis reports for a fresh functions engine (tsredis has no Functions yet). */
 const FUNCTIONS_VM_MEMORY = 32768;
 const FUNCTIONS_MEMORY = 200;
 
@@ -229,6 +228,7 @@ function memoryFields(server: Server): Field[] {
   for (const c of server.clients.values()) {
     if (c.clientType() !== 'replica') normalClients += c.memoryStats().omem;
   }
+  const scripts = server.scripting.memory();
   const rss = v8Memory.rss;
   const allocated = v8Memory.heapUsed + v8Memory.external;
   const active = v8Memory.heapTotal + v8Memory.external;
@@ -250,19 +250,19 @@ function memoryFields(server: Server): Field[] {
     ['allocator_resident', resident],
     ['total_system_memory', totalmem()],
     ['total_system_memory_human', bytesToHuman(totalmem())],
-    ['used_memory_lua', LUA_VM_MEMORY],
-    ['used_memory_vm_eval', LUA_VM_MEMORY],
-    ['used_memory_lua_human', bytesToHuman(LUA_VM_MEMORY)],
-    ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
+    ['used_memory_lua', scripts.vm],
+    ['used_memory_vm_eval', scripts.vm],
+    ['used_memory_lua_human', bytesToHuman(scripts.vm)],
+    ['used_memory_scripts_eval', scripts.scripts],
+    ['number_of_cached_scripts', server.scripting.cachedScripts],
     ['number_of_functions', 0],
     ['number_of_libraries', 0],
     ['used_memory_vm_functions', FUNCTIONS_VM_MEMORY],
-    ['used_memory_vm_total', LUA_VM_MEMORY + FUNCTIONS_VM_MEMORY],
-    ['used_memory_vm_total_human', bytesToHuman(LUA_VM_MEMORY + FUNCTIONS_VM_MEMORY)],
+    ['used_memory_vm_total', scripts.vm + FUNCTIONS_VM_MEMORY],
+    ['used_memory_vm_total_human', bytesToHuman(scripts.vm + FUNCTIONS_VM_MEMORY)],
     ['used_memory_functions', FUNCTIONS_MEMORY],
-    ['used_memory_scripts', FUNCTIONS_MEMORY],
-    ['used_memory_scripts_human', bytesToHuman(FUNCTIONS_MEMORY)],
+    ['used_memory_scripts', scripts.scripts + FUNCTIONS_MEMORY],
+    ['used_memory_scripts_human', bytesToHuman(scripts.scripts + FUNCTIONS_MEMORY)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', evictor.policy],

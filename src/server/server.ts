@@ -9,11 +9,14 @@ import type {
   LogLevel,
   PersistenceControl,
   ReplicationControl,
+  ScriptingControl,
   ServerContext,
   ShutdownOptions,
 } from '../core/context.js';
 import { type PropagatedOp, ServerEvents } from '../core/events.js';
 import type { FakeClient, Host, MasterClient, MasterClientHooks } from '../core/host.js';
+import type { ScriptClient } from '../core/scripting.js';
+import { ReplTarget } from '../core/scripting.js';
 import { nowUsec } from '../lib/clock.js';
 import { REDIS_VERSION } from '../lib/version.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
@@ -32,6 +35,7 @@ import { Listeners } from './listeners.js';
 import { Logger } from './log.js';
 import { MemoryReleaser } from './memory-release.js';
 import { PubSub } from './pubsub.js';
+import { refuseScriptRun, ScriptCommandClient } from './script-client.js';
 import { SlowLog } from './slowlog.js';
 import { Stats } from './stats.js';
 import { StreamClient } from './stream-client.js';
@@ -91,6 +95,10 @@ export class Server implements ServerContext, Host {
   /** RDB/AOF persistence and replication, as commands and dispatch see them (attach()). */
   persistence!: PersistenceControl;
   replication!: ReplicationControl;
+  scripting!: ScriptingControl;
+  /** Out of memory when the running command started (Redis's pre_command_oom_state, for scripts). */
+  preCommandOom = false;
+  private scriptClientInstance: ScriptCommandClient | null = null;
   /** Loading the dataset (start-up): commands without the loading flag get -LOADING, nothing propagates. */
   loading = false;
   private pendingOps: PropagatedOp[] = [];
@@ -162,9 +170,29 @@ export class Server implements ServerContext, Host {
   }
 
   /** Connects persistence and replication (the composition root, assemble.ts, does it once). */
-  attach(parts: { persistence: PersistenceControl; replication: ReplicationControl }): void {
+  attach(parts: {
+    persistence: PersistenceControl;
+    replication: ReplicationControl;
+    scripting: ScriptingControl;
+  }): void {
     this.persistence = parts.persistence;
     this.replication = parts.replication;
+    this.scripting = parts.scripting;
+  }
+
+  // --- ScriptHost: what the scripting engine needs ---
+
+  scriptClient(ctx: CommandContext): ScriptClient {
+    this.scriptClientInstance ??= new ScriptCommandClient(this);
+    return this.scriptClientInstance.prepare(clientOf(ctx));
+  }
+
+  refuseRun(ctx: CommandContext, flags: number, readOnlyCommand: boolean): string | null {
+    return refuseScriptRun(this, ctx, flags, readOnlyCommand);
+  }
+
+  get logLevel(): LogLevel {
+    return this.config.str('loglevel') as LogLevel;
   }
 
   log(level: LogLevel, message: string): void {
@@ -445,24 +473,25 @@ export class Server implements ServerContext, Host {
   }
 
   /** Queues a write for propagation at the end of the current execution unit. */
-  alsoPropagate(db: number, argv: string[], raw: Buffer | null = null, rawStart = 0, rawEnd = 0): void {
-    if (this.loading || !this.events.propagationWanted) return;
-    this.pendingOps.push({ db, argv, raw, rawStart, rawEnd });
+  alsoPropagate(
+    db: number,
+    argv: string[],
+    raw: Buffer | null = null,
+    rawStart = 0,
+    rawEnd = 0,
+    targets: number = ReplTarget.all,
+  ): void {
+    if (this.loading || !this.events.propagationWanted || targets === ReplTarget.none) return;
+    if (targets === ReplTarget.all) this.pendingOps.push({ db, argv, raw, rawStart, rawEnd });
+    else this.pendingOps.push({ db, argv, raw, rawStart, rawEnd, targets });
   }
 
   /** Hands the queued writes to replication and AOF, wrapped in MULTI/EXEC when several. */
   /** Returns whether anything was propagated. */
   flushPropagation(): boolean {
     if (this.pendingOps.length === 0) return false;
-    let ops = this.pendingOps;
+    const ops = this.pendingOps;
     this.pendingOps = [];
-    if (ops.length > 1) {
-      ops = [
-        { db: ops[0].db, argv: ['MULTI'], raw: null, rawStart: 0, rawEnd: 0 },
-        ...ops,
-        { db: ops[ops.length - 1].db, argv: ['EXEC'], raw: null, rawStart: 0, rawEnd: 0 },
-      ];
-    }
     this.events.propagate(ops);
     return true;
   }

@@ -4,6 +4,7 @@
  * connection (ReplicationTap) on the other. Writes of a marker delimit each script in Redis's stream.
  */
 import assert from 'node:assert/strict';
+import { ReplTarget } from '../../src/core/scripting.js';
 import { encodeCommand } from '../../src/protocol/resp-reader.js';
 import { DiffPair, type Step } from './diff.js';
 import { RawClient } from './raw-client.js';
@@ -33,6 +34,8 @@ export class PropagationDiff {
     private readonly markerDb: number | null,
   ) {
     pair.ts.server.events.onPropagate({
+      // It stands for a replica: writes a script sent to the AOF only are not its.
+      kind: ReplTarget.replicas,
       active: () => true,
       feed: (ops) => {
         for (const op of ops) {

@@ -7,6 +7,7 @@
  * appendfsync always (write and fsync per command); with everysec/no they are written within the
  * same event-loop turn and everysec fsyncs in the background about once a second.
  */
+
 import {
   closeSync,
   fdatasync,
@@ -20,6 +21,7 @@ import {
 import { join } from 'node:path';
 import type { PropagatedOp } from '../../core/events.js';
 import type { Host } from '../../core/host.js';
+import { ReplTarget } from '../../core/scripting.js';
 import { strerror } from '../../lib/errno.js';
 
 import { aofEncoders } from '../encoders.js';
@@ -66,7 +68,11 @@ export class Aof {
     this.files = new AofFiles(server, () => p.dir);
     this.out = new AofAppender(server, p);
     this.backoff = new RewriteBackoff(server);
-    server.events.onPropagate({ feed: (ops) => this.feed(ops), active: () => this.accepting() });
+    server.events.onPropagate({
+      feed: (ops) => this.feed(ops),
+      active: () => this.accepting(),
+      kind: ReplTarget.aof,
+    });
     server.config.onApply('appendonly', () => this.onAppendonlyChanged());
   }
 

@@ -1,0 +1,62 @@
+/**
+ * Scripting's contracts with the server: what a script run needs from it (ScriptHost, ScriptClient);
+ * what commands see of scripting is context.ts's ScriptingControl. server/ implements the host side, scripting/ the engine; the
+ * composition root connects them.
+ */
+import type { CommandContext, LogLevel } from './context.js';
+
+/** Shebang flags of a script (`#!lua flags=…`), as Redis's SCRIPT_FLAG_*. */
+export const ScriptFlag = {
+  noWrites: 1,
+  allowOom: 2,
+  allowStale: 4,
+  noCluster: 8,
+  /** No shebang: an EVAL script in Redis 7.0's compatibility mode. */
+  evalCompat: 16,
+  allowCrossSlot: 32,
+} as const;
+
+/** redis.set_repl targets (PROPAGATE_AOF | PROPAGATE_REPL). */
+export const ReplTarget = { none: 0, aof: 1, replicas: 2, all: 3 } as const;
+
+/** One run of a script, as the server checks and executes its redis.call()s (Redis's scriptRunCtx). */
+export interface ScriptRun {
+  /** No writes allowed (EVAL_RO, FCALL_RO, a no-writes script). */
+  readonly readOnly: boolean;
+  /** allow-oom: denyoom commands run even over maxmemory. */
+  readonly allowOom: boolean;
+  /** A write command has run (Redis's SCRIPT_WRITE_DIRTY). */
+  wroteDirty: boolean;
+  /** Where the writes of the commands it runs go (redis.set_repl). */
+  replTargets: number;
+}
+
+/** The client a script's commands run as (Redis's script client): no connection, its own db and protocol. */
+export interface ScriptClient {
+  /** Protocol the commands reply in (redis.setresp). */
+  resp: 2 | 3;
+  /**
+   * Redis's scriptCall: the checks a command from a script gets (unknown, arity, not allowed from
+   * scripts, writes in a read-only run, a read-only replica, disk errors, OOM before the first write),
+   * then the command itself. Returns the refusal (an error text such as "ERR …" or "-READONLY …"),
+   * or null with the reply written, to be read with reply().
+   */
+  call(run: ScriptRun, argv: string[]): string | null;
+  /** The reply of the last call, in RESP, as a view valid until release(). */
+  reply(): Buffer;
+  release(): void;
+  /** Whether a command of that name exists (redis.acl_check_cmd). */
+  knows(name: string): boolean;
+}
+
+/** What a script run needs from the server before and around it. */
+export interface ScriptHost {
+  /** Prepares the script client for a run by ctx: ctx's db, RESP2. */
+  scriptClient(ctx: CommandContext): ScriptClient;
+  /** The refusal of a script with these flags before it runs (scriptPrepareForRun), or null. */
+  refuseRun(ctx: CommandContext, flags: number, readOnlyCommand: boolean): string | null;
+  log(level: LogLevel, message: string): void;
+  /** verbosity: redis.log below it is dropped. */
+  readonly logLevel: LogLevel;
+  readonly version: string;
+}

@@ -1,0 +1,199 @@
+/**
+ * The environment scripts run in, as Redis 7.0 builds it: Lua's base (with coroutine), table,
+ * string and math libraries, the `redis` table, `__redis__err__handler`, and globals that cannot be
+ * created or changed. Redis's Lua has read-only tables built into the VM; stock Lua 5.1 has not, so
+ * every protected table is a proxy (an empty table whose metatable reads through to the real one and
+ * refuses writes), and the few functions that bypass metatables (rawset, rawget, next, pairs,
+ * ipairs, unpack, setmetatable and table.*) see through the proxies or refuse to write to them.
+ */
+import { LUA_GLOBALSINDEX, type LuaFunction, type LuaState, type LuaVm } from './lua-vm.js';
+
+/** A library table's members: C functions, or constants such as _VERSION. */
+export type LibraryMembers = Record<string, LuaFunction | string | number>;
+/** Or a function that pushes the library's table (one whose functions need upvalues). */
+export type LibraryBuilder = (L: LuaState) => void;
+
+/** The redis.* and helper functions implemented in JS, handed to the prelude. */
+export interface SandboxFunctions {
+  call: LuaFunction;
+  pcall: LuaFunction;
+  log: LuaFunction;
+  sha1hex: LuaFunction;
+  setresp: LuaFunction;
+  setRepl: LuaFunction;
+  aclCheckCmd: LuaFunction;
+  random: LuaFunction;
+  randomseed: LuaFunction;
+  /** pcall that hands back the err field of a table error, as Redis 7.0's does. */
+  luaPcall: LuaFunction;
+  /** __newindex of protected tables: "Attempt to modify a readonly table", with the script position. */
+  readonlyAssign: LuaFunction;
+  /** The same error without a position (raised by a C function in Redis: rawset, table.insert …). */
+  readonlyRaw: LuaFunction;
+  /** __index of the globals: "Script attempted to access nonexistent global variable '…'". */
+  missingGlobal: LuaFunction;
+}
+
+/**
+ * Runs with the libraries opened and the JS functions as arguments; leaves the real globals table
+ * in the registry (for KEYS and ARGV) and makes the proxy the thread's globals.
+ */
+const PRELUDE = `
+local f = {...}
+local real = _G
+local dbg = debug
+local rawset_, rawget_, next_, pairs_, ipairs_, unpack_ = rawset, rawget, next, pairs, ipairs, unpack
+local setmetatable_, type_, tostring_, setfenv_ = setmetatable, type, tostring, setfenv
+local tinsert, tremove, tsort, tsetn = table.insert, table.remove, table.sort, table.setn
+local tconcat, tgetn, tmaxn, tforeach, tforeachi = table.concat, table.getn, table.maxn, table.foreach, table.foreachi
+local readonly_assign, readonly_raw, missing_global = f[11], f[12], f[13]
+local proxies = setmetatable_({}, {__mode = 'k'})
+local guard = {}
+local function protect(t)
+  local p = {}
+  proxies[p] = t
+  setmetatable_(p, {__index = t, __newindex = readonly_assign, __metatable = guard})
+  return p
+end
+local function real_of(t) return proxies[t] or t end
+
+local redis = {
+  call = f[1], pcall = f[2], log = f[3], sha1hex = f[4], setresp = f[5], set_repl = f[6],
+  acl_check_cmd = f[7],
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+  REPL_NONE = 0, REPL_AOF = 1, REPL_SLAVE = 2, REPL_REPLICA = 2, REPL_ALL = 3,
+  REDIS_VERSION = f[14], REDIS_VERSION_NUM = f[15],
+}
+local function error_table(s)
+  local code, msg = 'ERR', s
+  if s:sub(1, 1) == '-' then
+    local space = s:find(' ', 1, true)
+    if space then code, msg = s:sub(2, space - 1), s:sub(space + 1) else msg = s:sub(2) end
+  end
+  msg = msg:gsub('^[\\r\\n]+', ''):gsub('[\\r\\n]+$', '')
+  return {err = code .. ' ' .. msg}
+end
+function redis.error_reply(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type_(s) ~= 'string' then return error_table('wrong number or type of arguments') end
+  if s:sub(1, 1) ~= '-' then s = '-' .. s end
+  return error_table(s)
+end
+function redis.status_reply(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type_(s) ~= 'string' then return error_table('wrong number or type of arguments') end
+  return {ok = s}
+end
+function redis.replicate_commands() return true end
+function redis.breakpoint() return false end
+function redis.debug() end
+
+math.random, math.randomseed = f[8], f[9]
+pcall = f[10]
+
+rawset = function(t, k, v)
+  if proxies[t] then return readonly_raw() end
+  return rawset_(t, k, v)
+end
+setmetatable = function(t, mt)
+  if proxies[t] then return readonly_raw() end
+  return setmetatable_(t, mt)
+end
+rawget = function(t, k) return rawget_(real_of(t), k) end
+next = function(t, k) return next_(real_of(t), k) end
+pairs = function(t) if proxies[t] then return next_, proxies[t], nil end return pairs_(t) end
+ipairs = function(t) return ipairs_(real_of(t)) end
+unpack = function(t, ...) return unpack_(real_of(t), ...) end
+local function writer(fn) return function(t, ...) if proxies[t] then return readonly_raw() end return fn(t, ...) end end
+local function reader(fn) return function(t, ...) return fn(real_of(t), ...) end end
+table.insert, table.remove, table.sort, table.setn = writer(tinsert), writer(tremove), writer(tsort), writer(tsetn)
+table.concat, table.getn, table.maxn = reader(tconcat), reader(tgetn), reader(tmaxn)
+table.foreach, table.foreachi = reader(tforeach), reader(tforeachi)
+
+-- The position reported is the user's line: past a C function, and past this file's wrappers.
+function __redis__err__handler(err)
+  local level = 2
+  local i = dbg.getinfo(level, 'nSl')
+  if i and i.what == 'C' then level = 3; i = dbg.getinfo(level, 'nSl') end
+  while i and i.source == '=sandbox' do level = level + 1; i = dbg.getinfo(level, 'nSl') end
+  if type_(err) ~= 'table' then err = {err = 'ERR ' .. tostring_(err)} end
+  if i then
+    err.source = i.source
+    err.line = i.currentline
+  end
+  return err
+end
+
+-- glibc prints a NULL pointer as (nil): cjson.null reads as on redis-server.
+if real.cjson then
+  local null = real.cjson.null
+  tostring = function(v) if v == null then return 'userdata: (nil)' end return tostring_(v) end
+end
+
+-- Removed as Redis 7.0 removes them.
+print, dofile, loadfile, require, module, newproxy = nil, nil, nil, nil, nil, nil
+getfenv, setfenv, debug = nil, nil, nil
+real.redis = protect(redis)
+for _, name in ipairs_({'string', 'table', 'math', 'coroutine', 'bit', 'cjson', 'struct', 'cmsgpack'}) do
+  if real[name] then real[name] = protect(real[name]) end
+end
+getmetatable('').__index = real.string
+local env = protect(real)
+real._G = env
+setmetatable_(real, {__index = missing_global, __metatable = guard})
+setfenv_(0, env)
+return real
+`;
+
+/** Lua's own libraries, as luaLoadLibraries opens them (debug only for the prelude). */
+const LIBRARIES = ['base', 'table', 'string', 'math', 'debug'] as const;
+
+/** A new scripting state; returns it and the registry reference of the real globals table. */
+export function createSandbox(
+  vm: LuaVm,
+  memoryLimit: number,
+  fns: SandboxFunctions,
+  libraries: Record<string, LibraryMembers | LibraryBuilder>,
+  version: { text: string; num: number },
+): { L: LuaState; globalsRef: number } {
+  const L = vm.newState(memoryLimit);
+  vm.openLibraries(L, LIBRARIES);
+  for (const [name, library] of Object.entries(libraries)) {
+    if (typeof library === 'function') {
+      library(L);
+      vm.setField(L, LUA_GLOBALSINDEX, name);
+      continue;
+    }
+    vm.newTable(L);
+    for (const [field, member] of Object.entries(library)) {
+      if (typeof member === 'string') vm.pushString(L, member);
+      else if (typeof member === 'number') vm.pushNumber(L, member);
+      else vm.pushFunction(L, member);
+      vm.setField(L, -2, field);
+    }
+    vm.setField(L, LUA_GLOBALSINDEX, name);
+  }
+  if (vm.load(L, PRELUDE, '=sandbox') !== 0) throw new Error(`sandbox: ${vm.toString(L, -1)}`);
+  const order: LuaFunction[] = [
+    fns.call,
+    fns.pcall,
+    fns.log,
+    fns.sha1hex,
+    fns.setresp,
+    fns.setRepl,
+    fns.aclCheckCmd,
+    fns.random,
+    fns.randomseed,
+    fns.luaPcall,
+    fns.readonlyAssign,
+    fns.readonlyRaw,
+    fns.missingGlobal,
+  ];
+  for (const fn of order) vm.pushFunction(L, fn);
+  vm.pushString(L, version.text);
+  vm.pushNumber(L, version.num);
+  if (vm.pcall(L, order.length + 2, 1, 0) !== 0) throw new Error(`sandbox: ${vm.toString(L, -1)}`);
+  // The thread's globals are the proxy now (setfenv(0, …)); the real table is kept by reference.
+  const globalsRef = vm.ref(L);
+  return { L, globalsRef };
+}

@@ -1,0 +1,33 @@
+/** The `#!lua flags=…` first line of a script (Redis 7.0's evalExtractShebangFlags). */
+import { ScriptFlag } from '../core/scripting.js';
+import { splitArgs } from '../protocol/split-args.js';
+
+const FLAG_NAMES: Record<string, number> = {
+  'no-writes': ScriptFlag.noWrites,
+  'allow-oom': ScriptFlag.allowOom,
+  'allow-stale': ScriptFlag.allowStale,
+  'no-cluster': ScriptFlag.noCluster,
+  'allow-cross-slot-keys': ScriptFlag.allowCrossSlot,
+};
+
+/** flags, and the length of the shebang line (0 without one), or the reply error. */
+export function parseShebang(body: string): { flags: number; length: number } | { error: string } {
+  if (!body.startsWith('#!')) return { flags: ScriptFlag.evalCompat, length: 0 };
+  const end = body.indexOf('\n');
+  if (end < 0) return { error: 'ERR Invalid script shebang' };
+  const parts = splitArgs(body.slice(0, end));
+  if (parts === null || parts.length === 0) return { error: 'ERR Invalid engine in script shebang' };
+  if (parts[0] !== '#!lua') return { error: `ERR Unexpected engine in script shebang: ${parts[0]}` };
+  let flags = 0;
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith('flags=')) return { error: `ERR Unknown lua shebang option: ${part}` };
+    const list = part.slice(6);
+    if (list === '') continue;
+    for (const name of list.split(',')) {
+      const flag = FLAG_NAMES[name];
+      if (flag === undefined) return { error: `ERR Unexpected flag in script shebang: ${name}` };
+      flags |= flag;
+    }
+  }
+  return { flags, length: end };
+}

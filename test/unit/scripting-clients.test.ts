@@ -1,0 +1,102 @@
+/**
+ * Scripts through real clients and against bad input: ioredis's defineCommand and node-redis's
+ * defineScript (EVALSHA, falling back to EVAL on NOSCRIPT), binary keys and values, the script
+ * cache in INFO, and a script that allocates without end (Lua's "not enough memory", the server
+ * goes on serving).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { type CommandParser, createClient, defineScript } from 'redis';
+import type { RunningServer } from '../../src/index.js';
+import { RawClient } from '../support/raw-client.js';
+import { startTsredis } from '../support/servers.js';
+
+let server: RunningServer;
+before(async () => {
+  server = await startTsredis();
+});
+after(() => server.stop());
+
+describe('scripts through client libraries', () => {
+  test('ioredis defineCommand: EVALSHA after the first EVAL, keys and arguments, errors as rejections', async () => {
+    const redis = new Redis({ port: server.port, host: '127.0.0.1' }) as Redis & {
+      bump(key: string, by: number): Promise<number>;
+      fail(): Promise<unknown>;
+    };
+    try {
+      await redis.script('FLUSH');
+      redis.defineCommand('bump', {
+        numberOfKeys: 1,
+        lua: "return redis.call('INCRBY', KEYS[1], ARGV[1])",
+      });
+      redis.defineCommand('fail', { numberOfKeys: 0, lua: "return redis.call('LPUSH', 'a-string', 'x')" });
+      assert.equal(await redis.bump('counter', 5), 5);
+      assert.equal(await redis.bump('counter', 2), 7);
+      await redis.set('a-string', 'v');
+      await assert.rejects(redis.fail(), /WRONGTYPE Operation against a key holding the wrong kind of value/);
+      const info = await redis.info('memory');
+      assert.match(info, /number_of_cached_scripts:2\r\n/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  test('node-redis defineScript, and binary-safe keys, arguments and replies', async () => {
+    const client = createClient({
+      socket: { port: server.port, host: '127.0.0.1' },
+      scripts: {
+        swap: defineScript({
+          NUMBER_OF_KEYS: 1,
+          SCRIPT: "local old = redis.call('GET', KEYS[1]) redis.call('SET', KEYS[1], ARGV[1]) return old",
+          parseCommand(parser: CommandParser, key: string, value: string) {
+            parser.pushKey(key);
+            parser.push(value);
+          },
+          transformReply: (reply: unknown) => reply as string | null,
+        }),
+      },
+    });
+    await client.connect();
+    try {
+      await client.set('k', 'first');
+      assert.equal(await client.swap('k', 'second'), 'first');
+      assert.equal(await client.get('k'), 'second');
+    } finally {
+      await client.quit();
+    }
+    const raw = await RawClient.connect(server.port);
+    try {
+      const key = Buffer.from([0, 0xff, 0x0d, 0x0a]);
+      const value = Buffer.from([0xc3, 0x28, 0, 0x80]);
+      await raw.call(['EVAL', "return redis.call('SET', KEYS[1], ARGV[1])", '1', key, value]);
+      const back = await raw.call(['EVAL', "return {redis.call('GET', KEYS[1]), KEYS[1]}", '1', key]);
+      assert.deepEqual(
+        back.raw,
+        Buffer.concat([
+          Buffer.from('*2\r\n$4\r\n'),
+          value,
+          Buffer.from('\r\n$4\r\n'),
+          key,
+          Buffer.from('\r\n'),
+        ]),
+      );
+    } finally {
+      raw.close();
+    }
+  });
+});
+
+describe('scripts that misbehave', () => {
+  test('a script that allocates without end fails with "not enough memory"; the server goes on', async () => {
+    const raw = await RawClient.connect(server.port);
+    try {
+      const reply = await raw.callRaw(['EVAL', "local s = 'x' while true do s = s .. s end", '0']);
+      assert.match(reply, /^-ERR Error running script [0-9a-f]{40}, not enough memory/);
+      assert.equal(await raw.callRaw(['EVAL', 'return 1 + 1', '0']), ':2\r\n');
+      assert.equal(await raw.callRaw(['PING']), '+PONG\r\n');
+    } finally {
+      raw.close();
+    }
+  });
+});
