@@ -18,7 +18,7 @@
  *   --scale F         multiply request and key counts (default 1; --quick is --scale 0.1 --rounds 1)
  *   --pipelines 1,16  pipeline depths to run
  *   --tests set,get   only these redis-benchmark tests
- *   --only A,B        only these suites: strings, datatypes (or throughput for both), memory,
+ *   --only A,B        only these suites: strings, datatypes, scripting (or throughput for all three), memory,
  *                     persistence, replication, eviction
  *   --eviction-maxmemory M  maxmemory of the eviction runs (default 128mb)
  *   --no-memory       skip the memory scenarios;  --no-throughput  skip throughput
@@ -28,6 +28,7 @@
  *   --profile DIR     run tsredis under node --cpu-prof, profile written to DIR on exit
  */
 
+import { RespConnection } from '../src/protocol/resp-connection.js';
 import { type EvictionResult, runEvictionBench, summarizeEviction } from './eviction-bench.js';
 import { loadPipelined, usedMemory } from './loader.js';
 import { printPersistence, runPersistenceBench } from './persistence-bench.js';
@@ -119,10 +120,28 @@ async function measure(bin: string, target: Target, run: Parameters<typeof runRe
   const cpuBefore = target.cpuMicros();
   const result: BenchmarkResult = await runRedisBenchmark(bin, run);
   const cpu = target.cpuMicros() - cpuBefore;
-  return { label: result.label, sample: { rps: result.rps, cpuMicrosPerRequest: cpu / run.requests } };
+  // A command of its own is labelled by its name, not its whole line.
+  const label = run.command?.[0] ?? result.label;
+  return { label, sample: { rps: result.rps, cpuMicrosPerRequest: cpu / run.requests } };
+}
+
+/** Each enabled suite's set-up commands, on every server. */
+async function setUpSuites(targets: Target[], opts: Options): Promise<void> {
+  for (const suite of THROUGHPUT_SUITES) {
+    if (!opts.suites.has(suite.name) || suite.setup === undefined) continue;
+    for (const target of targets) {
+      const conn = await RespConnection.open({ host: '127.0.0.1', port: target.port });
+      try {
+        for (const argv of suite.setup) await conn.call(argv);
+      } finally {
+        conn.close();
+      }
+    }
+  }
 }
 
 async function runThroughput(bin: string, targets: Target[], opts: Options): Promise<Row[]> {
+  await setUpSuites(targets, opts);
   const rows = new Map<string, Row>();
   const lastCpuPerRequest = new Map<string, number>();
   let turn = 0;
@@ -146,6 +165,7 @@ async function runThroughput(bin: string, targets: Target[], opts: Options): Pro
               pipeline,
               requests,
               keyspace: suite.keyspace,
+              command: suite.commands?.[test],
             });
             // CPU of this test alone: take out the set-up pass, costed like its own test's run.
             lastCpuPerRequest.set(

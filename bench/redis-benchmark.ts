@@ -12,6 +12,8 @@ export interface BenchmarkRun {
   keyspace?: number;
   /** -d: value size in bytes. */
   dataSize?: number;
+  /** A command of its own instead of the -t test (its argv; __rand_int__ is replaced per call). */
+  command?: string[];
 }
 
 export interface BenchmarkResult {
@@ -27,8 +29,7 @@ export function runRedisBenchmark(bin: string, run: BenchmarkRun): Promise<Bench
     '127.0.0.1',
     '-p',
     String(run.port),
-    '-t',
-    run.test,
+    ...(run.command === undefined ? ['-t', run.test] : []),
     '-c',
     String(run.clients),
     '-P',
@@ -39,6 +40,7 @@ export function runRedisBenchmark(bin: string, run: BenchmarkRun): Promise<Bench
   ];
   if (run.keyspace) args.push('-r', String(run.keyspace));
   if (run.dataSize) args.push('-d', String(run.dataSize));
+  if (run.command !== undefined) args.push(...run.command);
   return new Promise((resolve, reject) => {
     execFile(bin, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err !== null) {

@@ -2,6 +2,7 @@
  * What the benchmark measures. Add a throughput suite for a new data type (lists, hashes …) or a
  * memory scenario here; bench.ts runs every entry against both servers the same way.
  */
+import { createHash } from 'node:crypto';
 import { benchKey } from './loader.js';
 
 export interface ThroughputSuite {
@@ -19,6 +20,10 @@ export interface ThroughputSuite {
    * measured on the same server in the same round, is subtracted from this one's.
    */
   prefill?: Record<string, string>;
+  /** Tests that are commands of their own (redis-benchmark's positional form), by test name. */
+  commands?: Record<string, string[]>;
+  /** Commands run on each server before the suite (SCRIPT LOAD of the script EVALSHA runs). */
+  setup?: string[][];
 }
 
 export interface MemoryScenario {
@@ -28,6 +33,10 @@ export interface MemoryScenario {
   /** The command that creates item i. */
   commandFor: (i: number) => string[];
 }
+
+/** Issue 16's script: one command, the key given as KEYS[1]. */
+export const INCR_SCRIPT = "return redis.call('INCR', KEYS[1])";
+const INCR_SCRIPT_SHA = createHash('sha1').update(INCR_SCRIPT).digest('hex');
 
 export const THROUGHPUT_SUITES: ThroughputSuite[] = [
   {
@@ -43,6 +52,16 @@ export const THROUGHPUT_SUITES: ThroughputSuite[] = [
     requests: { 1: 120_000 },
     clients: 50,
     prefill: { lrange_100: 'lpush' },
+  },
+  {
+    // Issue 16's target: EVALSHA at least 0.7x of Redis's requests/s at -P 1.
+    name: 'scripting',
+    tests: ['evalsha'],
+    commands: { evalsha: ['EVALSHA', INCR_SCRIPT_SHA, '1', 'counter:__rand_int__'] },
+    setup: [['SCRIPT', 'LOAD', INCR_SCRIPT]],
+    requests: { 1: 150_000, 16: 1_000_000 },
+    clients: 50,
+    keyspace: 100_000,
   },
 ];
 

@@ -42,6 +42,11 @@ function shutdown(ctx: CommandContext, argv: string[]): void {
     else ctx.reply.error('ERR No shutdown in progress.');
     return;
   }
+  if (!nosave && ctx.server.scripting.busy) {
+    // Only SHUTDOWN NOSAVE stops a server whose script runs past busy-reply-threshold.
+    ctx.reply.error('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
+    return;
+  }
   ctx.server.admin.shutdown(ctx, { save: nosave ? false : save ? true : null, now, force });
 }
 

@@ -187,6 +187,8 @@ export interface ScriptingControl {
   /** The flags of a cached or given script, for COMMAND GETKEYS and the dispatch checks. */
   scriptFlags(argv: string[], bySha: boolean): number | null;
   readonly cachedScripts: number;
+  /** A script ran past busy-reply-threshold and is still running (others get -BUSY). */
+  readonly busy: boolean;
   /** used_memory_lua and used_memory_scripts_eval. */
   memory(): { vm: number; scripts: number };
 }

@@ -51,6 +51,22 @@ export interface ScriptClient {
 
 /** What a script run needs from the server before and around it. */
 export interface ScriptHost {
+  /**
+   * A script past busy-reply-threshold may pause so other clients get -BUSY: only one a client's
+   * connection sent as a command of its own (not inside EXEC, from the AOF or from our master).
+   */
+  canSuspend(ctx: CommandContext): boolean;
+  /**
+   * Holds ctx (its command not finished: stats, propagation, its next commands wait) and returns
+   * what ends the hold once the script has replied.
+   */
+  suspendCaller(ctx: CommandContext): () => void;
+  /** Other clients get -BUSY, the cron leaves the keyspace alone (Redis's timed-out script). */
+  setScriptBusy(busy: boolean): void;
+  /** busy-reply-threshold in ms (0: never). */
+  readonly busyReplyThreshold: number;
+  /** The server has shut down (SHUTDOWN NOSAVE of a busy script): a paused script is dropped. */
+  readonly stopped: boolean;
   /** Prepares the script client for a run by ctx: ctx's db, RESP2. */
   scriptClient(ctx: CommandContext): ScriptClient;
   /** The refusal of a script with these flags before it runs (scriptPrepareForRun), or null. */

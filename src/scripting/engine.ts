@@ -5,15 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { CommandContext, LogLevel, ScriptingControl } from '../core/context.js';
-import {
-  ReplTarget,
-  type ScriptClient,
-  ScriptFlag,
-  type ScriptHost,
-  type ScriptRun,
-} from '../core/scripting.js';
+import { ReplTarget, ScriptFlag, type ScriptHost, type ScriptRun } from '../core/scripting.js';
 import { formatG, parseInt64 } from '../lib/numbers.js';
-import { oneLine, pushErrorTable, pushReply, replyFromLua } from './convert.js';
+import { oneLine, pushErrorTable, pushReply } from './convert.js';
 import { bitLibrary } from './lib-bit.js';
 import { cjsonLibrary } from './lib-cjson.js';
 import { cmsgpackLibrary } from './lib-cmsgpack.js';
@@ -21,6 +15,7 @@ import { structLibrary } from './lib-struct.js';
 import { LUA_REGISTRYINDEX, type LuaState, LuaType, type LuaVm } from './lua-vm.js';
 import { LRAND48_MAX, Rand48 } from './rand48.js';
 import { createSandbox, type LibraryBuilder, type LibraryMembers, type SandboxFunctions } from './sandbox.js';
+import { ScriptRunner } from './script-run.js';
 import { parseShebang } from './shebang.js';
 
 interface CachedScript {
@@ -30,15 +25,8 @@ interface CachedScript {
   flags: number;
 }
 
-interface ActiveRun {
-  state: ScriptRun;
-  client: ScriptClient;
-}
-
 /** Lua heap bound for EVAL scripts: past it an allocation fails with "not enough memory". */
 const LUA_MEMORY_LIMIT = 512 * 1024 * 1024;
-/** Redis's LUA_GC_CYCLE_PERIOD: a GC step every this many scripts. */
-const GC_PERIOD = 50;
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'verbose', 'notice', 'warning'];
 
 export function sha1hex(s: string): string {
@@ -63,14 +51,14 @@ export class Scripting implements ScriptingControl {
   private globalsRef: number;
   private readonly scripts = new Map<string, CachedScript>();
   private scriptBytes = 0;
-  private run: ActiveRun | null = null;
+  private readonly runner: ScriptRunner;
   private readonly rand = new Rand48();
-  private runs = 0;
 
   constructor(
     private readonly vm: LuaVm,
     private readonly host: ScriptHost,
   ) {
+    this.runner = new ScriptRunner(vm, host, (level, message) => host.log(level, message));
     this.libraries = {
       cjson: cjsonLibrary(vm),
       struct: structLibrary(vm),
@@ -92,6 +80,18 @@ export class Scripting implements ScriptingControl {
     random: (L) => this.mathRandom(L),
     randomseed: (L) => this.mathRandomSeed(L),
     luaPcall: (L) => this.luaPcall(L),
+    pcallEnter: (L) => {
+      this.runner.enterPcall(L, this.vm.toThread(L, 1));
+      return 0;
+    },
+    pcallLeave: (L) => {
+      this.runner.leavePcall(this.vm.toThread(L, 1));
+      return 0;
+    },
+    pausedByHook: (L) => {
+      this.vm.pushBoolean(L, this.runner.takePause(this.vm.toThread(L, 1)));
+      return 1;
+    },
     readonlyAssign: (L) => this.raise(L, `${this.where(L)}Attempt to modify a readonly table`),
     readonlyRaw: (L) => this.raise(L, 'Attempt to modify a readonly table'),
     missingGlobal: (L) => {
@@ -134,13 +134,18 @@ export class Scripting implements ScriptingControl {
   /** SCRIPT FLUSH: a new Lua state, as Redis's scriptingReset. */
   flush(): void {
     this.vm.close(this.L);
+    this.runner.forgetState();
     this.scripts.clear();
     this.scriptBytes = 0;
     ({ L: this.L, globalsRef: this.globalsRef } = this.newState());
   }
 
   kill(): string | null {
-    return 'NOTBUSY No scripts in execution right now.';
+    return this.runner.kill();
+  }
+
+  get busy(): boolean {
+    return this.runner.busy;
   }
 
   scriptFlags(argv: string[], bySha: boolean): number | null {
@@ -238,24 +243,8 @@ export class Scripting implements ScriptingControl {
     vm.rawGetI(L, LUA_REGISTRYINDEX, this.globalsRef);
     this.setArray(L, 'KEYS', keys);
     this.setArray(L, 'ARGV', args);
-    vm.pushString(L, '__redis__err__handler');
-    vm.rawGet(L, 1);
-    vm.remove(L, 1);
-    vm.rawGetI(L, LUA_REGISTRYINDEX, script.ref);
-    const client = this.host.scriptClient(ctx);
-    this.run = { state, client };
-    let status: number;
-    try {
-      status = vm.pcall(L, 0, 1, -2);
-    } finally {
-      this.run = null;
-    }
-    if (++this.runs % GC_PERIOD === 0) vm.gc(L, 5, GC_PERIOD);
-    if (status !== 0) this.replyError(ctx, sha);
-    else {
-      replyFromLua(vm, L, ctx.reply, client.resp, (msg, ignore) => ctx.reply.error(msg, ignore));
-    }
     vm.setTop(L, 0);
+    this.runner.start(L, ctx, sha, script.ref, state, this.host.scriptClient(ctx));
   }
 
   private setArray(L: LuaState, name: string, items: string[]): void {
@@ -267,32 +256,6 @@ export class Scripting implements ScriptingControl {
       vm.rawSetI(L, -2, i + 1);
     }
     vm.rawSet(L, -3);
-  }
-
-  /** The error object on top of the stack as the caller's error reply (luaCallFunction). */
-  private replyError(ctx: CommandContext, sha: string): void {
-    const vm = this.vm;
-    const L = this.L;
-    if (vm.type(L, -1) !== LuaType.table) {
-      const msg = vm.type(L, -1) === LuaType.string ? cutAtNul(vm.toString(L, -1)!) : 'execution failure';
-      ctx.reply.error(oneLine(`ERR Error running script ${sha}, ${msg.slice(0, 100)}\n`));
-      return;
-    }
-    const text = (name: string): string | null => {
-      vm.getField(L, -1, name);
-      const t = vm.type(L, -1);
-      const s = t === LuaType.string || t === LuaType.number ? cutAtNul(vm.toString(L, -1)!) : null;
-      vm.pop(L);
-      return s;
-    };
-    const msg = text('err') ?? '';
-    const source = text('source');
-    const line = text('line');
-    vm.getField(L, -1, 'ignore_error_stats_update');
-    const ignore = vm.type(L, -1) === LuaType.boolean && vm.toBoolean(L, -1);
-    vm.pop(L);
-    const where = source !== null && line !== null ? ` script: ${sha}, on ${source}:${line}.` : '';
-    ctx.reply.error(oneLine(`${msg}${where}`), ignore);
   }
 
   // --- the redis.* functions ---
@@ -318,7 +281,7 @@ export class Scripting implements ScriptingControl {
 
   private redisCall(L: LuaState, raise: boolean): number {
     const vm = this.vm;
-    const run = this.run;
+    const run = this.runner.current;
     if (run === null)
       return this.raiseTable(L, 'redis.call/pcall can only be called inside a script invocation');
     const argc = vm.top(L);
@@ -411,7 +374,7 @@ export class Scripting implements ScriptingControl {
 
   private redisSetResp(L: LuaState): number {
     const vm = this.vm;
-    const run = this.run;
+    const run = this.runner.current;
     if (run === null)
       return this.raiseTable(L, 'redis.setresp can only be called inside a script invocation');
     if (vm.top(L) !== 1) return this.raiseTable(L, 'redis.setresp() requires one argument.');
@@ -423,7 +386,7 @@ export class Scripting implements ScriptingControl {
 
   private redisSetRepl(L: LuaState): number {
     const vm = this.vm;
-    const run = this.run;
+    const run = this.runner.current;
     if (run === null)
       return this.raiseTable(L, 'redis.set_repl can only be called inside a script invocation');
     if (vm.top(L) !== 1) return this.raiseTable(L, 'redis.set_repl() requires two arguments.');
@@ -440,7 +403,7 @@ export class Scripting implements ScriptingControl {
 
   private redisAclCheckCmd(L: LuaState): number {
     const vm = this.vm;
-    if (this.run === null) {
+    if (this.runner.current === null) {
       return this.raiseTable(L, 'redis.acl_check_cmd can only be called inside a script invocation');
     }
     const argc = vm.top(L);
@@ -452,7 +415,7 @@ export class Scripting implements ScriptingControl {
         return this.raiseTable(L, 'Lua redis lib command arguments must be strings or integers');
       }
     }
-    if (name === null || !this.run.client.knows(name)) {
+    if (name === null || !this.runner.current.client.knows(name)) {
       return this.raiseTable(L, 'Invalid command passed to redis.acl_check_cmd()');
     }
     // The default user is the only user there is, and it may run every command.

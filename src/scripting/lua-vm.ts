@@ -54,6 +54,11 @@ interface Emscripten {
   [name: `_${string}`]: (...args: number[]) => number;
 }
 
+type Instantiate = (...args: unknown[]) => Promise<unknown>;
+interface WasmInstance {
+  exports: Record<string, unknown>;
+}
+
 interface WasmoonPackage {
   LuaApi: { initialize(): Promise<{ module: Emscripten }> };
 }
@@ -70,6 +75,13 @@ const DEBUG_SIZE = 100;
 const DEBUG_WHAT = 12;
 const DEBUG_SOURCE = 16;
 const DEBUG_CURRENTLINE = 20;
+/**
+ * lua_State on wasm32 (lstate.h 5.1): nCcalls and baseCcalls, the C-call depth now and where the
+ * running coroutine started. Equal means no C function (pcall, a metamethod, table.sort …) lies
+ * between the hook and the coroutine's base, so lua_yield is allowed. Checked at load.
+ */
+const STATE_NCCALLS = 52;
+const STATE_BASECCALLS = 54;
 /** Strings up to this length are copied byte by byte in JS rather than through a Buffer. */
 const SHORT = 48;
 
@@ -116,10 +128,94 @@ export class LuaVm {
     loading ??= (async () => {
       const require = createRequire(import.meta.url);
       const pkg = require('wasmoon-lua5.1') as WasmoonPackage;
-      const api = await pkg.LuaApi.initialize();
-      return new LuaVm(api.module);
+      // The package's exported functions check the runtime on every call (and build two template
+      // strings doing so): the instance's own exports are called instead, captured as it is made.
+      const wasm = (globalThis as unknown as { WebAssembly: { instantiate: Instantiate } }).WebAssembly;
+      const instantiate = wasm.instantiate;
+      let exports: Record<string, unknown> = {};
+      wasm.instantiate = async (...args: unknown[]) => {
+        const made = (await instantiate(...args)) as WasmInstance | { instance: WasmInstance };
+        exports = ('instance' in made ? made.instance : made).exports;
+        return made;
+      };
+      let api: { module: Emscripten };
+      try {
+        api = await pkg.LuaApi.initialize();
+      } finally {
+        wasm.instantiate = instantiate;
+      }
+      const module = Object.create(api.module) as Emscripten;
+      for (const [name, fn] of Object.entries(exports)) {
+        if (typeof fn === 'function') (module as unknown as Record<string, unknown>)[`_${name}`] = fn;
+      }
+      const vm = new LuaVm(module);
+      vm.canYield = vm.checkYieldProbe();
+      return vm;
     })();
     return loading;
+  }
+
+  /** Hooks may yield: the lua_State layout read by yieldable() was confirmed on this build. */
+  canYield = false;
+
+  /** Whether a hook running in L may lua_yield now (see STATE_NCCALLS). */
+  yieldable(L: LuaState): boolean {
+    const heap = this.m.HEAPU8;
+    const n = heap[L + STATE_NCCALLS] | (heap[L + STATE_NCCALLS + 1] << 8);
+    const base = heap[L + STATE_BASECCALLS] | (heap[L + STATE_BASECCALLS + 1] << 8);
+    return this.canYield && n === base && base > 0;
+  }
+
+  /** Confirms the nCcalls/baseCcalls offsets: equal in a resumed coroutine, one apart inside pcall. */
+  private checkYieldProbe(): boolean {
+    const L = this.newState(1 << 20);
+    try {
+      this.openLibraries(L, ['base']);
+      const seen: boolean[] = [];
+      this.canYield = true;
+      const probe: LuaFunction = (T) => {
+        seen.push(this.yieldable(T));
+        return 0;
+      };
+      this.pushFunction(L, probe);
+      this.setField(L, LUA_GLOBALSINDEX, 'probe');
+      const T = this.newThread(L);
+      if (this.load(L, 'probe() pcall(function() probe() end)', '=probe') !== 0) return false;
+      this.xmove(L, T, 1);
+      const ok = this.resume(T, 0) === 0;
+      return ok && seen.length === 2 && seen[0] && !seen[1];
+    } finally {
+      this.close(L);
+    }
+  }
+
+  /** lua_newthread: a coroutine, left on L's stack (keep it referenced while in use). */
+  newThread(L: LuaState): LuaState {
+    return this.m._lua_newthread(L);
+  }
+
+  /** lua_xmove: n values from the top of one thread's stack to another's. */
+  xmove(from: LuaState, to: LuaState, n: number): void {
+    this.m._lua_xmove(from, to, n);
+  }
+
+  /** lua_resume: runs the coroutine until it returns (0), yields (1) or fails (an error code). */
+  resume(T: LuaState, nargs: number): number {
+    return this.m._lua_resume(T, nargs);
+  }
+
+  /** lua_yield from a count hook: the coroutine stops after the hook returns. */
+  yieldFromHook(T: LuaState): void {
+    this.m._lua_yield(T, 0);
+  }
+
+  /** lua_tothread: the coroutine at idx (0 if it is none). */
+  toThread(L: LuaState, idx: number): LuaState {
+    return this.m._lua_tothread(L, idx);
+  }
+
+  status(T: LuaState): number {
+    return this.m._lua_status(T);
   }
 
   /** A new state whose allocations are capped at limitBytes (then "not enough memory"). */
@@ -294,6 +390,20 @@ export class LuaVm {
       return s;
     }
     return Buffer.from(heap.buffer, heap.byteOffset + p, n).toString('latin1');
+  }
+
+  /** What tostring shows of a value (addresses as this VM prints them). */
+  toDisplay(L: LuaState, idx: number): string {
+    const t = this.type(L, idx);
+    if (t === LuaType.string || t === LuaType.number) {
+      this.pushValue(L, idx);
+      const s = this.toString(L, -1)!;
+      this.pop(L);
+      return s;
+    }
+    if (t === LuaType.nil || t === LuaType.none) return 'nil';
+    if (t === LuaType.boolean) return this.toBoolean(L, idx) ? 'true' : 'false';
+    return `${this.typeName(L, idx)}: 0x${(this.m._lua_topointer(L, idx) >>> 0).toString(16)}`;
   }
 
   objLen(L: LuaState, idx: number): number {

@@ -24,8 +24,12 @@ export interface SandboxFunctions {
   aclCheckCmd: LuaFunction;
   random: LuaFunction;
   randomseed: LuaFunction;
-  /** pcall that hands back the err field of a table error, as Redis 7.0's does. */
+  /** pcall that hands back the err field of a table error, as Redis 7.0's does (for C functions). */
   luaPcall: LuaFunction;
+  /** A pcall coroutine starts (its argument) and ends; whether the hook paused it (and forget it). */
+  pcallEnter: LuaFunction;
+  pcallLeave: LuaFunction;
+  pausedByHook: LuaFunction;
   /** __newindex of protected tables: "Attempt to modify a readonly table", with the script position. */
   readonlyAssign: LuaFunction;
   /** The same error without a position (raised by a C function in Redis: rawset, table.insert …). */
@@ -89,7 +93,36 @@ function redis.breakpoint() return false end
 function redis.debug() end
 
 math.random, math.randomseed = f[8], f[9]
-pcall = f[10]
+-- Redis 7.0's pcall (a table error comes back as its err field, f[10]). A Lua function runs as a
+-- coroutine of its own, so a script past busy-reply-threshold can pause inside it: the pause of the
+-- inner coroutine is passed up from here, and the script resumes where it stopped.
+local js_pcall, pcall_enter, pcall_leave, paused_by_hook = f[10], f[16], f[17], f[18]
+local co_create, co_resume, co_status, co_yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
+local getinfo = dbg.getinfo
+local function pcall_step(co, ok, ...)
+  if ok and co_status(co) == 'suspended' then
+    if paused_by_hook(co) then
+      co_yield()
+      return pcall_step(co, co_resume(co))
+    end
+    pcall_leave(co)
+    return false, 'attempt to yield across metamethod/C-call boundary'
+  end
+  pcall_leave(co)
+  if ok then return true, ... end
+  local e = ...
+  if type_(e) == 'table' then
+    local m = e.err
+    if type_(m) == 'string' or type_(m) == 'number' then e = m end
+  end
+  return false, e
+end
+pcall = function(fn, ...)
+  if type_(fn) ~= 'function' or getinfo(fn, 'S').what == 'C' then return js_pcall(fn, ...) end
+  local co = co_create(fn)
+  pcall_enter(co)
+  return pcall_step(co, co_resume(co, ...))
+end
 
 rawset = function(t, k, v)
   if proxies[t] then return readonly_raw() end
@@ -192,7 +225,8 @@ export function createSandbox(
   for (const fn of order) vm.pushFunction(L, fn);
   vm.pushString(L, version.text);
   vm.pushNumber(L, version.num);
-  if (vm.pcall(L, order.length + 2, 1, 0) !== 0) throw new Error(`sandbox: ${vm.toString(L, -1)}`);
+  for (const fn of [fns.pcallEnter, fns.pcallLeave, fns.pausedByHook]) vm.pushFunction(L, fn);
+  if (vm.pcall(L, order.length + 5, 1, 0) !== 0) throw new Error(`sandbox: ${vm.toString(L, -1)}`);
   // The thread's globals are the proxy now (setfenv(0, …)); the real table is kept by reference.
   const globalsRef = vm.ref(L);
   return { L, globalsRef };

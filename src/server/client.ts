@@ -119,6 +119,9 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   private replyMark = 0;
   /** Blocked in a command (BLPOP, WAIT, CLIENT PAUSE): input processing waits. */
   blocked = false;
+  /** Its script paused past busy-reply-threshold: call() leaves the command's end to finishSuspended. */
+  suspended = false;
+  finishSuspended: (() => void) | null = null;
   /** Where this client's writes propagate (the script client under redis.set_repl): ReplTarget bits. */
   replTargets: number = ReplTarget.all;
   /** Propagation overrides set by the running command. */

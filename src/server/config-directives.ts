@@ -138,7 +138,7 @@ export const DIRECTIVES: Directive[] = [
   str('bgsave_cpulist', '', { immutable: true, emptyIsNull: true }),
   str('bind-source-addr', '', { emptyIsNull: true, ...on }),
   str('bio_cpulist', '', { immutable: true, emptyIsNull: true }),
-  int('busy-reply-threshold', '5000', 0n, LLONG_MAX, { aliases: ['lua-time-limit'] }),
+  int('busy-reply-threshold', '5000', 0n, LLONG_MAX, { aliases: ['lua-time-limit'], ...on }),
   clientOutputBufferLimit,
   bool('cluster-allow-pubsubshard-when-down', 'yes'),
   bool('cluster-allow-reads-when-down', 'no'),

@@ -21,6 +21,9 @@ const PUBSUB_ALLOWED = new Set([
 const DEBUG_NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 
+export const BUSY_SCRIPT =
+  'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+
 /** Commands that run immediately even inside MULTI. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 /** Inside MULTI, when memory is over maxmemory, every other command is refused (not only denyoom ones). */
@@ -91,6 +94,11 @@ export function execute(server: Server, c: Client, argv: string[]): void {
   if (c.multi !== null && cmd.has(Flag.no_multi)) {
     cmd.rejectedCalls++;
     reject(server, c, cmd, argv, 'ERR Command not allowed inside a transaction');
+    return;
+  }
+  if (server.scriptBusy && !cmd.has(Flag.allow_busy)) {
+    cmd.rejectedCalls++;
+    reject(server, c, cmd, argv, BUSY_SCRIPT);
     return;
   }
   // EXEC is judged by the commands it would run too (Redis's mstate.cmd_flags / cmd_inv_flags).
@@ -270,6 +278,24 @@ export function call(server: Server, c: Client, cmd: CommandDef, argv: string[])
     server.log('warning', `Error executing '${cmd.name}': ${(e as Error).stack ?? e}`);
     c.reply.error(`ERR ${(e as Error).message ?? 'internal error'}`);
   }
+  if (c.suspended) {
+    // A script paused past busy-reply-threshold: the command ends when it does.
+    c.suspended = false;
+    c.finishSuspended = () => finishCall(server, c, cmd, argv, start, dirtyBefore);
+    return;
+  }
+  finishCall(server, c, cmd, argv, start, dirtyBefore);
+}
+
+/** call()'s end: statistics, slowlog, MONITOR, propagation, and at depth 0 the flush and ready keys. */
+function finishCall(
+  server: Server,
+  c: Client,
+  cmd: CommandDef,
+  argv: string[],
+  start: number,
+  dirtyBefore: number,
+): void {
   const end = performance.now();
   server.perfNow = end;
   const usec = Math.round((end - start) * 1000);

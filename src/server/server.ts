@@ -98,6 +98,10 @@ export class Server implements ServerContext, Host {
   scripting!: ScriptingControl;
   /** Out of memory when the running command started (Redis's pre_command_oom_state, for scripts). */
   preCommandOom = false;
+  /** A script runs past busy-reply-threshold: commands get -BUSY, the cron does not expire keys. */
+  scriptBusy = false;
+  /** Shut down: a script still running is abandoned (SHUTDOWN NOSAVE while it was busy). */
+  stopped = false;
   private scriptClientInstance: ScriptCommandClient | null = null;
   /** Loading the dataset (start-up): commands without the loading flag get -LOADING, nothing propagates. */
   loading = false;
@@ -185,6 +189,35 @@ export class Server implements ServerContext, Host {
   scriptClient(ctx: CommandContext): ScriptClient {
     this.scriptClientInstance ??= new ScriptCommandClient(this);
     return this.scriptClientInstance.prepare(clientOf(ctx));
+  }
+
+  canSuspend(ctx: CommandContext): boolean {
+    const c = clientOf(ctx);
+    return c.socket !== null && !c.inExec && !c.fromMaster && this.callDepth === 1;
+  }
+
+  suspendCaller(ctx: CommandContext): () => void {
+    const c = clientOf(ctx);
+    c.blocked = true;
+    c.suspended = true;
+    return () => {
+      const finish = c.finishSuspended;
+      c.finishSuspended = null;
+      finish?.();
+      c.blocked = false;
+      c.afterCommand();
+      c.flush();
+      c.processInput();
+      c.flush();
+    };
+  }
+
+  setScriptBusy(busy: boolean): void {
+    this.scriptBusy = busy;
+  }
+
+  get busyReplyThreshold(): number {
+    return this.config.num('busy-reply-threshold');
   }
 
   refuseRun(ctx: CommandContext, flags: number, readOnlyCommand: boolean): string | null {
@@ -511,7 +544,7 @@ export class Server implements ServerContext, Host {
     this.stats.sample('net_input', this.stats.netInputBytes, now);
     this.stats.sample('net_output', this.stats.netOutputBytes, now);
     // Redis's slow expire cycle (up to 25% of the cron period); keys do not expire while clients are paused.
-    if (!this.admin.clientsPaused) {
+    if (!this.admin.clientsPaused && !this.scriptBusy) {
       this.keyspace.activeExpireCycle('slow');
       // A writable replica expires the keys its own clients gave a TTL.
       this.keyspace.expireReplicaKeys();
@@ -577,6 +610,7 @@ export class Server implements ServerContext, Host {
     }
     if (this.cron !== null) clearInterval(this.cron);
     this.cron = null;
+    this.stopped = true;
     this.memoryReleaser.stop();
     const pidfile = this.pidFilePath();
     if (pidfile !== '') {

@@ -1,0 +1,235 @@
+/**
+ * Running one script: in a Lua coroutine with a count hook, as Redis runs it under its
+ * luaMaskCountHook. Past busy-reply-threshold the hook pauses the coroutine at the next point where
+ * Lua allows it (no C function between it and the script: not inside pcall, a metamethod or a sort
+ * comparator); the event loop then serves other clients, who get -BUSY, and SCRIPT KILL or SHUTDOWN
+ * NOSAVE, and the script resumes on the next turn. Until the threshold it runs without pause, so
+ * a script is atomic as in Redis; a killed script fails at its next instruction.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CommandContext, LogLevel } from '../core/context.js';
+import type { ScriptClient, ScriptHost, ScriptRun } from '../core/scripting.js';
+import { oneLine, pushErrorTable, replyFromLua } from './convert.js';
+import { HookMask, LUA_REGISTRYINDEX, type LuaState, LuaStatus, LuaType, type LuaVm } from './lua-vm.js';
+
+/** Redis's hook period: every 100,000 instructions. */
+const HOOK_INSTRUCTIONS = 100_000;
+/** Redis's LUA_GC_CYCLE_PERIOD: a GC step every this many scripts. */
+const GC_PERIOD = 50;
+
+export interface ActiveRun {
+  readonly state: ScriptRun;
+  readonly client: ScriptClient;
+  readonly ctx: CommandContext;
+  readonly sha: string;
+  readonly thread: LuaState;
+  readonly start: number;
+  readonly canSuspend: boolean;
+  /** Past the threshold (the slow-script line was logged). */
+  timedOut: boolean;
+  killed: boolean;
+  /** Ends the caller's hold, once it was suspended. */
+  release: (() => void) | null;
+}
+
+export class ScriptRunner {
+  current: ActiveRun | null = null;
+  private thread: LuaState | null = null;
+  private threadRef = 0;
+  private runs = 0;
+  private readonly hook = (T: LuaState) => this.onHook(T);
+
+  constructor(
+    private readonly vm: LuaVm,
+    private readonly host: ScriptHost,
+    private readonly log: (level: LogLevel, message: string) => void,
+  ) {}
+
+  /** The state closed (SCRIPT FLUSH): its coroutine went with it. */
+  forgetState(): void {
+    this.thread = null;
+    this.threadRef = 0;
+  }
+
+  /** A scripting coroutine: the last one again if it ended well, else a new one. */
+  private coroutine(L: LuaState): LuaState {
+    const vm = this.vm;
+    const T = this.thread;
+    if (T !== null && vm.status(T) === 0 && vm.top(T) === 0) return T;
+    if (this.threadRef !== 0) vm.unref(L, this.threadRef);
+    const fresh = vm.newThread(L);
+    this.threadRef = vm.ref(L);
+    this.thread = fresh;
+    return fresh;
+  }
+
+  /**
+   * pcall coroutines of the running script, and whether the hook may pause each: only if every
+   * coroutine between it and the script's own could pass the pause up (none inside a C function).
+   */
+  private readonly pcallChain = new Map<LuaState, boolean>();
+  private readonly paused = new Set<LuaState>();
+
+  enterPcall(parent: LuaState, co: LuaState): void {
+    const run = this.current;
+    const parentCan = run !== null && (parent === run.thread || this.pcallChain.get(parent) === true);
+    this.pcallChain.set(co, parentCan && this.vm.yieldable(parent));
+  }
+
+  leavePcall(co: LuaState): void {
+    this.pcallChain.delete(co);
+    this.paused.delete(co);
+  }
+
+  /** Whether the hook paused co (so the pcall wrapper passes the pause up); forgets it. */
+  takePause(co: LuaState): boolean {
+    return this.paused.delete(co);
+  }
+
+  get busy(): boolean {
+    return this.current?.release != null;
+  }
+
+  /** Runs the function with the registry reference fn; the reply goes to ctx when it ends. */
+  start(
+    L: LuaState,
+    ctx: CommandContext,
+    sha: string,
+    fn: number,
+    state: ScriptRun,
+    client: ScriptClient,
+  ): void {
+    const vm = this.vm;
+    const T = this.coroutine(L);
+    vm.rawGetI(T, LUA_REGISTRYINDEX, fn);
+    const threshold = this.host.busyReplyThreshold;
+    vm.setHook(T, threshold > 0 ? this.hook : null, threshold > 0 ? HookMask.count : 0, HOOK_INSTRUCTIONS);
+    this.current = {
+      state,
+      client,
+      ctx,
+      sha,
+      thread: T,
+      start: performance.now(),
+      canSuspend: this.vm.canYield && this.host.canSuspend(ctx),
+      timedOut: false,
+      killed: false,
+      release: null,
+    };
+    this.step(L);
+  }
+
+  /** SCRIPT KILL: null when the running script was told to stop, else the error reply. */
+  kill(): string | null {
+    const run = this.current;
+    if (run === null || run.release === null) return 'NOTBUSY No scripts in execution right now.';
+    if (run.state.wroteDirty) {
+      return 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
+    }
+    run.killed = true;
+    return null;
+  }
+
+  private step(L: LuaState): void {
+    const vm = this.vm;
+    const run = this.current!;
+    if (this.host.stopped) {
+      this.current = null;
+      return;
+    }
+    const status = vm.resume(run.thread, 0);
+    if (status === LuaStatus.yield) {
+      if (run.release === null) {
+        run.release = this.host.suspendCaller(run.ctx);
+        this.host.setScriptBusy(true);
+      }
+      setImmediate(() => this.step(L));
+      return;
+    }
+    this.current = null;
+    this.pcallChain.clear();
+    this.paused.clear();
+    if (++this.runs % GC_PERIOD === 0) vm.gc(L, 5, GC_PERIOD);
+    const T = run.thread;
+    const reply = run.ctx.reply;
+    if (status !== LuaStatus.ok) this.replyError(run, status);
+    else {
+      // The script's first result only (lua_pcall with one result), nil when it returned none.
+      vm.setTop(T, 1);
+      replyFromLua(vm, T, reply, run.client.resp, (msg, ignore) => reply.error(msg, ignore));
+    }
+    vm.setTop(T, 0);
+    if (run.release !== null) {
+      this.host.setScriptBusy(false);
+      run.release();
+    }
+  }
+
+  private onHook(T: LuaState): void {
+    const run = this.current;
+    if (run === null) return;
+    const vm = this.vm;
+    if (run.killed) {
+      this.log('warning', 'Lua script killed by user with SCRIPT KILL.');
+      // Every line from now on, in the script and its pcalls, so a pcall cannot catch it for good.
+      vm.setHook(run.thread, this.hook, HookMask.line, 0);
+      if (T !== run.thread) vm.setHook(T, this.hook, HookMask.line, 0);
+      pushErrorTable(vm, T, 'Script killed by user with SCRIPT KILL...', false);
+      vm.error(T);
+    }
+    if (!run.timedOut) {
+      const elapsed = performance.now() - run.start;
+      if (elapsed < this.host.busyReplyThreshold) return;
+      run.timedOut = true;
+      this.log(
+        'warning',
+        `Slow script detected: still in execution after ${Math.floor(elapsed)} milliseconds. You can try killing the script using the SCRIPT KILL command.`,
+      );
+    }
+    if (!run.canSuspend || !vm.yieldable(T)) return;
+    if (T === run.thread) vm.yieldFromHook(T);
+    else if (this.pcallChain.get(T) === true) {
+      this.paused.add(T);
+      vm.yieldFromHook(T);
+    }
+  }
+
+  /**
+   * The error on top of the failed coroutine as the caller's reply (luaCallFunction with
+   * __redis__err__handler's position: the erroring Lua line, past a C function and this
+   * sandbox's wrappers).
+   */
+  private replyError(run: ActiveRun, status: number): void {
+    const vm = this.vm;
+    const T = run.thread;
+    const reply = run.ctx.reply;
+    if (status === LuaStatus.errMem) {
+      const msg = vm.type(T, -1) === LuaType.string ? cutAtNul(vm.toString(T, -1)!) : 'execution failure';
+      reply.error(oneLine(`ERR Error running script ${run.sha}, ${msg.slice(0, 100)}\n`));
+      return;
+    }
+    let level = 0;
+    let frame = vm.frame(T, level);
+    if (frame !== null && frame.what === 'C') frame = vm.frame(T, ++level);
+    while (frame !== null && (frame.source === '=sandbox' || frame.what === 'tail'))
+      frame = vm.frame(T, ++level);
+    let msg: string;
+    let ignore = false;
+    if (vm.type(T, -1) === LuaType.table) {
+      vm.getField(T, -1, 'err');
+      const t = vm.type(T, -1);
+      msg = t === LuaType.string || t === LuaType.number ? cutAtNul(vm.toString(T, -1)!) : '';
+      vm.pop(T);
+      vm.getField(T, -1, 'ignore_error_stats_update');
+      ignore = vm.type(T, -1) === LuaType.boolean && vm.toBoolean(T, -1);
+      vm.pop(T);
+    } else msg = `ERR ${cutAtNul(vm.toDisplay(T, -1))}`;
+    const where = frame !== null ? ` script: ${run.sha}, on ${frame.source}:${frame.currentLine}.` : '';
+    reply.error(oneLine(`${msg}${where}`), ignore);
+  }
+}
+
+function cutAtNul(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
+}
