@@ -96,7 +96,8 @@ export function execute(server: Server, c: Client, argv: string[]): void {
     reject(server, c, cmd, argv, 'ERR Command not allowed inside a transaction');
     return;
   }
-  if (server.scriptBusy && !cmd.has(Flag.allow_busy)) {
+  // Our master's stream is applied even then: refusing it would lose writes (Redis holds it back).
+  if (server.scriptBusy && !cmd.has(Flag.allow_busy) && !c.fromMaster) {
     cmd.rejectedCalls++;
     reject(server, c, cmd, argv, BUSY_SCRIPT);
     return;
