@@ -58,6 +58,8 @@ export class RespWriter implements Reply {
   resp: 2 | 3 = 2;
   /** Called once per error reply with the error text, for INFO errorstats. */
   onError: ((msg: string) => void) | null = null;
+  /** Called for an error reply already counted elsewhere: the command still failed (failed_calls). */
+  onUncountedError: (() => void) | null = null;
   /**
    * Asked before the output grows (at most once per CHUNK_MAX, or per doubling below it) with
    * the size it grows to; true means the client is over its output limit: from then on what is
@@ -260,6 +262,7 @@ export class RespWriter implements Reply {
   error(msg: string, uncounted = false): void {
     if (msg.indexOf('\r') >= 0 || msg.indexOf('\n') >= 0) msg = msg.replace(/[\r\n]/g, ' ');
     if (!uncounted) this.onError?.(msg);
+    else this.onUncountedError?.();
     this.reserve(msg.length + 3);
     this.buf[this.len++] = 0x2d;
     this.text(msg);

@@ -119,6 +119,8 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   private replyMark = 0;
   /** Blocked in a command (BLPOP, WAIT, CLIENT PAUSE): input processing waits. */
   blocked = false;
+  /** The command replied an error counted by a command it ran (a script's): it failed all the same. */
+  failedUncounted = false;
   /** Its script paused past busy-reply-threshold: call() leaves the command's end to finishSuspended. */
   suspended = false;
   finishSuspended: (() => void) | null = null;
@@ -148,6 +150,9 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
     this.parser = new RequestParser(server.parserLimits);
     this.parser.unauthenticated = !this.authenticated;
     this.reply.onError = (msg) => server.countError(this, msg);
+    this.reply.onUncountedError = () => {
+      this.failedUncounted = true;
+    };
     this.reply.overLimit = (size) => this.overOutputLimit(size);
     if (socket !== null) {
       readSocket(socket, (chunk: Buffer) => this.onData(chunk));

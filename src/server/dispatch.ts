@@ -304,7 +304,8 @@ function finishCall(
   cmd.usec += usec;
   server.stats.totalCommands++;
   // Failed: it replied an error that no nested call (inside EXEC, a script) already accounted for.
-  if (server.stats.totalErrorReplies > server.stats.attributedErrors) cmd.failedCalls++;
+  if (server.stats.totalErrorReplies > server.stats.attributedErrors || c.failedUncounted) cmd.failedCalls++;
+  c.failedUncounted = false;
   server.stats.attributedErrors = server.stats.totalErrorReplies;
   // A command that blocked is logged (slowlog, latency histogram) when it is unblocked, as Redis does.
   if (!server.blocking.isBlocked(c)) {

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import { DiffPair } from '../support/diff.js';
+import type { Reply } from '../support/raw-client.js';
 import { skipWithoutRedis } from '../support/servers.js';
 
 /**
@@ -9,6 +10,27 @@ import { skipWithoutRedis } from '../support/servers.js';
  * math.random's sequence), shebang flags and the script cache. The scripts of one test run in order
  * on one server pair, so math.random's shared sequence is the same on both.
  */
+/** INFO commandstats: the calls and failures of these commands (not their times) are the same. */
+function sameCallCounts(...names: string[]): (redis: Reply, ts: Reply) => string | null {
+  const counts = (r: Reply) =>
+    names.map((n) =>
+      new RegExp(`cmdstat_${n}:calls=(\\d+),rejected_calls=(\\d+),failed_calls=(\\d+)`)
+        .exec(r.raw.toString())
+        ?.slice(1)
+        .join('/'),
+    );
+  return (redis, ts) => {
+    const [a, b] = [counts(redis), counts(ts)];
+    return a.join(' ') === b.join(' ') ? null : `calls/rejected/failed ${a.join(' ')} vs ${b.join(' ')}`;
+  };
+}
+
+/** One INFO field is the same. */
+function sameField(name: string): (redis: Reply, ts: Reply) => string | null {
+  const value = (r: Reply) => new RegExp(`${name}:(\\S*)`).exec(r.raw.toString())?.[1];
+  return (redis, ts) => (value(redis) === value(ts) ? null : `${name} ${value(redis)} vs ${value(ts)}`);
+}
+
 describe('EVAL scripting: differential against redis-server 7.0', { skip: skipWithoutRedis() }, () => {
   let pair: DiffPair;
   before(async () => {
@@ -543,5 +565,17 @@ describe('EVAL scripting: differential against redis-server 7.0', { skip: skipWi
         "local r={} for _,lib in ipairs({'string','table','math','coroutine','bit','cjson','struct','cmsgpack'}) do local t={} for k,v in pairs(_G[lib]) do t[#t+1]=k end table.sort(t) r[#r+1]=lib..'='..table.concat(t,',') end return r",
         '0',
       ],
+    ]));
+  test('error statistics: an error a script passes on is counted once, and every script that failed fails', () =>
+    pair.run([
+      'CONFIG RESETSTAT',
+      'SET str v',
+      ['EVAL', "return redis.call('lpush','str','x')", '0'],
+      ['EVAL', "return redis.pcall('lpush','str','x')", '0'],
+      ['EVAL', "error('x')", '0'],
+      ['EVAL', "return {err='MY x'}", '0'],
+      'INFO errorstats',
+      { cmd: 'INFO commandstats', compare: sameCallCounts('eval', 'lpush') },
+      { cmd: 'INFO stats', compare: sameField('total_error_replies') },
     ]));
 });
