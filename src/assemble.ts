@@ -25,7 +25,10 @@ export interface Node {
 }
 
 /** lua: the loaded Lua VM (LuaVm.load(), once per process). */
-export function assemble(lua: LuaVm, options: Omit<ServerOptions, 'commands'> = {}): Node {
+export function assemble(
+  lua: LuaVm,
+  options: Omit<ServerOptions, 'commands'> & { luaMemoryLimit?: number } = {},
+): Node {
   const config = options.config;
   const commands = new Commands(allFamilies);
   for (const [from, to] of config?.renames ?? []) {
@@ -34,7 +37,7 @@ export function assemble(lua: LuaVm, options: Omit<ServerOptions, 'commands'> = 
   const server = new Server({ ...options, commands });
   const persistence = new Persistence(server);
   const replication = new Replication(server, persistence);
-  const scripting = new Scripting(lua, server);
+  const scripting = new Scripting(lua, server, options.luaMemoryLimit);
   server.attach({ persistence, replication, scripting });
   persistence.connectReplication(replication);
   return {

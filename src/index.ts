@@ -27,6 +27,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Log lines (Redis format) go here; default: discarded. */
   log?: (line: string) => void;
+  /** Bytes Lua scripts may allocate in all (default 512 MB; then "not enough memory"). */
+  luaMemoryLimit?: number;
 }
 
 export interface RunningServer {
@@ -54,6 +56,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (sink === undefined) logger.silent = true;
   else logger.raw = (line: string) => sink(line);
   const node = assemble(await LuaVm.load(), {
+    luaMemoryLimit: options.luaMemoryLimit,
     config,
     logger,
     clock: options.clock,

@@ -45,6 +45,22 @@ export function pushErrorTable(vm: LuaVm, L: LuaState, text: string, ignoreStats
  */
 export function pushReply(vm: LuaVm, L: LuaState, buf: Buffer, pos: number, push = true): number {
   const type = buf[pos];
+  // The most common replies without building a string of the line: small integers.
+  if (type === 0x3a && push) {
+    let i = pos + 1;
+    const negative = buf[i] === 0x2d;
+    if (negative) i++;
+    let n = 0;
+    let digits = 0;
+    while (buf[i] !== CR && digits < 15) {
+      n = n * 10 + buf[i++] - 0x30;
+      digits++;
+    }
+    if (buf[i] === CR) {
+      vm.pushNumber(L, negative ? -n : n);
+      return i + 2;
+    }
+  }
   const end = lineEnd(buf, pos + 1);
   const line = buf.toString('latin1', pos + 1, end);
   const next = end + 2;

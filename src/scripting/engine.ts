@@ -26,7 +26,7 @@ interface CachedScript {
 }
 
 /** Lua heap bound for EVAL scripts: past it an allocation fails with "not enough memory". */
-const LUA_MEMORY_LIMIT = 512 * 1024 * 1024;
+export const LUA_MEMORY_LIMIT = 512 * 1024 * 1024;
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'verbose', 'notice', 'warning'];
 
 export function sha1hex(s: string): string {
@@ -57,6 +57,7 @@ export class Scripting implements ScriptingControl {
   constructor(
     private readonly vm: LuaVm,
     private readonly host: ScriptHost,
+    private readonly memoryLimit = LUA_MEMORY_LIMIT,
   ) {
     this.runner = new ScriptRunner(vm, host, (level, message) => host.log(level, message));
     this.libraries = {
@@ -106,7 +107,7 @@ export class Scripting implements ScriptingControl {
 
   private newState(): { L: LuaState; globalsRef: number } {
     const [major, minor, patch] = this.host.version.split('.').map(Number);
-    return createSandbox(this.vm, LUA_MEMORY_LIMIT, this.sandboxFunctions, this.libraries, {
+    return createSandbox(this.vm, this.memoryLimit, this.sandboxFunctions, this.libraries, {
       text: this.host.version,
       num: (major << 16) | (minor << 8) | patch,
     });

@@ -38,6 +38,9 @@ export class ScriptRunner {
   private threadRef = 0;
   private runs = 0;
   private readonly hook = (T: LuaState) => this.onHook(T);
+  /** The count hook is set on the coroutine once, not for every script (a kill changes it: reset). */
+  private hookedThread: LuaState | null = null;
+  private threadHooked = false;
 
   constructor(
     private readonly vm: LuaVm,
@@ -60,6 +63,7 @@ export class ScriptRunner {
     const fresh = vm.newThread(L);
     this.threadRef = vm.ref(L);
     this.thread = fresh;
+    this.hookedThread = null;
     return fresh;
   }
 
@@ -102,8 +106,12 @@ export class ScriptRunner {
     const vm = this.vm;
     const T = this.coroutine(L);
     vm.rawGetI(T, LUA_REGISTRYINDEX, fn);
-    const threshold = this.host.busyReplyThreshold;
-    vm.setHook(T, threshold > 0 ? this.hook : null, threshold > 0 ? HookMask.count : 0, HOOK_INSTRUCTIONS);
+    const hooked = this.host.busyReplyThreshold > 0;
+    if (hooked !== this.threadHooked || T !== this.hookedThread) {
+      vm.setHook(T, hooked ? this.hook : null, hooked ? HookMask.count : 0, HOOK_INSTRUCTIONS);
+      this.threadHooked = hooked;
+      this.hookedThread = T;
+    }
     this.current = {
       state,
       client,
@@ -173,6 +181,7 @@ export class ScriptRunner {
       this.log('warning', 'Lua script killed by user with SCRIPT KILL.');
       // Every line from now on, in the script and its pcalls, so a pcall cannot catch it for good.
       vm.setHook(run.thread, this.hook, HookMask.line, 0);
+      this.hookedThread = null;
       if (T !== run.thread) vm.setHook(T, this.hook, HookMask.line, 0);
       pushErrorTable(vm, T, 'Script killed by user with SCRIPT KILL...', false);
       vm.error(T);

@@ -88,10 +88,15 @@ export class ScriptCommandClient implements ScriptClient {
   }
 
   reply(): Buffer {
-    return this.client.reply.take() ?? EMPTY;
+    const writer = this.client.reply;
+    // One buffer (the common case): a view of it, reused after release(); several: one copy.
+    if (writer.size === (writer.pending()?.length ?? 0)) return writer.pending() ?? EMPTY;
+    return writer.take() ?? EMPTY;
   }
 
-  release(): void {}
+  release(): void {
+    this.client.reply.release(true);
+  }
 }
 
 /**

@@ -14,7 +14,8 @@ import { startTsredis } from '../support/servers.js';
 
 let server: RunningServer;
 before(async () => {
-  server = await startTsredis();
+  // A small Lua memory bound, so the allocation test below reaches it quickly (default 512 MB).
+  server = await startTsredis({ luaMemoryLimit: 32 * 1024 * 1024 });
 });
 after(() => server.stop());
 
