@@ -270,6 +270,8 @@ export function call(server: Server, c: Client, cmd: CommandDef, argv: string[])
   c.rewrittenArgv = null;
   c.propagationPrevented = false;
   server.callDepth++;
+  // EVAL and its kin (flagged skip-monitor) are shown before the commands their script runs, as in Redis.
+  if (server.monitors.size > 0 && SCRIPT_COMMANDS.has(cmd.name)) server.feedMonitors(c, argv);
   // A background snapshot saves the old values of the keys this command may change.
   if (server.events.beforeWrite.any && cmd.has(Flag.write)) server.events.beforeWrite.emit(c, cmd, argv);
   try {

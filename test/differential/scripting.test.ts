@@ -25,6 +25,16 @@ function sameCallCounts(...names: string[]): (redis: Reply, ts: Reply) => string
   };
 }
 
+/** A MONITOR line without its timestamp, with any client address as ADDR (but "lua" kept). */
+function sameMonitorSource(redis: Reply, ts: Reply): string | null {
+  const strip = (r: Reply) =>
+    r.raw
+      .toString('latin1')
+      .replace(/^\+\d+\.\d+ /, '')
+      .replace(/\[(\d+) [0-9.:]+\]/, '[$1 ADDR]');
+  return strip(redis) === strip(ts) ? null : 'different monitor lines';
+}
+
 /** One INFO field is the same. */
 function sameField(name: string): (redis: Reply, ts: Reply) => string | null {
   const value = (r: Reply) => new RegExp(`${name}:(\\S*)`).exec(r.raw.toString())?.[1];
@@ -577,5 +587,14 @@ describe('EVAL scripting: differential against redis-server 7.0', { skip: skipWi
       'INFO errorstats',
       { cmd: 'INFO commandstats', compare: sameCallCounts('eval', 'lpush') },
       { cmd: 'INFO stats', compare: sameField('total_error_replies') },
+    ]));
+  test('MONITOR shows EVAL before the commands of its script, those as "lua"', () =>
+    pair.run([
+      { cmd: 'MONITOR', conn: 2 },
+      ['EVAL', "redis.call('set','a','1') return redis.call('get','a')", '0'],
+      ['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0'],
+      ['EVAL_RO', "return redis.call('get','a')", '0'],
+      'SCRIPT LOAD "return 1"',
+      ...Array.from({ length: 7 }, () => ({ read: 2 as const, compare: sameMonitorSource })),
     ]));
 });
