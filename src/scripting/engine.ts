@@ -12,7 +12,8 @@ import { bitLibrary } from './lib-bit.js';
 import { cjsonLibrary } from './lib-cjson.js';
 import { cmsgpackLibrary } from './lib-cmsgpack.js';
 import { structLibrary } from './lib-struct.js';
-import { LUA_REGISTRYINDEX, type LuaState, LuaType, type LuaVm } from './lua-vm.js';
+import { luaStringFormat } from './lua-format.js';
+import { LUA_REGISTRYINDEX, type LuaFunction, type LuaState, LuaType, type LuaVm } from './lua-vm.js';
 import { LRAND48_MAX, Rand48 } from './rand48.js';
 import { createSandbox, type LibraryBuilder, type LibraryMembers, type SandboxFunctions } from './sandbox.js';
 import { ScriptRunner } from './script-run.js';
@@ -60,6 +61,7 @@ export class Scripting implements ScriptingControl {
     private readonly memoryLimit = LUA_MEMORY_LIMIT,
   ) {
     this.runner = new ScriptRunner(vm, host, (level, message) => host.log(level, message));
+    this.stringFormat = luaStringFormat(vm);
     this.libraries = {
       cjson: cjsonLibrary(vm),
       struct: structLibrary(vm),
@@ -89,6 +91,7 @@ export class Scripting implements ScriptingControl {
       this.runner.leavePcall(this.vm.toThread(L, 1));
       return 0;
     },
+    format: (L) => this.stringFormat(L),
     pausedByHook: (L) => {
       this.vm.pushBoolean(L, this.runner.takePause(this.vm.toThread(L, 1)));
       return 1;
@@ -104,6 +107,7 @@ export class Scripting implements ScriptingControl {
     },
   };
   private readonly libraries: Record<string, LibraryMembers | LibraryBuilder>;
+  private readonly stringFormat: LuaFunction;
 
   private newState(): { L: LuaState; globalsRef: number } {
     const [major, minor, patch] = this.host.version.split('.').map(Number);

@@ -36,6 +36,8 @@ export interface SandboxFunctions {
   readonlyRaw: LuaFunction;
   /** __index of the globals: "Script attempted to access nonexistent global variable '…'". */
   missingGlobal: LuaFunction;
+  /** string.format with 64-bit integers (lua-format.ts), in place of the VM's own. */
+  format: LuaFunction;
 }
 
 /**
@@ -191,6 +193,10 @@ export function createSandbox(
 ): { L: LuaState; globalsRef: number } {
   const L = vm.newState(memoryLimit);
   vm.openLibraries(L, LIBRARIES);
+  vm.getField(L, LUA_GLOBALSINDEX, 'string');
+  vm.pushFunction(L, fns.format);
+  vm.setField(L, -2, 'format');
+  vm.pop(L);
   for (const [name, library] of Object.entries(libraries)) {
     if (typeof library === 'function') {
       library(L);
