@@ -19,6 +19,9 @@ import { LatencyMonitor } from './latency-monitor.js';
 import type { Server } from './server.js';
 import { LatencyHistogram } from './stats.js';
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type PauseMode = 'none' | 'write' | 'all';
 const PAUSE_RANK: Record<PauseMode, number> = { none: 0, write: 1, all: 2 };
 
@@ -135,7 +138,10 @@ export class Admin implements AdminContext {
 
   private schedulePauseEnd(): void {
     if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => this.checkPauseEnd(), Math.max(0, this.pauseEnd - Date.now()));
+    // setTimeout takes at most 2^31-1 ms (beyond, Node fires after 1 ms): a pause without end
+    // (FAILOVER's) is checked again then.
+    const delay = Math.min(Math.max(0, this.pauseEnd - Date.now()), MAX_TIMER_MS);
+    this.pauseTimer = setTimeout(() => this.checkPauseEnd(), delay);
     this.pauseTimer.unref();
   }
 
