@@ -421,6 +421,12 @@ describe('FAILOVER rejected by its target: differential', { skip: skipWithoutRed
       await cmd(master.port, 'SET', 'k', '1');
       // Online and acknowledged from the master's side, as FAILOVER TO requires.
       await waitInSync(master.port, 1);
+      // A diskless master puts its replica online before the replica has loaded the RDB, and
+      // loading ends by taking the master's id: the id must change after that (a CI flake).
+      await waitFor('the replica to have loaded the sync', async () => {
+        const i = await info(replica.port);
+        return i.get('master_link_status') === 'up' && i.get('master_sync_in_progress') === '0';
+      });
       // The target's own id no longer matches the one the master's PSYNC FAILOVER names.
       await cmd(replica.port, 'DEBUG', 'CHANGE-REPL-ID');
       const reply = await cmd(master.port, 'FAILOVER', 'TO', '127.0.0.1', String(replica.port));
