@@ -1,6 +1,7 @@
 /** Server administration: SHUTDOWN and DEBUG (the subcommands tsredis supports). */
 
 import type { CommandContext, CommandFamily } from '../core/context.js';
+import { BUSY_SCRIPT_ERROR } from '../core/scripting.js';
 import { parseInt64 } from '../lib/numbers.js';
 import {
   isString,
@@ -44,7 +45,7 @@ function shutdown(ctx: CommandContext, argv: string[]): void {
   }
   if (!nosave && ctx.server.scripting.busy) {
     // Only SHUTDOWN NOSAVE stops a server whose script runs past busy-reply-threshold.
-    ctx.reply.error('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
+    ctx.reply.error(BUSY_SCRIPT_ERROR);
     return;
   }
   ctx.server.admin.shutdown(ctx, { save: nosave ? false : save ? true : null, now, force });

@@ -16,6 +16,10 @@ export const ScriptFlag = {
   allowCrossSlot: 32,
 } as const;
 
+/** The reply to commands while a script runs past busy-reply-threshold (Redis's slowevalerr). */
+export const BUSY_SCRIPT_ERROR =
+  'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+
 /** redis.set_repl targets (PROPAGATE_AOF | PROPAGATE_REPL). */
 export const ReplTarget = { none: 0, aof: 1, replicas: 2, all: 3 } as const;
 

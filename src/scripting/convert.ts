@@ -324,7 +324,7 @@ function tableReply(vm: LuaVm, L: LuaState, reply: Reply, resp: 2 | 3, writeErro
 }
 
 /** What C sees of a Lua string: up to its first NUL byte. */
-function cString(s: string): string {
+export function cString(s: string): string {
   const nul = s.indexOf('\0');
   return nul < 0 ? s : s.slice(0, nul);
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { CommandContext, LogLevel, ScriptingControl } from '../core/context.js';
 import { ReplTarget, ScriptFlag, type ScriptHost, type ScriptRun } from '../core/scripting.js';
 import { formatG, parseInt64 } from '../lib/numbers.js';
-import { oneLine, pushErrorTable, pushReply } from './convert.js';
+import { cString, oneLine, pushErrorTable, pushReply } from './convert.js';
 import { bitLibrary } from './lib-bit.js';
 import { cjsonLibrary } from './lib-cjson.js';
 import { cmsgpackLibrary } from './lib-cmsgpack.js';
@@ -226,7 +226,7 @@ export class Scripting implements ScriptingControl {
     if (vm.load(L, body.slice(shebang.length), '@user_script') !== 0) {
       const msg = vm.toString(L, -1) ?? '';
       vm.pop(L);
-      return { error: oneLine(`ERR Error compiling script (new function): ${cutAtNul(msg)}`) };
+      return { error: oneLine(`ERR Error compiling script (new function): ${cString(msg)}`) };
     }
     const script = { body, ref: vm.ref(L), flags: shebang.flags };
     this.scripts.set(sha, script);
@@ -373,7 +373,7 @@ export class Scripting implements ScriptingControl {
   private redisSha1hex(L: LuaState): number {
     const vm = this.vm;
     if (vm.top(L) !== 1) return this.raiseTable(L, 'wrong number of arguments');
-    vm.pushString(L, sha1hex(cutAtNul(vm.toString(L, 1) ?? '')));
+    vm.pushString(L, sha1hex(cString(vm.toString(L, 1) ?? '')));
     return 1;
   }
 
@@ -465,9 +465,4 @@ export class Scripting implements ScriptingControl {
 function shortSource(source: string): string {
   if (source.startsWith('@') || source.startsWith('=')) return source.slice(1);
   return `[string "${source.split('\n')[0]}"]`;
-}
-
-function cutAtNul(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul < 0 ? s : s.slice(0, nul);
 }

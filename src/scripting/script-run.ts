@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CommandContext, LogLevel } from '../core/context.js';
 import type { ScriptClient, ScriptHost, ScriptRun } from '../core/scripting.js';
-import { oneLine, pushErrorTable, replyFromLua } from './convert.js';
+import { cString, oneLine, pushErrorTable, replyFromLua } from './convert.js';
 import { HookMask, LUA_REGISTRYINDEX, type LuaState, LuaStatus, LuaType, type LuaVm } from './lua-vm.js';
 
 /** Redis's hook period: every 100,000 instructions. */
@@ -213,7 +213,7 @@ export class ScriptRunner {
     const T = run.thread;
     const reply = run.ctx.reply;
     if (status === LuaStatus.errMem) {
-      const msg = vm.type(T, -1) === LuaType.string ? cutAtNul(vm.toString(T, -1)!) : 'execution failure';
+      const msg = vm.type(T, -1) === LuaType.string ? cString(vm.toString(T, -1)!) : 'execution failure';
       reply.error(oneLine(`ERR Error running script ${run.sha}, ${msg.slice(0, 100)}\n`));
       return;
     }
@@ -227,18 +227,13 @@ export class ScriptRunner {
     if (vm.type(T, -1) === LuaType.table) {
       vm.getField(T, -1, 'err');
       const t = vm.type(T, -1);
-      msg = t === LuaType.string || t === LuaType.number ? cutAtNul(vm.toString(T, -1)!) : '';
+      msg = t === LuaType.string || t === LuaType.number ? cString(vm.toString(T, -1)!) : '';
       vm.pop(T);
       vm.getField(T, -1, 'ignore_error_stats_update');
       ignore = vm.type(T, -1) === LuaType.boolean && vm.toBoolean(T, -1);
       vm.pop(T);
-    } else msg = `ERR ${cutAtNul(vm.toDisplay(T, -1))}`;
+    } else msg = `ERR ${cString(vm.toDisplay(T, -1))}`;
     const where = frame !== null ? ` script: ${run.sha}, on ${frame.source}:${frame.currentLine}.` : '';
     reply.error(oneLine(`${msg}${where}`), ignore);
   }
-}
-
-function cutAtNul(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul < 0 ? s : s.slice(0, nul);
 }

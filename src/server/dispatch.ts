@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Flag } from '../core/command.js';
 import type { CommandDef } from '../core/command-table.js';
-import { ScriptFlag } from '../core/scripting.js';
+import { BUSY_SCRIPT_ERROR, ScriptFlag } from '../core/scripting.js';
 import type { Client } from './client.js';
 import { EVICT_FAIL, OOM_ERROR } from './evictor.js';
 import type { Server } from './server.js';
@@ -20,9 +20,6 @@ const PUBSUB_ALLOWED = new Set([
 ]);
 const DEBUG_NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
-
-export const BUSY_SCRIPT =
-  'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 
 /** Commands that run immediately even inside MULTI. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -99,7 +96,7 @@ export function execute(server: Server, c: Client, argv: string[]): void {
   // Our master's stream is applied even then: refusing it would lose writes (Redis holds it back).
   if (server.scriptBusy && !cmd.has(Flag.allow_busy) && !c.fromMaster) {
     cmd.rejectedCalls++;
-    reject(server, c, cmd, argv, BUSY_SCRIPT);
+    reject(server, c, cmd, argv, BUSY_SCRIPT_ERROR);
     return;
   }
   // EXEC is judged by the commands it would run too (Redis's mstate.cmd_flags / cmd_inv_flags).
