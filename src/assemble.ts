@@ -39,6 +39,7 @@ export function assemble(
   const replication = new Replication(server, persistence);
   const scripting = new Scripting(lua, server, options.luaMemoryLimit);
   server.attach({ persistence, replication, scripting });
+  persistence.connectFunctions(scripting.functions);
   persistence.connectReplication(replication);
   return {
     server,

@@ -6,6 +6,7 @@ import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
 import { dumpCommands } from './dump.js';
 import { expireCommands } from './expire.js';
+import { functionCommands } from './functions.js';
 import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
@@ -50,4 +51,5 @@ export const allFamilies: CommandFamily[] = [
   persistenceCommands,
   dumpCommands,
   scriptingCommands,
+  functionCommands,
 ];

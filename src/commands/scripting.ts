@@ -40,7 +40,7 @@ function scriptFlush(ctx: CommandContext, argv: string[]): void {
 }
 
 function scriptKill(ctx: CommandContext): void {
-  const refusal = ctx.server.scripting.kill();
+  const refusal = ctx.server.scripting.kill('eval');
   if (refusal === null) ctx.reply.ok();
   else ctx.reply.error(refusal);
 }

@@ -1,7 +1,6 @@
 /** Server administration: SHUTDOWN and DEBUG (the subcommands tsredis supports). */
 
 import type { CommandContext, CommandFamily } from '../core/context.js';
-import { BUSY_SCRIPT_ERROR } from '../core/scripting.js';
 import { parseInt64 } from '../lib/numbers.js';
 import {
   isString,
@@ -43,9 +42,10 @@ function shutdown(ctx: CommandContext, argv: string[]): void {
     else ctx.reply.error('ERR No shutdown in progress.');
     return;
   }
-  if (!nosave && ctx.server.scripting.busy) {
+  const busy = ctx.server.scripting.busyError;
+  if (!nosave && busy !== null) {
     // Only SHUTDOWN NOSAVE stops a server whose script runs past busy-reply-threshold.
-    ctx.reply.error(BUSY_SCRIPT_ERROR);
+    ctx.reply.error(busy);
     return;
   }
   ctx.server.admin.shutdown(ctx, { save: nosave ? false : save ? true : null, now, force });

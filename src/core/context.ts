@@ -182,15 +182,56 @@ export interface ScriptingControl {
   load(body: string): { sha: string } | { error: string };
   exists(sha: string): boolean;
   flush(): void;
-  /** SCRIPT KILL: the reply error, or null when the running script was told to stop. */
-  kill(): string | null;
-  /** The flags of a cached or given script, for COMMAND GETKEYS and the dispatch checks. */
-  scriptFlags(argv: string[], bySha: boolean): number | null;
+  /** SCRIPT KILL ('eval') or FUNCTION KILL: the reply error, or null when the running one was told to stop. */
+  kill(kind: 'eval' | 'function'): string | null;
+  /**
+   * The flags of the script or function a command would run (EVAL's body, EVALSHA's sha, FCALL's
+   * function name), for COMMAND GETKEYS and the dispatch checks; null if unknown.
+   */
+  scriptFlags(argv: string[], command: 'eval' | 'evalsha' | 'fcall'): number | null;
   readonly cachedScripts: number;
-  /** A script ran past busy-reply-threshold and is still running (others get -BUSY). */
-  readonly busy: boolean;
-  /** used_memory_lua and used_memory_scripts_eval. */
-  memory(): { vm: number; scripts: number };
+  /** While a script or function runs past busy-reply-threshold: the -BUSY reply others get. */
+  readonly busyError: string | null;
+  /** used_memory_lua and used_memory_scripts_eval; the functions state and libraries. */
+  memory(): { vm: number; scripts: number; functionsVm: number; functions: number };
+  readonly functions: FunctionsControl;
+}
+
+/** How FUNCTION RESTORE (and an RDB's libraries) meet the libraries already loaded. */
+export type RestorePolicy = 'flush' | 'append' | 'replace';
+
+/** The Functions libraries as persistence sees them: saved as FUNCTION2 records, loaded back. */
+export interface FunctionLibraryStore {
+  /** Each library's code, as FUNCTION LOAD got it. */
+  codes(): string[];
+  /**
+   * Libraries from their codes, all or none: 'flush' replaces every library, 'append' fails on a
+   * library that exists, 'replace' replaces those. Returns the error text (without "ERR "), or null.
+   */
+  restore(codes: readonly string[], policy: RestorePolicy): string | null;
+}
+
+/** One library as FUNCTION LIST shows it. */
+export interface LibraryView {
+  readonly name: string;
+  readonly engine: string;
+  readonly code: string;
+  readonly functions: ReadonlyArray<{ name: string; description: string | null; flags: number }>;
+}
+
+/** Redis Functions as commands see them (FUNCTION …, FCALL, FCALL_RO). */
+export interface FunctionsControl extends FunctionLibraryStore {
+  fcall(ctx: CommandContext, argv: string[], readOnly: boolean): void;
+  /** FUNCTION LOAD by ctx: the library's name, or the error text (without "ERR "). */
+  load(ctx: CommandContext, code: string, replace: boolean): { name: string } | { error: string };
+  /** FUNCTION DELETE: false when there is no such library. */
+  delete(name: string): boolean;
+  flush(): void;
+  list(): LibraryView[];
+  /** The function running past busy-reply-threshold (FUNCTION STATS), or null. */
+  running(): { name: string; argv: readonly string[]; durationMs: number } | null;
+  readonly libraryCount: number;
+  readonly functionCount: number;
 }
 
 /** Replication as commands see it (REPLICAOF, SYNC/PSYNC, REPLCONF, WAIT, FAILOVER). */

@@ -60,13 +60,18 @@ export interface ScriptHost {
    * connection sent as a command of its own (not inside EXEC, from the AOF or from our master).
    */
   canSuspend(ctx: CommandContext): boolean;
+  /** ctx is our master's link or the AOF (Redis's mustObeyClient): FUNCTION LOAD has no time bound. */
+  mustObey(ctx: CommandContext): boolean;
   /**
    * Holds ctx (its command not finished: stats, propagation, its next commands wait) and returns
    * what ends the hold once the script has replied.
    */
   suspendCaller(ctx: CommandContext): () => void;
-  /** Other clients get -BUSY, the cron leaves the keyspace alone (Redis's timed-out script). */
-  setScriptBusy(busy: boolean): void;
+  /**
+   * Other clients get this -BUSY error (null: no more), the cron leaves the keyspace alone
+   * (Redis's timed-out script).
+   */
+  setScriptBusy(error: string | null): void;
   /** busy-reply-threshold in ms (0: never). */
   readonly busyReplyThreshold: number;
   /** The server has shut down (SHUTDOWN NOSAVE of a busy script): a paused script is dropped. */

@@ -8,7 +8,12 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync } 
 import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CommandInfo } from '../core/command.js';
-import type { CommandContext, PersistenceControl, ShutdownOptions } from '../core/context.js';
+import type {
+  CommandContext,
+  FunctionLibraryStore,
+  PersistenceControl,
+  ShutdownOptions,
+} from '../core/context.js';
 import type { Host, ReplicationForPersistence } from '../core/host.js';
 import { commandKeys } from '../core/key-specs.js';
 import { strerror } from '../lib/errno.js';
@@ -51,11 +56,17 @@ export interface SnapshotRequest {
   encoders?: EncoderFactory;
 }
 
+/** Until connected: no libraries, and none can be loaded. */
+const NO_FUNCTIONS: FunctionLibraryStore = {
+  codes: () => [],
+  restore: (codes) => (codes.length === 0 ? null : 'Functions are not available'),
+};
+
 export class Persistence implements PersistenceControl {
   readonly registry: SnapshotRegistry;
   readonly aof: Aof;
-  /** FUNCTION2 libraries read from files: tsredis cannot run them but writes them back. */
-  functionLibraries: string[] = [];
+  /** The Functions libraries: saved as FUNCTION2 records, loaded back (see connectFunctions). */
+  functions: FunctionLibraryStore = NO_FUNCTIONS;
   /**
    * Set by the replication code: the repl-stream-db / repl-id / repl-offset AUX fields Redis saves
    * when it has a replication backlog (null: not saved, as on a server without replicas).
@@ -148,7 +159,7 @@ export class Persistence implements PersistenceControl {
       compress: c.bool('rdbcompression'),
       checksum: c.bool('rdbchecksum'),
       aux: this.auxFields(aofBase, replAux),
-      functions: this.functionLibraries,
+      functions: this.functions.codes(),
       limits: this.limits(),
       access: this.accessInfo(),
     });
@@ -441,6 +452,11 @@ export class Persistence implements PersistenceControl {
 
   get loading(): boolean {
     return this.loads.loading;
+  }
+
+  /** Connects the Functions libraries (the composition root does, once scripting exists). */
+  connectFunctions(functions: FunctionLibraryStore): void {
+    this.functions = functions;
   }
 
   /** Connects replication (the composition root does, once both exist). */

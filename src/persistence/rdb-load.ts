@@ -24,8 +24,11 @@ export interface LoadTarget {
   log(level: 'notice' | 'warning' | 'verbose', message: string): void;
   /** Every AUX field as it is read. */
   aux?(key: string, value: string): void;
-  /** A FUNCTION2 library. */
-  functionLibrary(code: string): void;
+  /**
+   * The FUNCTION2 libraries (their code), once the whole file was read: they take the place of the
+   * loaded ones. Returns the error text when one cannot be loaded.
+   */
+  functions(codes: string[]): string | null;
   /** key-load-delay: microseconds per key (tests use it to make loading slow). */
   keyDelayUs?: number;
   /** DEBUG RELOAD MERGE: a key already present is replaced instead of failing the load. */
@@ -57,6 +60,7 @@ export class RdbLoad {
   /** Streaming: resolves producers waiting for room (see waitForRoom). */
   private roomWaiters: Array<{ limit: number; resolve: () => void }> = [];
   private aborted: Error | null = null;
+  private readonly libraries: string[] = [];
 
   /**
    * Reads the header of `buf`, the whole input (throws RdbError when the signature or version is
@@ -73,7 +77,7 @@ export class RdbLoad {
       {
         aux: (k, v) => this.onAux(k, v),
         entry: (e) => this.onEntry(e),
-        functionLibrary: (code) => target.functionLibrary(code),
+        functionLibrary: (code) => this.libraries.push(code),
         moduleAux: (_id, name) =>
           target.log(
             'warning',
@@ -202,6 +206,8 @@ export class RdbLoad {
   }
 
   private finish(): LoadStats {
+    const error = this.target.functions(this.libraries);
+    if (error !== null) throw new LoadError(`Failed loading library, ${error}`);
     this.stats.end = this.parser.end;
     return this.stats;
   }

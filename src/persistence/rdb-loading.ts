@@ -80,9 +80,8 @@ export class RdbLoading {
       aux: (key, value) => {
         if (key === 'used-mem' && this.state !== null) this.state.rdbUsedMem = Number(value) || 0;
       },
-      functionLibrary: (code) => {
-        if (!this.p.functionLibraries.includes(code)) this.p.functionLibraries.push(code);
-      },
+      // DEBUG RELOAD MERGE keeps the libraries it does not replace (RDBFLAGS_ALLOW_DUP).
+      functions: (codes) => this.p.functions.restore(codes, options.allowDuplicates ? 'replace' : 'flush'),
       keyDelayUs: Math.max(0, Number(server.config.get('key-load-delay') ?? 0)),
       allowDuplicates: options.allowDuplicates,
       expired: options.expired,

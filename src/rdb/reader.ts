@@ -30,7 +30,7 @@ export interface RdbHandler {
   selectDb?(db: number): void;
   resizeDb?(db: number, size: number, expires: number): void;
   entry(entry: RdbEntry): void;
-  /** A FUNCTION2 library (kept as code; tsredis does not run Lua). */
+  /** A FUNCTION2 library (its code, as FUNCTION LOAD got it). */
   functionLibrary?(code: string): void;
   /**
    * A module auxiliary record (RDB_OPCODE_MODULE_AUX) we cannot interpret: skipped. `name` is the

@@ -1,22 +1,32 @@
 /**
- * EVAL scripting (Redis 7.0's eval.c and script_lua.c): the script cache, one Lua state for all
- * EVAL scripts, redis.call/pcall running commands through the server's script client, and the
- * conversion of the result or the error into the caller's reply.
+ * Scripting (Redis 7.0's eval.c and script_lua.c): the script cache, one Lua state for all EVAL
+ * scripts, the redis.* API both it and the Functions state (functions.ts) call, redis.call/pcall
+ * running commands through the server's script client, and the conversion of the result or the
+ * error into the caller's reply.
  */
 import { createHash } from 'node:crypto';
 import type { CommandContext, LogLevel, ScriptingControl } from '../core/context.js';
 import { ReplTarget, ScriptFlag, type ScriptHost, type ScriptRun } from '../core/scripting.js';
-import { formatG, parseInt64 } from '../lib/numbers.js';
+import { formatG } from '../lib/numbers.js';
 import { cString, oneLine, pushErrorTable, pushReply } from './convert.js';
+import { Functions } from './functions.js';
 import { bitLibrary } from './lib-bit.js';
 import { cjsonLibrary } from './lib-cjson.js';
 import { cmsgpackLibrary } from './lib-cmsgpack.js';
 import { structLibrary } from './lib-struct.js';
 import { luaStringFormat } from './lua-format.js';
 import { LUA_REGISTRYINDEX, type LuaFunction, type LuaState, LuaType, type LuaVm } from './lua-vm.js';
+import { parseNumkeys } from './numkeys.js';
 import { LRAND48_MAX, Rand48 } from './rand48.js';
-import { createSandbox, type LibraryBuilder, type LibraryMembers, type SandboxFunctions } from './sandbox.js';
-import { ScriptRunner } from './script-run.js';
+import {
+  createSandbox,
+  type FunctionsMode,
+  type LibraryBuilder,
+  type LibraryMembers,
+  type Sandbox,
+  type SandboxFunctions,
+} from './sandbox.js';
+import { pushArray, ScriptRunner } from './script-run.js';
 import { parseShebang } from './shebang.js';
 
 interface CachedScript {
@@ -54,6 +64,7 @@ export class Scripting implements ScriptingControl {
   private scriptBytes = 0;
   private readonly runner: ScriptRunner;
   private readonly rand = new Rand48();
+  readonly functions: Functions;
 
   constructor(
     private readonly vm: LuaVm,
@@ -69,6 +80,9 @@ export class Scripting implements ScriptingControl {
       bit: bitLibrary(vm),
     };
     ({ L: this.L, globalsRef: this.globalsRef } = this.newState());
+    this.functions = new Functions(vm, this.runner, host, (registerFunction) =>
+      this.newState({ registerFunction }),
+    );
   }
 
   /** The JS side of the sandbox, made once: each function is registered with the VM only once. */
@@ -109,12 +123,18 @@ export class Scripting implements ScriptingControl {
   private readonly libraries: Record<string, LibraryMembers | LibraryBuilder>;
   private readonly stringFormat: LuaFunction;
 
-  private newState(): { L: LuaState; globalsRef: number } {
+  /** EVAL's state, or with functions the functions state (the same API and libraries). */
+  private newState(functions: FunctionsMode | null = null): Sandbox {
     const [major, minor, patch] = this.host.version.split('.').map(Number);
-    return createSandbox(this.vm, this.memoryLimit, this.sandboxFunctions, this.libraries, {
-      text: this.host.version,
-      num: (major << 16) | (minor << 8) | patch,
-    });
+    const version = { text: this.host.version, num: (major << 16) | (minor << 8) | patch };
+    return createSandbox(
+      this.vm,
+      this.memoryLimit,
+      this.sandboxFunctions,
+      this.libraries,
+      version,
+      functions,
+    );
   }
 
   // --- ScriptingControl ---
@@ -123,8 +143,14 @@ export class Scripting implements ScriptingControl {
     return this.scripts.size;
   }
 
-  memory(): { vm: number; scripts: number } {
-    return { vm: this.vm.memory(this.L), scripts: this.scriptBytes };
+  memory(): { vm: number; scripts: number; functionsVm: number; functions: number } {
+    const f = this.functions.memory();
+    return {
+      vm: this.vm.memory(this.L),
+      scripts: this.scriptBytes,
+      functionsVm: f.vm,
+      functions: f.libraries,
+    };
   }
 
   exists(sha: string): boolean {
@@ -139,22 +165,23 @@ export class Scripting implements ScriptingControl {
   /** SCRIPT FLUSH: a new Lua state, as Redis's scriptingReset. */
   flush(): void {
     this.vm.close(this.L);
-    this.runner.forgetState();
+    this.runner.forgetState(this.L);
     this.scripts.clear();
     this.scriptBytes = 0;
     ({ L: this.L, globalsRef: this.globalsRef } = this.newState());
   }
 
-  kill(): string | null {
-    return this.runner.kill();
+  kill(kind: 'eval' | 'function'): string | null {
+    return this.runner.kill(kind);
   }
 
-  get busy(): boolean {
-    return this.runner.busy;
+  get busyError(): string | null {
+    return this.runner.busyError;
   }
 
-  scriptFlags(argv: string[], bySha: boolean): number | null {
-    if (bySha) {
+  scriptFlags(argv: string[], command: 'eval' | 'evalsha' | 'fcall'): number | null {
+    if (command === 'fcall') return this.functions.flagsOf(argv[1]);
+    if (command === 'evalsha') {
       if (argv[1].length !== 40) return null;
       return this.scripts.get(argv[1].toLowerCase())?.flags ?? null;
     }
@@ -165,17 +192,9 @@ export class Scripting implements ScriptingControl {
   }
 
   eval(ctx: CommandContext, argv: string[], bySha: boolean, readOnly: boolean): void {
-    const numkeys = parseInt64(argv[2]);
-    if (numkeys === null) {
-      ctx.reply.error('ERR value is not an integer or out of range');
-      return;
-    }
-    if (numkeys > argv.length - 3) {
-      ctx.reply.error("ERR Number of keys can't be greater than number of args");
-      return;
-    }
-    if (numkeys < 0) {
-      ctx.reply.error("ERR Number of keys can't be negative");
+    const keyCount = parseNumkeys(argv, 'ERR value is not an integer or out of range');
+    if (typeof keyCount !== 'number') {
+      ctx.reply.error(keyCount.error);
       return;
     }
     let sha: string;
@@ -201,8 +220,7 @@ export class Scripting implements ScriptingControl {
       return;
     }
     const compat = (script.flags & ScriptFlag.evalCompat) !== 0;
-    const keyCount = Number(numkeys);
-    this.execute(ctx, sha, script, argv.slice(3, 3 + keyCount), argv.slice(3 + keyCount), {
+    this.execute(ctx, argv, sha, script, argv.slice(3, 3 + keyCount), argv.slice(3 + keyCount), {
       readOnly: readOnly || (!compat && (script.flags & ScriptFlag.noWrites) !== 0),
       allowOom: !compat && (script.flags & ScriptFlag.allowOom) !== 0,
       wroteDirty: false,
@@ -236,6 +254,7 @@ export class Scripting implements ScriptingControl {
 
   private execute(
     ctx: CommandContext,
+    argv: string[],
     sha: string,
     script: CachedScript,
     keys: string[],
@@ -249,18 +268,14 @@ export class Scripting implements ScriptingControl {
     this.setArray(L, 'KEYS', keys);
     this.setArray(L, 'ARGV', args);
     vm.setTop(L, 0);
-    this.runner.start(L, ctx, sha, script.ref, state, this.host.scriptClient(ctx));
+    const target = { kind: 'eval', name: sha, fn: script.ref, args: null, argv } as const;
+    this.runner.start(L, ctx, target, state, this.host.scriptClient(ctx));
   }
 
   private setArray(L: LuaState, name: string, items: string[]): void {
-    const vm = this.vm;
-    vm.pushString(L, name);
-    vm.newTable(L, items.length, 0);
-    for (let i = 0; i < items.length; i++) {
-      vm.pushString(L, items[i]);
-      vm.rawSetI(L, -2, i + 1);
-    }
-    vm.rawSet(L, -3);
+    this.vm.pushString(L, name);
+    pushArray(this.vm, L, items);
+    this.vm.rawSet(L, -3);
   }
 
   // --- the redis.* functions ---

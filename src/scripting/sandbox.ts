@@ -40,6 +40,11 @@ export interface SandboxFunctions {
   format: LuaFunction;
 }
 
+/** A functions state (Redis 7.0's function_lua.c) has redis.register_function while a library loads. */
+export interface FunctionsMode {
+  registerFunction: LuaFunction;
+}
+
 /**
  * Runs with the libraries opened and the JS functions as arguments; leaves the real globals table
  * in the registry (for KEYS and ARGV) and makes the proxy the thread's globals.
@@ -58,8 +63,9 @@ local guard = {}
 local function protect(t)
   local p = {}
   proxies[p] = t
-  setmetatable_(p, {__index = t, __newindex = readonly_assign, __metatable = guard})
-  return p
+  local mt = {__index = t, __newindex = readonly_assign, __metatable = guard}
+  setmetatable_(p, mt)
+  return p, mt
 end
 local function real_of(t) return proxies[t] or t end
 
@@ -145,8 +151,9 @@ table.insert, table.remove, table.sort, table.setn = writer(tinsert), writer(tre
 table.concat, table.getn, table.maxn = reader(tconcat), reader(tgetn), reader(tmaxn)
 table.foreach, table.foreachi = reader(tforeach), reader(tforeachi)
 
+local function_mode, register_function = f[19], f[20]
 -- The position reported is the user's line: past a C function, and past this file's wrappers.
-function __redis__err__handler(err)
+local function err_handler(err)
   local level = 2
   local i = dbg.getinfo(level, 'nSl')
   if i and i.what == 'C' then level = 3; i = dbg.getinfo(level, 'nSl') end
@@ -158,6 +165,8 @@ function __redis__err__handler(err)
   end
   return err
 end
+-- A global of EVAL's state only (the functions state keeps its handler in the registry).
+if not function_mode then real.__redis__err__handler = err_handler end
 
 -- glibc prints a NULL pointer as (nil): cjson.null reads as on redis-server.
 if real.cjson then
@@ -173,24 +182,46 @@ for _, name in ipairs_({'string', 'table', 'math', 'coroutine', 'bit', 'cjson', 
   if real[name] then real[name] = protect(real[name]) end
 end
 getmetatable('').__index = real.string
-local env = protect(real)
+local env, env_mt = protect(real)
 real._G = env
 setmetatable_(real, {__index = missing_global, __metatable = guard})
 setfenv_(0, env)
-return real
+-- While a library loads, its code sees only redis.register_function, redis.log and the version
+-- (function_lua.c's library API): the globals read through to that table instead of the real ones.
+local set_loading
+if function_mode then
+  local api_redis = {
+    register_function = register_function, log = redis.log,
+    LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+    REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+  }
+  setmetatable_(api_redis, {__index = missing_global, __metatable = guard})
+  local api = setmetatable_({redis = protect(api_redis)}, {__index = missing_global, __metatable = guard})
+  set_loading = function(on) env_mt.__index = on and api or real end
+end
+return real, set_loading
 `;
 
 /** Lua's own libraries, as luaLoadLibraries opens them (debug only for the prelude). */
 const LIBRARIES = ['base', 'table', 'string', 'math', 'debug'] as const;
 
-/** A new scripting state; returns it and the registry reference of the real globals table. */
+export interface Sandbox {
+  L: LuaState;
+  /** The registry reference of the real globals table. */
+  globalsRef: number;
+  /** Functions mode: the registry reference of set_loading(on), which switches the globals. */
+  setLoadingRef: number;
+}
+
+/** A new scripting state (EVAL's, or with functions the functions state). */
 export function createSandbox(
   vm: LuaVm,
   memoryLimit: number,
   fns: SandboxFunctions,
   libraries: Record<string, LibraryMembers | LibraryBuilder>,
   version: { text: string; num: number },
-): { L: LuaState; globalsRef: number } {
+  functions: FunctionsMode | null = null,
+): Sandbox {
   const L = vm.newState(memoryLimit);
   vm.openLibraries(L, LIBRARIES);
   vm.getField(L, LUA_GLOBALSINDEX, 'string');
@@ -232,8 +263,13 @@ export function createSandbox(
   vm.pushString(L, version.text);
   vm.pushNumber(L, version.num);
   for (const fn of [fns.pcallEnter, fns.pcallLeave, fns.pausedByHook]) vm.pushFunction(L, fn);
-  if (vm.pcall(L, order.length + 5, 1, 0) !== 0) throw new Error(`sandbox: ${vm.toString(L, -1)}`);
+  vm.pushBoolean(L, functions !== null);
+  if (functions !== null) vm.pushFunction(L, functions.registerFunction);
+  else vm.pushNil(L);
+  if (vm.pcall(L, order.length + 7, 2, 0) !== 0) throw new Error(`sandbox: ${vm.toString(L, -1)}`);
   // The thread's globals are the proxy now (setfenv(0, …)); the real table is kept by reference.
+  const setLoadingRef = functions !== null ? vm.ref(L) : 0;
+  if (functions === null) vm.pop(L);
   const globalsRef = vm.ref(L);
-  return { L, globalsRef };
+  return { L, globalsRef, setLoadingRef };
 }

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CommandContext, LogLevel } from '../core/context.js';
-import type { ScriptClient, ScriptHost, ScriptRun } from '../core/scripting.js';
+import { BUSY_SCRIPT_ERROR, type ScriptClient, type ScriptHost, type ScriptRun } from '../core/scripting.js';
 import { cString, oneLine, pushErrorTable, replyFromLua } from './convert.js';
 import { HookMask, LUA_REGISTRYINDEX, type LuaState, LuaStatus, LuaType, type LuaVm } from './lua-vm.js';
 
@@ -17,12 +17,37 @@ const HOOK_INSTRUCTIONS = 100_000;
 /** Redis's LUA_GC_CYCLE_PERIOD: a GC step every this many scripts. */
 const GC_PERIOD = 50;
 
+/** What runs: an EVAL script (named by its sha) or a function (FCALL, named by its name). */
+export type RunKind = 'eval' | 'function';
+
+/** Redis's slowevalerr and slowscripterr: the BUSY reply while a script or a function runs long. */
+export const BUSY_ERRORS: Record<RunKind, string> = {
+  eval: BUSY_SCRIPT_ERROR,
+  function: 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.',
+};
+
+/** The function to run and its arguments: FCALL's keys and args tables (EVAL's are globals). */
+export interface RunTarget {
+  kind: RunKind;
+  /** The sha or the function name, in errors and the log. */
+  name: string;
+  /** Registry reference of the function. */
+  fn: number;
+  args: readonly [string[], string[]] | null;
+  /** The caller's command (FUNCTION STATS shows it). */
+  argv: readonly string[];
+}
+
 export interface ActiveRun {
+  readonly kind: RunKind;
+  readonly argv: readonly string[];
   readonly state: ScriptRun;
   readonly client: ScriptClient;
   readonly ctx: CommandContext;
   readonly sha: string;
   readonly thread: LuaState;
+  /** Arguments of the first resume (the function's keys and args). */
+  nargs: number;
   readonly start: number;
   readonly canSuspend: boolean;
   /** Past the threshold (the slow-script line was logged). */
@@ -32,10 +57,15 @@ export interface ActiveRun {
   release: (() => void) | null;
 }
 
+interface Coroutine {
+  thread: LuaState;
+  ref: number;
+}
+
 export class ScriptRunner {
   current: ActiveRun | null = null;
-  private thread: LuaState | null = null;
-  private threadRef = 0;
+  /** Each Lua state's scripting coroutine (EVAL's state and the functions state). */
+  private readonly coroutines = new Map<LuaState, Coroutine>();
   private runs = 0;
   private readonly hook = (T: LuaState) => this.onHook(T);
   /** The count hook is set on the coroutine once, not for every script (a kill changes it: reset). */
@@ -49,22 +79,20 @@ export class ScriptRunner {
   ) {}
 
   /** The state closed (SCRIPT FLUSH): its coroutine went with it. */
-  forgetState(): void {
-    this.thread = null;
-    this.threadRef = 0;
+  forgetState(L: LuaState): void {
+    this.coroutines.delete(L);
   }
 
-  /** A scripting coroutine: the last one again if it ended well, else a new one. */
+  /** A scripting coroutine of L: the last one again if it ended well, else a new one. */
   private coroutine(L: LuaState): LuaState {
     const vm = this.vm;
-    const T = this.thread;
-    if (T !== null && vm.status(T) === 0 && vm.top(T) === 0) return T;
-    if (this.threadRef !== 0) vm.unref(L, this.threadRef);
-    const fresh = vm.newThread(L);
-    this.threadRef = vm.ref(L);
-    this.thread = fresh;
+    const co = this.coroutines.get(L);
+    if (co !== undefined && vm.status(co.thread) === 0 && vm.top(co.thread) === 0) return co.thread;
+    if (co !== undefined) vm.unref(L, co.ref);
+    const thread = vm.newThread(L);
+    this.coroutines.set(L, { thread, ref: vm.ref(L) });
     this.hookedThread = null;
-    return fresh;
+    return thread;
   }
 
   /**
@@ -90,22 +118,12 @@ export class ScriptRunner {
     return this.paused.delete(co);
   }
 
-  get busy(): boolean {
-    return this.current?.release != null;
-  }
-
-  /** Runs the function with the registry reference fn; the reply goes to ctx when it ends. */
-  start(
-    L: LuaState,
-    ctx: CommandContext,
-    sha: string,
-    fn: number,
-    state: ScriptRun,
-    client: ScriptClient,
-  ): void {
+  /** Runs target's function in L; the reply goes to ctx when it ends. */
+  start(L: LuaState, ctx: CommandContext, target: RunTarget, state: ScriptRun, client: ScriptClient): void {
     const vm = this.vm;
     const T = this.coroutine(L);
-    vm.rawGetI(T, LUA_REGISTRYINDEX, fn);
+    vm.rawGetI(T, LUA_REGISTRYINDEX, target.fn);
+    if (target.args !== null) for (const items of target.args) pushArray(vm, T, items);
     const hooked = this.host.busyReplyThreshold > 0;
     if (hooked !== this.threadHooked || T !== this.hookedThread) {
       vm.setHook(T, hooked ? this.hook : null, hooked ? HookMask.count : 0, HOOK_INSTRUCTIONS);
@@ -113,11 +131,14 @@ export class ScriptRunner {
       this.hookedThread = T;
     }
     this.current = {
+      kind: target.kind,
+      argv: target.argv,
       state,
       client,
       ctx,
-      sha,
+      sha: target.name,
       thread: T,
+      nargs: target.args === null ? 0 : 2,
       start: performance.now(),
       canSuspend: this.vm.canYield && this.host.canSuspend(ctx),
       timedOut: false,
@@ -127,15 +148,23 @@ export class ScriptRunner {
     this.step(L);
   }
 
-  /** SCRIPT KILL: null when the running script was told to stop, else the error reply. */
-  kill(): string | null {
+  /** SCRIPT KILL (eval) or FUNCTION KILL: null when the running one was told to stop, else the error reply. */
+  kill(kind: RunKind): string | null {
     const run = this.current;
     if (run === null || run.release === null) return 'NOTBUSY No scripts in execution right now.';
     if (run.state.wroteDirty) {
       return 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
     }
+    // Each KILL stops only its own kind; the reply names the right one.
+    if (run.kind !== kind) return BUSY_ERRORS[run.kind];
     run.killed = true;
     return null;
+  }
+
+  /** The BUSY reply while a script runs past busy-reply-threshold, else null. */
+  get busyError(): string | null {
+    const run = this.current;
+    return run?.release != null ? BUSY_ERRORS[run.kind] : null;
   }
 
   private step(L: LuaState): void {
@@ -145,11 +174,12 @@ export class ScriptRunner {
       this.current = null;
       return;
     }
-    const status = vm.resume(run.thread, 0);
+    const status = vm.resume(run.thread, run.nargs);
+    run.nargs = 0;
     if (status === LuaStatus.yield) {
       if (run.release === null) {
         run.release = this.host.suspendCaller(run.ctx);
-        this.host.setScriptBusy(true);
+        this.host.setScriptBusy(BUSY_ERRORS[run.kind]);
       }
       setImmediate(() => this.step(L));
       return;
@@ -168,7 +198,7 @@ export class ScriptRunner {
     }
     vm.setTop(T, 0);
     if (run.release !== null) {
-      this.host.setScriptBusy(false);
+      this.host.setScriptBusy(null);
       run.release();
     }
   }
@@ -192,7 +222,7 @@ export class ScriptRunner {
       run.timedOut = true;
       this.log(
         'warning',
-        `Slow script detected: still in execution after ${Math.floor(elapsed)} milliseconds. You can try killing the script using the SCRIPT KILL command.`,
+        `Slow script detected: still in execution after ${Math.floor(elapsed)} milliseconds. You can try killing the script using the ${run.kind === 'eval' ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.sha}.`,
       );
     }
     if (!run.canSuspend || !vm.yieldable(T)) return;
@@ -235,5 +265,14 @@ export class ScriptRunner {
     } else msg = `ERR ${cString(vm.toDisplay(T, -1))}`;
     const where = frame !== null ? ` script: ${run.sha}, on ${frame.source}:${frame.currentLine}.` : '';
     reply.error(oneLine(`${msg}${where}`), ignore);
+  }
+}
+
+/** A Lua array of the strings (KEYS, ARGV, or a function's keys and args). */
+export function pushArray(vm: LuaVm, L: LuaState, items: readonly string[]): void {
+  vm.newTable(L, items.length, 0);
+  for (let i = 0; i < items.length; i++) {
+    vm.pushString(L, items[i]);
+    vm.rawSetI(L, -2, i + 1);
   }
 }

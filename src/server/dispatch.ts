@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Flag } from '../core/command.js';
 import type { CommandDef } from '../core/command-table.js';
-import { BUSY_SCRIPT_ERROR, ScriptFlag } from '../core/scripting.js';
+import { ScriptFlag } from '../core/scripting.js';
 import type { Client } from './client.js';
 import { EVICT_FAIL, OOM_ERROR } from './evictor.js';
 import type { Server } from './server.js';
@@ -94,9 +94,9 @@ export function execute(server: Server, c: Client, argv: string[]): void {
     return;
   }
   // Our master's stream is applied even then: refusing it would lose writes (Redis holds it back).
-  if (server.scriptBusy && !cmd.has(Flag.allow_busy) && !c.fromMaster) {
+  if (server.scriptBusy !== null && !cmd.has(Flag.allow_busy) && !c.fromMaster) {
     cmd.rejectedCalls++;
-    reject(server, c, cmd, argv, BUSY_SCRIPT_ERROR);
+    reject(server, c, cmd, argv, server.scriptBusy);
     return;
   }
   // EXEC is judged by the commands it would run too (Redis's mstate.cmd_flags / cmd_inv_flags).
@@ -188,7 +188,7 @@ export function execute(server: Server, c: Client, argv: string[]): void {
   c.currentArgv = null;
 }
 
-const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro']);
+const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 /**
  * scriptFlagsToCmdFlags: a script that declares flags replaces the command's write, denyoom and
@@ -196,7 +196,8 @@ const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro']);
  */
 function scriptCommandFlags(server: Server, cmd: CommandDef, argv: string[]): number {
   if (argv.length < 2) return cmd.flags;
-  const scriptFlags = server.scripting.scriptFlags(argv, cmd.name.startsWith('evalsha'));
+  const kind = cmd.name.startsWith('evalsha') ? 'evalsha' : cmd.name.startsWith('fcall') ? 'fcall' : 'eval';
+  const scriptFlags = server.scripting.scriptFlags(argv, kind);
   if (scriptFlags === null || (scriptFlags & ScriptFlag.evalCompat) !== 0) return cmd.flags;
   let flags = cmd.flags & ~(Flag.stale | Flag.denyoom | Flag.write | Flag.may_replicate);
   if ((scriptFlags & (ScriptFlag.allowOom | ScriptFlag.noWrites)) === 0) flags |= Flag.denyoom;

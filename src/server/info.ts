@@ -208,10 +208,6 @@ function ratio(a: number, b: number): string {
   return b === 0 ? '0.00' : fixed2(a / b);
 }
 
-/** Figures Redis reports for a fresh functions engine (tsredis has no Functions yet). */
-const FUNCTIONS_VM_MEMORY = 32768;
-const FUNCTIONS_MEMORY = 200;
-
 /**
  * used_memory and the figures derived from it come from the eviction estimate (server/eviction.ts),
  * the one maxmemory is compared with; the allocator_* fields show V8's own view (heap used plus
@@ -255,14 +251,14 @@ function memoryFields(server: Server): Field[] {
     ['used_memory_lua_human', bytesToHuman(scripts.vm)],
     ['used_memory_scripts_eval', scripts.scripts],
     ['number_of_cached_scripts', server.scripting.cachedScripts],
-    ['number_of_functions', 0],
-    ['number_of_libraries', 0],
-    ['used_memory_vm_functions', FUNCTIONS_VM_MEMORY],
-    ['used_memory_vm_total', scripts.vm + FUNCTIONS_VM_MEMORY],
-    ['used_memory_vm_total_human', bytesToHuman(scripts.vm + FUNCTIONS_VM_MEMORY)],
-    ['used_memory_functions', FUNCTIONS_MEMORY],
-    ['used_memory_scripts', scripts.scripts + FUNCTIONS_MEMORY],
-    ['used_memory_scripts_human', bytesToHuman(scripts.scripts + FUNCTIONS_MEMORY)],
+    ['number_of_functions', server.scripting.functions.functionCount],
+    ['number_of_libraries', server.scripting.functions.libraryCount],
+    ['used_memory_vm_functions', scripts.functionsVm],
+    ['used_memory_vm_total', scripts.vm + scripts.functionsVm],
+    ['used_memory_vm_total_human', bytesToHuman(scripts.vm + scripts.functionsVm)],
+    ['used_memory_functions', scripts.functions],
+    ['used_memory_scripts', scripts.scripts + scripts.functions],
+    ['used_memory_scripts_human', bytesToHuman(scripts.scripts + scripts.functions)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', evictor.policy],

@@ -98,8 +98,8 @@ export class Server implements ServerContext, Host {
   scripting!: ScriptingControl;
   /** Out of memory when the running command started (Redis's pre_command_oom_state, for scripts). */
   preCommandOom = false;
-  /** A script runs past busy-reply-threshold: commands get -BUSY, the cron does not expire keys. */
-  scriptBusy = false;
+  /** While a script runs past busy-reply-threshold: the -BUSY reply commands get (the cron does not expire keys). */
+  scriptBusy: string | null = null;
   /** Shut down: a script still running is abandoned (SHUTDOWN NOSAVE while it was busy). */
   stopped = false;
   private scriptClientInstance: ScriptCommandClient | null = null;
@@ -196,6 +196,11 @@ export class Server implements ServerContext, Host {
     return c.socket !== null && !c.inExec && !c.fromMaster && this.callDepth === 1;
   }
 
+  mustObey(ctx: CommandContext): boolean {
+    const c = clientOf(ctx);
+    return c.fromMaster || c.socket === null;
+  }
+
   suspendCaller(ctx: CommandContext): () => void {
     const c = clientOf(ctx);
     c.blocked = true;
@@ -212,8 +217,8 @@ export class Server implements ServerContext, Host {
     };
   }
 
-  setScriptBusy(busy: boolean): void {
-    this.scriptBusy = busy;
+  setScriptBusy(error: string | null): void {
+    this.scriptBusy = error;
   }
 
   get busyReplyThreshold(): number {
@@ -544,7 +549,7 @@ export class Server implements ServerContext, Host {
     this.stats.sample('net_input', this.stats.netInputBytes, now);
     this.stats.sample('net_output', this.stats.netOutputBytes, now);
     // Redis's slow expire cycle (up to 25% of the cron period); keys do not expire while clients are paused.
-    if (!this.admin.clientsPaused && !this.scriptBusy) {
+    if (!this.admin.clientsPaused && this.scriptBusy === null) {
       this.keyspace.activeExpireCycle('slow');
       // A writable replica expires the keys its own clients gave a TTL.
       this.keyspace.expireReplicaKeys();

@@ -43,6 +43,54 @@ describe('scripts through client libraries', () => {
     }
   });
 
+  test('Functions through node-redis (functionLoad, a functions library of the client) and ioredis', async () => {
+    const code = [
+      '#!lua name=counters',
+      "redis.register_function('bump', function(keys, args) return redis.call('INCRBY', keys[1], args[1]) end)",
+      "redis.register_function{function_name='peek', callback=function(keys) return redis.call('GET', keys[1]) end, flags={'no-writes'}}",
+    ].join('\n');
+    const client = createClient({
+      socket: { port: server.port, host: '127.0.0.1' },
+      functions: {
+        counters: {
+          bump: {
+            NUMBER_OF_KEYS: 1,
+            parseCommand(parser: CommandParser, key: string, by: number) {
+              parser.pushKey(key);
+              parser.push(String(by));
+            },
+            transformReply: (reply: unknown) => reply as number,
+          },
+        },
+      },
+    });
+    await client.connect();
+    try {
+      assert.equal(await client.functionLoad(code, { REPLACE: true }), 'counters');
+      assert.equal(await client.counters.bump('fn-counter', 4), 4);
+      assert.equal(await client.counters.bump('fn-counter', 3), 7);
+      const listed = await client.functionList({ LIBRARYNAME: 'counters' });
+      assert.deepEqual(
+        listed[0].functions.map((f) => [f.name, [...f.flags]]).sort(),
+        [
+          ['bump', []],
+          ['peek', ['no-writes']],
+        ],
+      );
+    } finally {
+      await client.quit();
+    }
+    const redis = new Redis({ port: server.port, host: '127.0.0.1' });
+    try {
+      assert.equal(await redis.call('FCALL_RO', 'peek', '1', 'fn-counter'), '7');
+      await assert.rejects(redis.call('FCALL_RO', 'bump', '1', 'fn-counter', '1'), /write flag using \*_ro/);
+      assert.equal(await redis.call('FUNCTION', 'DELETE', 'counters'), 'OK');
+      await assert.rejects(redis.call('FCALL', 'bump', '1', 'fn-counter', '1'), /ERR Function not found/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   test('node-redis defineScript, and binary-safe keys, arguments and replies', async () => {
     const client = createClient({
       socket: { port: server.port, host: '127.0.0.1' },

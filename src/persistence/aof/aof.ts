@@ -217,7 +217,7 @@ export class Aof {
   private baseEncoders() {
     return this.server.config.bool('aof-use-rdb-preamble')
       ? this.p.rdbEncoders(true)
-      : aofEncoders(this.p.functionLibraries, this.server.config.bool('aof-timestamp-enabled'));
+      : aofEncoders(this.p.functions.codes(), this.server.config.bool('aof-timestamp-enabled'));
   }
 
   // --- Rewrite ---

@@ -208,7 +208,7 @@ export class AofLoader {
           continue;
         }
         if (multi !== null) {
-          if (this.lookup(r) === undefined && !isFunctionLoad(r)) {
+          if (this.lookup(r) === undefined) {
             this.log('warning', `Unknown command '${r[0]}' reading the append only file ${name}`);
             return 'failed';
           }
@@ -265,10 +265,6 @@ export class AofLoader {
 
   /** Runs one command from the file on the AOF client, as Redis calls cmd->proc directly. */
   private runLoaded(client: FakeClient, argv: string[], name: string): boolean {
-    if (isFunctionLoad(argv) && this.lookup(argv) === undefined) {
-      if (!this.p.functionLibraries.includes(argv[2])) this.p.functionLibraries.push(argv[2]);
-      return true;
-    }
     const outcome = client.run(argv);
     if (outcome === 'unknown') {
       this.log('warning', `Unknown command '${argv[0]}' reading the append only file ${name}`);
@@ -283,10 +279,6 @@ export class AofLoader {
     }
     return true;
   }
-}
-
-function isFunctionLoad(argv: string[]): boolean {
-  return argv.length >= 3 && argv[0].toLowerCase() === 'function' && argv[1].toLowerCase() === 'load';
 }
 
 function elapsed(t0: number): string {
