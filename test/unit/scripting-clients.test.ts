@@ -70,13 +70,10 @@ describe('scripts through client libraries', () => {
       assert.equal(await client.counters.bump('fn-counter', 4), 4);
       assert.equal(await client.counters.bump('fn-counter', 3), 7);
       const listed = await client.functionList({ LIBRARYNAME: 'counters' });
-      assert.deepEqual(
-        listed[0].functions.map((f) => [f.name, [...f.flags]]).sort(),
-        [
-          ['bump', []],
-          ['peek', ['no-writes']],
-        ],
-      );
+      assert.deepEqual(listed[0].functions.map((f) => [f.name, [...f.flags]]).sort(), [
+        ['bump', []],
+        ['peek', ['no-writes']],
+      ]);
     } finally {
       await client.quit();
     }
