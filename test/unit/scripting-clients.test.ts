@@ -145,4 +145,39 @@ describe('scripts that misbehave', () => {
       raw.close();
     }
   });
+
+  test('a library or a function that allocates without end fails; the functions state goes on', async () => {
+    const raw = await RawClient.connect(server.port);
+    const grow = "local s = 'x' while true do s = s .. s end";
+    try {
+      const load = await raw.callRaw(['FUNCTION', 'LOAD', `#!lua name=hog\n${grow}`]);
+      assert.equal(load, '-ERR Error registering functions: ERR not enough memory\r\n');
+      const code = `#!lua name=hog\nredis.register_function('hog', function() ${grow} end)\nredis.register_function('fine', function() return 'fine' end)`;
+      assert.equal(await raw.callRaw(['FUNCTION', 'LOAD', code]), '$3\r\nhog\r\n');
+      assert.match(
+        await raw.callRaw(['FCALL', 'hog', '0']),
+        /^-ERR Error running script hog, not enough memory/,
+      );
+      assert.equal(await raw.callRaw(['FCALL', 'fine', '0']), '$4\r\nfine\r\n');
+      assert.equal(await raw.callRaw(['FUNCTION', 'DELETE', 'hog']), '+OK\r\n');
+      assert.equal(await raw.callRaw(['FCALL', 'fine', '0']), '-ERR Function not found\r\n');
+      // Huge or negative numkeys are refused before anything runs.
+      await raw.callRaw([
+        'FUNCTION',
+        'LOAD',
+        "#!lua name=small\nredis.register_function('small', function() return 1 end)",
+      ]);
+      const refusals: string[] = [];
+      for (const n of ['99999999999999999999', '9223372036854775807', '-9223372036854775808'])
+        refusals.push(await raw.callRaw(['FCALL', 'small', n]));
+      assert.deepEqual(refusals, [
+        '-ERR Bad number of keys provided\r\n',
+        "-ERR Number of keys can't be greater than number of args\r\n",
+        "-ERR Number of keys can't be negative\r\n",
+      ]);
+      assert.equal(await raw.callRaw(['FCALL', 'small', '0']), ':1\r\n');
+    } finally {
+      raw.close();
+    }
+  });
 });
