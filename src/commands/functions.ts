@@ -1,6 +1,6 @@
 /** FUNCTION and FCALL: the commands in front of Redis Functions (src/scripting/functions.ts). */
 import type { CommandContext, CommandFamily, RestorePolicy } from '../core/context.js';
-import { BUSY_SCRIPT_ERROR } from '../core/scripting.js';
+import { BUSY_SCRIPT_ERROR, SCRIPT_FLAG_NAMES } from '../core/scripting.js';
 import { globMatch } from '../lib/glob.js';
 import { RdbOpcode } from '../rdb/constants.js';
 import { Cursor } from '../rdb/cursor.js';
@@ -46,15 +46,6 @@ const FUNCTION_HELP = [
   '    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old',
   '      libraries with the new libraries (notice that even on this option there is a chance of failure',
   '      in case of functions name collision with another library).',
-];
-
-/** Flag names in Redis's order, as FUNCTION LIST shows them. */
-const FLAG_ORDER: ReadonlyArray<readonly [string, number]> = [
-  ['no-writes', 1],
-  ['allow-oom', 2],
-  ['allow-stale', 4],
-  ['no-cluster', 8],
-  ['allow-cross-slot-keys', 32],
 ];
 
 function functionLoad(ctx: CommandContext, argv: string[]): void {
@@ -144,7 +135,7 @@ function functionList(ctx: CommandContext, argv: string[]): void {
       r.bulk('description');
       r.bulkOrNil(fn.description);
       r.bulk('flags');
-      const names = FLAG_ORDER.filter(([, bit]) => (fn.flags & bit) !== 0).map(([name]) => name);
+      const names = [...SCRIPT_FLAG_NAMES].filter(([, bit]) => (fn.flags & bit) !== 0).map(([name]) => name);
       r.set(names.length);
       for (const name of names) r.simple(name);
     }

@@ -16,6 +16,15 @@ export const ScriptFlag = {
   allowCrossSlot: 32,
 } as const;
 
+/** Flag names in Redis's order (scripts_flags_def): shebangs, register_function, FUNCTION LIST. */
+export const SCRIPT_FLAG_NAMES: ReadonlyMap<string, number> = new Map([
+  ['no-writes', ScriptFlag.noWrites],
+  ['allow-oom', ScriptFlag.allowOom],
+  ['allow-stale', ScriptFlag.allowStale],
+  ['no-cluster', ScriptFlag.noCluster],
+  ['allow-cross-slot-keys', ScriptFlag.allowCrossSlot],
+]);
+
 /** The reply to commands while a script runs past busy-reply-threshold (Redis's slowevalerr). */
 export const BUSY_SCRIPT_ERROR =
   'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CommandContext, FunctionsControl, LibraryView, RestorePolicy } from '../core/context.js';
-import { ReplTarget, ScriptFlag, type ScriptHost } from '../core/scripting.js';
+import { ReplTarget, SCRIPT_FLAG_NAMES, ScriptFlag, type ScriptHost } from '../core/scripting.js';
 import { cString, oneLine, pushErrorTable } from './convert.js';
 import { INVALID_NAME, type LibraryMetadata, parseLibraryMetadata, validName } from './library-metadata.js';
 import {
@@ -19,7 +19,6 @@ import {
 import { parseNumkeys } from './numkeys.js';
 import type { Sandbox } from './sandbox.js';
 import type { ScriptRunner } from './script-run.js';
-import { FLAG_NAMES } from './shebang.js';
 
 /** FUNCTION LOAD's bound on running a library's code (function_lua.c's LOAD_TIMEOUT_MS). */
 export const LOAD_TIMEOUT_MS = 500;
@@ -464,7 +463,7 @@ export class Functions implements FunctionsControl {
         return flags;
       }
       const flag =
-        t === LuaType.string ? FLAG_NAMES.get((vm.toString(L, -1) ?? '').toLowerCase()) : undefined;
+        t === LuaType.string ? SCRIPT_FLAG_NAMES.get((vm.toString(L, -1) ?? '').toLowerCase()) : undefined;
       vm.pop(L);
       if (flag === undefined) return null;
       flags |= flag;

@@ -1,15 +1,6 @@
 /** The `#!lua flags=…` first line of a script (Redis 7.0's evalExtractShebangFlags). */
-import { ScriptFlag } from '../core/scripting.js';
+import { SCRIPT_FLAG_NAMES, ScriptFlag } from '../core/scripting.js';
 import { splitArgs } from '../protocol/split-args.js';
-
-/** Flag names in Redis's order (scripts_flags_def), as FUNCTION LIST shows them. */
-export const FLAG_NAMES: ReadonlyMap<string, number> = new Map([
-  ['no-writes', ScriptFlag.noWrites],
-  ['allow-oom', ScriptFlag.allowOom],
-  ['allow-stale', ScriptFlag.allowStale],
-  ['no-cluster', ScriptFlag.noCluster],
-  ['allow-cross-slot-keys', ScriptFlag.allowCrossSlot],
-]);
 
 /** flags, and the length of the shebang line (0 without one), or the reply error. */
 export function parseShebang(body: string): { flags: number; length: number } | { error: string } {
@@ -25,7 +16,7 @@ export function parseShebang(body: string): { flags: number; length: number } | 
     const list = part.slice(6);
     if (list === '') continue;
     for (const name of list.split(',')) {
-      const flag = FLAG_NAMES.get(name);
+      const flag = SCRIPT_FLAG_NAMES.get(name);
       if (flag === undefined) return { error: `ERR Unexpected flag in script shebang: ${name}` };
       flags |= flag;
     }

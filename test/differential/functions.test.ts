@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import { Crc64 } from '../../src/lib/crc64.js';
 import { DiffPair, type Step } from '../support/diff.js';
-import { RawClient } from '../support/raw-client.js';
+import { RawClient, type Reply } from '../support/raw-client.js';
 import { skipWithoutRedis } from '../support/servers.js';
 
 /**
@@ -13,6 +13,15 @@ import { skipWithoutRedis } from '../support/servers.js';
 const lib = (name: string, body: string) => `#!lua name=${name}\n${body}`;
 const one = (name: string, fn: string, body: string) =>
   lib(name, `redis.register_function('${fn}', function(keys, args) ${body} end)`);
+
+/** INFO memory's function counters are the same on both servers. */
+function sameFunctionCounts(redis: Reply, ts: Reply): string | null {
+  const counts = (r: Reply) =>
+    ['number_of_functions', 'number_of_libraries']
+      .map((f) => new RegExp(`${f}:(\\d+)`).exec(r.raw.toString())?.[1])
+      .join('/');
+  return counts(redis) === counts(ts) ? null : `${counts(redis)} vs ${counts(ts)}`;
+}
 
 /** Every test starts from no libraries (FLUSHALL leaves them). */
 const fresh = (steps: Step[]): Step[] => [['FUNCTION', 'FLUSH'], ...steps];
@@ -114,7 +123,9 @@ describe('Functions: differential against redis-server 7.0', { skip: skipWithout
         ['FUNCTION', 'DELETE', 'MYLIB'],
         ['FUNCTION', 'LIST', 'LIBRARYNAME', 'mylib'],
         ['FUNCTION', 'STATS'],
+        { cmd: ['INFO', 'memory'], compare: sameFunctionCounts },
         ['FUNCTION', 'FLUSH', 'ASYNC'],
+        { cmd: ['INFO', 'memory'], compare: sameFunctionCounts },
         ['FUNCTION', 'FLUSH', 'foo'],
         ['FUNCTION', 'FLUSH', 'SYNC', 'x'],
         ['FUNCTION', 'STATS'],
@@ -168,6 +179,7 @@ describe('Functions: differential against redis-server 7.0', { skip: skipWithout
             "redis.register_function{function_name='f_rw_declared_ro', callback=function(keys) return redis.call('SET', keys[1], 'v') end, flags={'no-writes'}}",
           ),
         ],
+        { cmd: ['INFO', 'memory'], compare: sameFunctionCounts },
         ['SET', 'str', 'v'],
         ['HSET', 'h', 'a', '1'],
         ['FCALL', 'f_tbl', '2', 'a', 'b', 'c', 'd'],
