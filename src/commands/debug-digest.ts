@@ -11,6 +11,8 @@ import type { Database } from '../store/database.js';
 import { HashValue } from '../store/types/hash.js';
 import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
+import { StreamValue } from '../store/types/stream.js';
+import { MAX_ID, U64_MAX } from '../store/types/stream-id.js';
 import { ZSetValue } from '../store/types/zset.js';
 import { MutableString, type Value } from '../store/values.js';
 
@@ -20,6 +22,7 @@ const OBJ_LIST = 1;
 const OBJ_SET = 2;
 const OBJ_ZSET = 3;
 const OBJ_HASH = 4;
+const OBJ_STREAM = 6;
 
 const EXPIRE_MARK = Buffer.from('!!expire!!', 'latin1');
 
@@ -93,6 +96,14 @@ function xorObjectDigest(db: Database, key: string, digest: Buffer, v: Value): v
       mixDigest(ele, field);
       mixDigest(ele, value);
       xorDigest(digest, ele);
+    });
+  } else if (v instanceof StreamValue) {
+    // Entries only, in order, each id as "<ms>.<seq>": groups are not part of the digest.
+    mixDigest(digest, uint32be(OBJ_STREAM));
+    v.range(0n, MAX_ID, false, (id, e) => {
+      mixDigest(digest, `${id >> 64n}.${id & U64_MAX}`);
+      for (const part of e.fields()) mixDigest(digest, part);
+      return true;
     });
   } else {
     throw new Error(`DEBUG DIGEST: unknown value type ${(v as { type?: string }).type ?? typeof v}`);

@@ -19,6 +19,7 @@ import { replicationCommands } from './replication.js';
 import { scriptingCommands } from './scripting.js';
 import { setCommands } from './sets.js';
 import { shutdownDebugCommands } from './shutdown-debug.js';
+import { streamCommands } from './streams/index.js';
 import { stringCounterCommands } from './string-counters.js';
 import { stringRangeCommands } from './string-ranges.js';
 import { stringCommands } from './strings.js';
@@ -39,6 +40,7 @@ export const allFamilies: CommandFamily[] = [
   hashCommands,
   setCommands,
   zsetCommands,
+  streamCommands,
   transactionCommands,
   pubsubCommands,
   replicationCommands,

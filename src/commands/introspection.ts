@@ -256,7 +256,8 @@ function lastsave(ctx: CommandContext): void {
 // --- MEMORY ---
 
 function memoryUsage(ctx: CommandContext, argv: string[]): void {
-  // SAMPLES is validated as Redis does; the estimate counts elements, it does not sample them.
+  // SAMPLES is validated as Redis does; only streams sample (their nodes), the rest count elements.
+  let samples = 5;
   for (let j = 3; j < argv.length; j++) {
     if (is(argv[j], 'SAMPLES') && j + 1 < argv.length) {
       const n = parseInt64(argv[j + 1]);
@@ -268,6 +269,7 @@ function memoryUsage(ctx: CommandContext, argv: string[]): void {
         ctx.reply.error(ERR.syntax);
         return;
       }
+      samples = n === 0 ? Number.MAX_SAFE_INTEGER : Number(n);
       j++;
     } else {
       ctx.reply.error(ERR.syntax);
@@ -280,7 +282,7 @@ function memoryUsage(ctx: CommandContext, argv: string[]): void {
     ctx.reply.nil();
     return;
   }
-  const usage = isString(value) ? stringMemoryUsage(value) : valueMemoryUsage(value);
+  const usage = isString(value) ? stringMemoryUsage(value) : valueMemoryUsage(value, samples);
   ctx.reply.integer(usage + keyMemoryUsage(argv[2]));
 }
 

@@ -2,6 +2,9 @@
  * MEMORY USAGE estimates with Redis's allocation sizes: string values are exact (robj, sds header,
  * jemalloc size classes); collections from their element count.
  */
+import { raxNodeCount } from '../store/types/rax-count.js';
+import { StreamValue } from '../store/types/stream.js';
+import type { IdMap } from '../store/types/stream-groups.js';
 import { MutableString, type StringValue, stringEncoding, type Value } from '../store/values.js';
 
 /** A dict entry: key pointer, value pointer, next pointer. */
@@ -39,8 +42,49 @@ const EMPTY_SIZE: Record<string, number> = { list: 48, set: 48, zset: 48, hash: 
 /** Per element: the element itself is not known here, so a small listpack entry is assumed. */
 const ELEMENT_SIZE = 16;
 
-export function valueMemoryUsage(v: Value): number {
+/** streamRadixTreeMemoryUsage: ids, raxNode headers and a fixed per-node overhead. */
+function raxUsage(ids: readonly bigint[]): number {
+  const nodes = raxNodeCount(ids);
+  return ids.length * 16 + nodes * 4 + nodes * 8 * 30;
+}
+
+function pelIds<V>(pel: IdMap<V>): bigint[] {
+  const out: bigint[] = new Array(pel.size);
+  for (let i = 0; i < pel.size; i++) out[i] = pel.keyAt(i);
+  return out;
+}
+
+/** A node's allocation as Redis has it: shrunk nodes exactly, a tail still growing preallocated. */
+function nodeAllocation(size: number, preallocated: boolean): number {
+  return jemallocSize(preallocated ? Math.max(size, 4096) : size);
+}
+
+/**
+ * objectComputeSize for a stream: the robj and stream struct, the rax, the listpacks (the first
+ * `samples` averaged for all but the last, which counts as it is) and the groups' PELs and consumers.
+ */
+function streamMemoryUsage(s: StreamValue, samples: number): number {
+  let size = ROBJ_SIZE + 80 + raxUsage(s.nodes.map((n) => n.masterId));
+  const nodes = s.nodes;
+  const tail = nodes.length - 1;
+  const n = Math.min(samples, nodes.length);
+  let sampled = 0;
+  for (let i = 0; i < n; i++) sampled += nodeAllocation(nodes[i].size, i === tail && s.tailPreallocated);
+  if (nodes.length <= n) size += sampled;
+  else {
+    if (n > 0) sampled = Math.floor(sampled / n);
+    size += sampled * (nodes.length - 1) + nodeAllocation(nodes[tail].size, s.tailPreallocated);
+  }
+  for (const g of s.sortedGroups()) {
+    size += 40 + raxUsage(pelIds(g.pel)) + 24 * g.pel.size;
+    for (const c of g.consumers.values()) size += 24 + c.name.length + raxUsage(pelIds(c.pel));
+  }
+  return size;
+}
+
+export function valueMemoryUsage(v: Value, samples = 5): number {
   if (typeof v === 'string' || v instanceof MutableString) return stringMemoryUsage(v);
+  if (v instanceof StreamValue) return streamMemoryUsage(v, samples);
   const count =
     'size' in v && typeof v.size === 'number'
       ? v.size

@@ -45,6 +45,10 @@ export interface CommandContext {
   watchTouched: boolean;
   /** Running the commands of EXEC: blocking commands must not block. */
   inExec: boolean;
+  /** The client scripts run their commands through (Redis's CLIENT_SCRIPT). */
+  readonly inScript: boolean;
+  /** Our master's link or the AOF loader (Redis's mustObeyClient): limits of the origin do not apply. */
+  readonly mustObey: boolean;
   /** Channels, patterns and shard channels this client is subscribed to. */
   readonly channels: ReadonlySet<string>;
   readonly patterns: ReadonlySet<string>;
@@ -115,9 +119,15 @@ export interface BlockSpec {
   /**
    * Called with the blocked client as ctx when one of its keys is ready and holds valueType:
    * writes the reply (and propagates with ctx.alsoPropagate) and returns true, or returns false
-   * when the key cannot serve anyone now (then no later waiter of that key is tried this round).
+   * when the key cannot serve anyone now (then no later waiter of that key is tried this round),
+   * or 'skip' when it cannot serve this waiter but may serve the next (a stream read past its end).
    */
-  serve(ctx: CommandContext, key: string): boolean;
+  serve(ctx: CommandContext, key: string): boolean | 'skip';
+  /**
+   * When set, a key that is gone (deleted, flushed, now of another type) ends the block with this
+   * reply (XREADGROUP's UNBLOCKED error); the key's deletion signals it ready.
+   */
+  onKeyGone?(ctx: CommandContext, key: string): void;
   /** The reply on timeout and on CLIENT UNBLOCK … TIMEOUT; default a null array. */
   onTimeout?(ctx: CommandContext): void;
 }

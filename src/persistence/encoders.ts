@@ -6,6 +6,8 @@ import { RdbWriter } from '../rdb/writer.js';
 import { HashValue } from '../store/types/hash.js';
 import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
+import { StreamValue } from '../store/types/stream.js';
+import { formatId, MAX_ID } from '../store/types/stream-id.js';
 import { ZSetValue } from '../store/types/zset.js';
 import { MutableString, type Value } from '../store/values.js';
 import type { EncoderFactory, SnapshotEncoder } from './snapshot.js';
@@ -121,8 +123,65 @@ class AofEncoder extends CommandWriter implements SnapshotEncoder {
         flat.push(formatDouble(s), m);
       });
       this.batched('ZADD', key, flat, 2);
-    }
+    } else if (value instanceof StreamValue) this.stream(key, value);
     if (expireMs !== undefined) this.command(['PEXPIREAT', key, String(expireMs)]);
+  }
+
+  /**
+   * rewriteStreamObject: the entries as XADDs (an empty stream through XADD MAXLEN 0), XSETID for
+   * the ids and counters, then each group with XGROUP CREATE, its pending entries as XCLAIMs per
+   * consumer and consumers without any as XGROUP CREATECONSUMER.
+   */
+  private stream(key: string, s: StreamValue): void {
+    if (s.length > 0) {
+      s.range(0n, MAX_ID, false, (id, e) => {
+        this.command(['XADD', key, formatId(id), ...e.fields()]);
+        return true;
+      });
+    } else this.command(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
+    this.command([
+      'XSETID',
+      key,
+      formatId(s.lastId),
+      'ENTRIESADDED',
+      String(s.entriesAdded),
+      'MAXDELETEDID',
+      formatId(s.maxDeletedId),
+    ]);
+    for (const g of s.sortedGroups()) {
+      this.command([
+        'XGROUP',
+        'CREATE',
+        key,
+        g.name,
+        formatId(g.lastId),
+        'ENTRIESREAD',
+        String(g.entriesRead),
+      ]);
+      for (const c of g.sortedConsumers()) {
+        if (c.pel.size === 0) {
+          this.command(['XGROUP', 'CREATECONSUMER', key, g.name, c.name]);
+          continue;
+        }
+        for (let i = 0; i < c.pel.size; i++) {
+          const nack = c.pel.valueAt(i);
+          this.command([
+            'XCLAIM',
+            key,
+            g.name,
+            c.name,
+            '0',
+            formatId(c.pel.keyAt(i)),
+            'TIME',
+            String(nack.deliveryTime),
+            'RETRYCOUNT',
+            String(nack.deliveryCount),
+            'JUSTID',
+            'FORCE',
+          ]);
+        }
+      }
+    }
   }
 
   /** Variadic commands of at most ITEMS_PER_CMD items (an item is `width` arguments). */

@@ -1,9 +1,11 @@
 import { Crc64 } from '../lib/crc64.js';
 import { LzfError } from '../lib/lzf.js';
 import { parseDouble } from '../lib/numbers.js';
+import type { StreamValue } from '../store/types/stream.js';
 import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RdbOpcode, RdbType, TYPE_NAMES } from './constants.js';
 import { Cursor, RdbError, RdbUnderflow } from './cursor.js';
 import { decodeListpack, ListpackError } from './listpack.js';
+import { readStreamValue } from './stream-codec.js';
 import { decodeIntset, decodeZiplist, decodeZipmap, EncodingError } from './ziplist.js';
 
 /** A value as read from an RDB file, independent of how the store will represent it. */
@@ -12,7 +14,8 @@ export type RdbValue =
   | { type: 'list'; items: string[] }
   | { type: 'set'; members: string[] }
   | { type: 'hash'; pairs: string[] }
-  | { type: 'zset'; entries: Array<[string, number]> };
+  | { type: 'zset'; entries: Array<[string, number]> }
+  | { type: 'stream'; value: StreamValue };
 
 export interface RdbEntry {
   db: number;
@@ -435,6 +438,9 @@ export function readValue(r: Cursor, type: number, key: string): RdbValue {
         }
         return { type: 'list', items };
       }
+      case RdbType.STREAM_LISTPACKS:
+      case RdbType.STREAM_LISTPACKS_2:
+        return { type: 'stream', value: readStreamValue(r, type) };
       case RdbType.MODULE_2:
       case RdbType.MODULE_PRE_GA: {
         const moduleId = r.lengthBig();

@@ -9,11 +9,13 @@ import { formatDouble } from '../lib/numbers.js';
 import { HashValue } from '../store/types/hash.js';
 import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
+import { StreamValue } from '../store/types/stream.js';
 import { ZSetValue } from '../store/types/zset.js';
 import { MutableString, type Value } from '../store/values.js';
 import { QUICKLIST_NODE_PACKED, RdbOpcode, RdbType } from './constants.js';
 import { encodeListpack, ListpackBuilder } from './listpack.js';
 import type { RdbValue } from './reader.js';
+import { writeStreamValue } from './stream-codec.js';
 import type { RdbWriter } from './writer.js';
 import { encodeIntset } from './ziplist.js';
 
@@ -60,6 +62,7 @@ export function rdbTypeOf(v: Value): number {
   if (v instanceof SetValue) return v.isIntset ? RdbType.SET_INTSET : RdbType.SET;
   if (v instanceof HashValue) return v.isListpack ? RdbType.HASH_LISTPACK : RdbType.HASH;
   if (v instanceof ZSetValue) return v.isListpack ? RdbType.ZSET_LISTPACK : RdbType.ZSET_2;
+  if (v instanceof StreamValue) return RdbType.STREAM_LISTPACKS_2;
   throw new Error(`cannot serialize a value of type ${(v as { type?: string }).type ?? typeof v}`);
 }
 
@@ -116,6 +119,9 @@ function writeBody(w: RdbWriter, v: Value, type: number, limits: CodecLimits): v
       w.string(encodeListpack(flat));
       return;
     }
+    case RdbType.STREAM_LISTPACKS_2:
+      writeStreamValue(w, v as StreamValue);
+      return;
     case RdbType.ZSET_2: {
       const z = v as ZSetValue;
       w.length(z.size);
@@ -232,5 +238,7 @@ export function toStoreValue(v: RdbValue, limits: CodecLimits): Value | null {
       if (seen.size !== v.entries.length) throw new BadValueError('Duplicate zset fields detected');
       return ZSetValue.fromEntries(v.entries, { entries: limits.zsetEntries, value: limits.zsetValue });
     }
+    case 'stream':
+      return v.value;
   }
 }

@@ -127,6 +127,27 @@ export class RdbWriter {
     }
   }
 
+  /** A 64-bit length (stream ids and counters), as rdbSaveLen writes it. */
+  lengthBig(n: bigint): void {
+    if (n <= 0xffffffffn) {
+      this.length(Number(n));
+      return;
+    }
+    this.room(9);
+    this.cur[this.pos++] = 0x81;
+    this.cur.writeBigUInt64BE(n, this.pos);
+    this.pos += 8;
+    this.written += 9;
+  }
+
+  /** rdbSaveMillisecondTime: an int64 little-endian. */
+  millis(ms: number): void {
+    this.room(8);
+    this.cur.writeBigInt64LE(BigInt(Math.trunc(ms)), this.pos);
+    this.pos += 8;
+    this.written += 8;
+  }
+
   /** A string with Redis's encodings: small integers as ints, long strings LZF-compressed. */
   string(s: string | Buffer): void {
     const len = s.length;

@@ -43,6 +43,8 @@ export class Blocking {
   private ready: ReadyKey[] = [];
   private readonly readyIndex = new Map<number, Set<string>>();
   private handling = false;
+  /** Blocked clients whose spec has onKeyGone: key deletions are signaled while any exist. */
+  private goneWaiters = 0;
   private reprocessQueue: Client[] | null = null;
 
   constructor(private readonly server: Server) {}
@@ -88,6 +90,7 @@ export class Blocking {
       queue.add(c);
     }
     this.byClient.set(c, b);
+    if (spec.onKeyGone !== undefined) this.goneWaiters++;
     c.blocked = true;
     if (deadline !== 0) this.arm(b);
   }
@@ -101,6 +104,20 @@ export class Blocking {
     if (index.has(key)) return;
     index.add(key);
     this.ready.push({ db, key });
+  }
+
+  /**
+   * A key was modified or deleted (null: the whole db): Redis's signalDeletedKeyAsReady, for the
+   * waiters that end when their key goes. Whether it is gone is checked when it is served.
+   */
+  keyChanged(db: Database, key: string | null): void {
+    if (this.goneWaiters === 0) return;
+    if (key !== null) {
+      this.signalKeyReady(db, key);
+      return;
+    }
+    const keys = this.waiting.get(db.id);
+    if (keys !== undefined) for (const k of keys.keys()) this.signalKeyReady(db, k);
   }
 
   /** SWAPDB (Redis's scanDatabaseForReadyKeys): every waited-on key that exists in db is ready. */
@@ -142,20 +159,33 @@ export class Blocking {
     while (remaining-- > 0 && queue.size > 0) {
       this.server.keyspace.tick();
       const value = db.get(key);
-      if (value === undefined) return;
+      if (value === undefined && this.goneWaiters === 0) return;
       const [c] = queue;
       const b = this.byClient.get(c)!;
-      if (b.spec.valueType !== null && b.spec.valueType !== typeOf(value)) {
+      const spec = b.spec;
+      if (value === undefined || (spec.valueType !== null && spec.valueType !== typeOf(value))) {
+        if (spec.onKeyGone !== undefined) {
+          const onKeyGone = spec.onKeyGone;
+          this.serveClient(b, key, (receiver, k) => {
+            onKeyGone.call(spec, receiver, k);
+            return true;
+          });
+          continue;
+        }
         queue.delete(c);
         queue.add(c);
         continue;
       }
-      if (!this.serveClient(b, key)) return;
+      const served = this.serveClient(b, key, spec.serve);
+      if (served === 'skip') {
+        queue.delete(c);
+        queue.add(c);
+      } else if (!served) return;
     }
   }
 
-  /** Runs a waiter's serve() as its command would run; true if it was answered. */
-  private serveClient(b: BlockedClient, key: string): boolean {
+  /** Runs a waiter's serve() (or another answer) as its command would run; true if it was answered. */
+  private serveClient(b: BlockedClient, key: string, serve: BlockSpec['serve']): boolean | 'skip' {
     const c = b.client;
     const server = this.server;
     c.now = server.keyspace.time;
@@ -163,10 +193,10 @@ export class Blocking {
     c.rewrittenArgv = null;
     c.propagationPrevented = false;
     const start = performance.now();
-    let served: boolean;
+    let served: boolean | 'skip';
     server.callDepth++;
     try {
-      served = b.spec.serve(c, key);
+      served = serve.call(b.spec, c, key);
     } catch (e) {
       server.stats.unexpectedErrors++;
       server.log('warning', `Error serving blocked '${b.command.name}': ${(e as Error).stack ?? e}`);
@@ -175,7 +205,7 @@ export class Blocking {
     }
     server.callDepth--;
     if (server.callDepth === 0) server.flushPropagation();
-    if (served) this.finish(b, Math.round((performance.now() - start) * 1000));
+    if (served === true) this.finish(b, Math.round((performance.now() - start) * 1000));
     return served;
   }
 
@@ -249,6 +279,7 @@ export class Blocking {
   private detach(b: BlockedClient): void {
     const c = b.client;
     this.byClient.delete(c);
+    if (b.spec.onKeyGone !== undefined) this.goneWaiters--;
     if (b.timer !== null) clearTimeout(b.timer);
     b.timer = null;
     const keys = this.waiting.get(b.db.id);

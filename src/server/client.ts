@@ -100,6 +100,10 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   onInternalClose: (() => void) | null = null;
   /** The link to our master (flag M): its writes are never refused. */
   fromMaster = false;
+  /** Runs the AOF (Redis's CLIENT_ID_AOF client). */
+  aofLoader = false;
+  /** The client scripts call commands through (Redis's CLIENT_SCRIPT). */
+  inScript = false;
   /** Queued commands while in MULTI, or null. */
   multi: string[][] | null = null;
   /** A command failed to queue: EXEC will answer EXECABORT. */
@@ -108,6 +112,10 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   /** Keys this client WATCHes, and whether each was already logically expired when watched. */
   watching: Array<[Database, string, boolean]> = [];
   inExec = false;
+
+  get mustObey(): boolean {
+    return this.fromMaster || this.aofLoader;
+  }
   /** Replication offset after this client's last write (what WAIT waits for). */
   woff = 0;
   /** Pub/sub subscriptions. */

@@ -20,6 +20,7 @@ export class ScriptCommandClient implements ScriptClient {
 
   constructor(private readonly server: Server) {
     this.client = new Client(server, 0, null, '', '', -1);
+    this.client.inScript = true;
     this.client.setAuthenticated('default');
   }
 

@@ -126,6 +126,7 @@ export class Server implements ServerContext, Host {
     this.ephemeralPort = options.ephemeralPort ?? false;
     this.keyspace = new Keyspace(this.config.num('databases'), options.clock ?? systemClock);
     this.keyspace.expiredListener = (db, key) => this.onKeyExpired(db.id, key);
+    for (const db of this.keyspace.dbs) db.keyObserver = (d, key) => this.blocking.keyChanged(d, key);
     this.commands = options.commands;
     this.pubsub = new PubSub((c) => this.wake(c));
     this.slowlog = new SlowLog(this.config);
@@ -352,7 +353,9 @@ export class Server implements ServerContext, Host {
   /** Creates a client without a socket (embedding, scripts, AOF loading). */
   /** A client without a connection that runs commands as Redis's cmd->proc does (AOF loading). */
   fakeClient(): FakeClient {
-    return new DirectClient(this, new Client(this, this.nextClientId++, null, '', '', -1));
+    const client = new Client(this, this.nextClientId++, null, '', '', -1);
+    client.aofLoader = true;
+    return new DirectClient(this, client);
   }
 
   usedMemory(): number {

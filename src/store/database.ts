@@ -53,6 +53,11 @@ export class Database {
   private exactExpires: Map<string, bigint> | null = null;
   /** Keys some client WATCHes, with the watchers; null until first used. */
   watched: Map<string, Set<Watcher>> | null = null;
+  /**
+   * Told about every modified or deleted key (null: the whole db was flushed or replaced), for
+   * clients blocked on a key that must hear of its deletion (XREADGROUP).
+   */
+  keyObserver: ((db: Database, key: string | null) => void) | null = null;
   /** Told about every modified key after the change (a running snapshot's safety net); usually null. */
   writeObserver: ((db: Database, key: string) => void) | null = null;
   /** Cursor of the active expiry cycle through the expires table. */
@@ -339,6 +344,7 @@ export class Database {
       }
     }
     if (this.writeObserver !== null) this.writeObserver(this, key);
+    if (this.keyObserver !== null) this.keyObserver(this, key);
   }
 
   /**
@@ -346,6 +352,7 @@ export class Database {
    * replacedWith, except where the key was and stays logically expired (touchAllWatchedKeysInDb).
    */
   touchAll(replacedWith?: Database): void {
+    if (this.keyObserver !== null) this.keyObserver(this, null);
     if (this.watched === null) return;
     for (const [key, watchers] of this.watched) {
       const here = this.data.has(key);

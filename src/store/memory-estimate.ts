@@ -11,6 +11,7 @@
 import type { HashValue } from './types/hash.js';
 import type { ListValue } from './types/list.js';
 import type { SetValue } from './types/set.js';
+import type { StreamValue } from './types/stream.js';
 import type { ZSetValue } from './types/zset.js';
 import { MutableString, type Value } from './values.js';
 
@@ -59,6 +60,8 @@ export function valueBytes(v: Value): number {
       return setBytes(v as SetValue);
     case 'zset':
       return zsetBytes(v as ZSetValue);
+    case 'stream':
+      return (v as StreamValue).estimatedBytes();
     default:
       return COLLECTION_BASE * 2;
   }

@@ -224,6 +224,7 @@ export async function dumpAll(c: RawClient, dbs = 16): Promise<string[]> {
         for (let i = 0; i < flat.length; i += 2) pairs.push(`${flat[i]}=${flat[i + 1]}`);
         value = pairs.sort();
       } else if (type === 'zset') value = await cmd(c, 'ZRANGE', key, '0', '-1', 'WITHSCORES');
+      else if (type === 'stream') value = await cmd(c, 'XINFO', 'STREAM', key, 'FULL', 'COUNT', '0');
       lines.push(JSON.stringify([db, key, type, encodingClass(type as string, enc as string), ttl, value]));
     }
   }

@@ -88,11 +88,16 @@ export function buildModuleAuxRdb(): Buffer {
   return Buffer.concat(w.take());
 }
 
-/** A key of the module type between two ordinary keys. */
-export function buildModuleKeyRdb(): Buffer {
+/** A key of the module type between two ordinary keys (after `leading` more: k:0, k:1 …). */
+export function buildModuleKeyRdb(leading = 0): Buffer {
   const w = begin();
   w.selectDb(0);
-  w.resizeDb(3, 0);
+  w.resizeDb(3 + leading, 0);
+  for (let i = 0; i < leading; i++) {
+    w.byte(0);
+    w.string(`k:${i}`);
+    w.string(String(i));
+  }
   w.byte(0);
   w.string('before');
   w.string('value-1');

@@ -1,0 +1,619 @@
+/**
+ * The stream type, represented as Redis 7.0 represents it (t_stream.c): entries live in nodes,
+ * each a listpack in Redis's exact layout, keyed by the id of its first ("master") entry. A node
+ * starts with a master entry (valid count, deleted count, the first entry's field names) and
+ * each entry stores its id as a delta from the master id, and only its values when its fields
+ * are the master's (SAMEFIELDS). Deletion marks an entry (a tombstone); a node goes when its last
+ * valid entry does. Nodes sit in an array ordered by master id: finding an id is a binary search,
+ * appending touches the tail node only.
+ */
+import type { CollectionValue } from '../values.js';
+import {
+  LP_EOF,
+  LP_HEADER,
+  LP_MAX_OVERHEAD,
+  lpBigInt,
+  lpInt,
+  lpNext,
+  lpString,
+  writeLpInt,
+  writeLpString,
+} from './listpack-buf.js';
+import { type ConsumerGroup, INVALID_ENTRIES_READ } from './stream-groups.js';
+import { MAX_ID, type StreamId, U64_MAX } from './stream-id.js';
+
+export const FLAG_DELETED = 1;
+export const FLAG_SAMEFIELDS = 2;
+/** STREAM_LISTPACK_MAX_SIZE: no entry's fields and values may total more. */
+export const LISTPACK_MAX_SIZE = 1 << 30;
+
+/** stream-node-max-bytes and stream-node-max-entries. */
+export interface NodeLimits {
+  maxBytes: number;
+  maxEntries: number;
+}
+
+/** One listpack of entries. `buf` has room beyond `size` for appends. */
+export class StreamNode {
+  constructor(
+    readonly masterId: StreamId,
+    public buf: Buffer,
+    /** Bytes in use: the listpack's total-bytes header. */
+    public size: number,
+    /** Valid entries and tombstones (the master entry's first two integers). */
+    public count: number,
+    public deleted: number,
+    /** Listpack elements (the header's u16 count saturates at 65535). */
+    public elements: number,
+  ) {}
+
+  /** The listpack itself, exactly sized (RDB, DUMP). */
+  listpack(): Buffer {
+    return this.buf.subarray(0, this.size);
+  }
+
+  /** Drops the spare room once the node is full (lpShrinkToFit). */
+  shrink(): void {
+    if (this.buf.length !== this.size) this.buf = exactCopy(this.listpack());
+  }
+
+  /** Makes room for n more bytes. */
+  ensure(n: number): void {
+    if (this.size + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.size + n, this.buf.length * 2));
+    this.buf.copy(grown, 0, 0, this.size);
+    this.buf = grown;
+  }
+
+  writeHeader(): void {
+    this.buf.writeUInt32LE(this.size, 0);
+    this.buf.writeUInt16LE(Math.min(this.elements, 65535), 4);
+  }
+
+  /** Replaces the integer element at p (lpReplaceInteger), moving what follows if its size changes. */
+  replaceInt(p: number, value: number): void {
+    const oldEnd = lpNext(this.buf, p);
+    const scratch = intScratch;
+    const len = writeLpInt(scratch, 0, value);
+    const delta = len - (oldEnd - p);
+    if (delta !== 0) {
+      this.ensure(Math.max(delta, 0));
+      this.buf.copyWithin(p + len, oldEnd, this.size);
+      this.size += delta;
+    }
+    scratch.copy(this.buf, p, 0, len);
+    this.writeHeader();
+  }
+
+  /** Writes the count and deleted integers of the master entry. */
+  writeCounts(): void {
+    this.replaceInt(LP_HEADER, this.count);
+    this.replaceInt(lpNext(this.buf, LP_HEADER), this.deleted);
+  }
+}
+
+const intScratch = Buffer.alloc(16);
+
+/** A copy in its own allocation (not a slice of Node's shared pool, which would pin the pool). */
+export function exactCopy(bytes: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafeSlow(bytes.length);
+  out.set(bytes);
+  return out;
+}
+let entryScratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Walks the entries of one node. After next() or readAt(), id/flags/fields describe the entry;
+ * fields() decodes its field-value pairs.
+ */
+export class NodeReader {
+  node!: StreamNode;
+  private buf!: Buffer;
+  private masterMs = 0n;
+  private masterSeq = 0n;
+  /** Positions of the master entry's field names. */
+  private masterFields: number[] = [];
+  /** Position of the first entry. */
+  firstPos = 0;
+  /** Position of the next entry to read. */
+  pos = 0;
+  // The current entry:
+  entryPos = 0;
+  flags = 0;
+  id: StreamId = 0n;
+  numFields = 0;
+  private dataPos = 0;
+
+  start(node: StreamNode): this {
+    this.node = node;
+    const buf = node.buf;
+    this.buf = buf;
+    this.masterMs = node.masterId >> 64n;
+    this.masterSeq = node.masterId & U64_MAX;
+    let p = lpNext(buf, lpNext(buf, LP_HEADER));
+    const n = lpInt(buf, p);
+    p = lpNext(buf, p);
+    const fields: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      fields[i] = p;
+      p = lpNext(buf, p);
+    }
+    this.masterFields = fields;
+    this.firstPos = lpNext(buf, p);
+    this.pos = this.firstPos;
+    return this;
+  }
+
+  /** Reads the entry at pos; false at the node's end. */
+  next(): boolean {
+    if (this.buf[this.pos] === LP_EOF) return false;
+    this.pos = this.readAt(this.pos);
+    return true;
+  }
+
+  /** Reads the entry at p; returns the position after it. */
+  readAt(p: number): number {
+    const buf = this.buf;
+    this.entryPos = p;
+    const flags = lpInt(buf, p);
+    p = lpNext(buf, p);
+    const msDelta = lpBigInt(buf, p);
+    p = lpNext(buf, p);
+    const seqDelta = lpBigInt(buf, p);
+    p = lpNext(buf, p);
+    this.flags = flags;
+    this.id =
+      (BigInt.asUintN(64, this.masterMs + msDelta) << 64n) | BigInt.asUintN(64, this.masterSeq + seqDelta);
+    let skip: number;
+    if (flags & FLAG_SAMEFIELDS) {
+      this.numFields = this.masterFields.length;
+      skip = this.numFields;
+    } else {
+      this.numFields = lpInt(buf, p);
+      p = lpNext(buf, p);
+      skip = this.numFields * 2;
+    }
+    this.dataPos = p;
+    for (let i = 0; i < skip; i++) p = lpNext(buf, p);
+    return lpNext(buf, p);
+  }
+
+  /** The current entry's fields and values, flat. */
+  fields(): string[] {
+    const buf = this.buf;
+    const out: string[] = new Array(this.numFields * 2);
+    let p = this.dataPos;
+    if (this.flags & FLAG_SAMEFIELDS) {
+      const names = this.masterFields;
+      for (let i = 0; i < names.length; i++) {
+        out[2 * i] = lpString(buf, names[i]);
+        out[2 * i + 1] = lpString(buf, p);
+        p = lpNext(buf, p);
+      }
+    } else {
+      for (let i = 0; i < out.length; i++) {
+        out[i] = lpString(buf, p);
+        p = lpNext(buf, p);
+      }
+    }
+    return out;
+  }
+
+  get isDeleted(): boolean {
+    return (this.flags & FLAG_DELETED) !== 0;
+  }
+
+  /** Marks the current entry deleted (the flags element is one byte either way). */
+  markDeleted(): void {
+    this.flags |= FLAG_DELETED;
+    this.buf[this.entryPos] = this.flags;
+  }
+
+  /** Positions of every entry of the node, for walking it backwards. */
+  positions(): number[] {
+    const out: number[] = [];
+    let p = this.firstPos;
+    while (this.buf[p] !== LP_EOF) {
+      out.push(p);
+      p = this.readAt(p);
+    }
+    return out;
+  }
+}
+
+/** Called for each entry of a range; return false to stop. */
+export type EntryVisitor = (id: StreamId, entry: NodeReader) => boolean | undefined;
+
+export type TrimStrategy = 'maxlen' | 'minid';
+
+export interface TrimArgs {
+  strategy: TrimStrategy;
+  maxlen: number;
+  minid: StreamId;
+  approx: boolean;
+  /** Most entries removed (0: no limit). */
+  limit: number;
+}
+
+export class StreamValue implements CollectionValue {
+  readonly type = 'stream' as const;
+  accountedBytes = 0;
+  nodes: StreamNode[] = [];
+  /** Valid entries. */
+  length = 0;
+  lastId: StreamId = 0n;
+  /** recorded-first-entry-id: the first valid entry's id, 0-0 when empty. */
+  firstId: StreamId = 0n;
+  maxDeletedId: StreamId = 0n;
+  entriesAdded = 0n;
+  /** Consumer groups by name, or null before the first. */
+  groups: Map<string, ConsumerGroup> | null = null;
+  /** The tail node was created by an append and still has its growing room (MEMORY USAGE). */
+  tailPreallocated = false;
+  /** The tail node's master fields, decoded for appends (null: decode on the next append). */
+  private tailFields: string[] | null = null;
+
+  encoding(): string {
+    return 'stream';
+  }
+
+  copy(): StreamValue {
+    const s = new StreamValue();
+    s.nodes = this.nodes.map(
+      (n) => new StreamNode(n.masterId, exactCopy(n.listpack()), n.size, n.count, n.deleted, n.elements),
+    );
+    s.length = this.length;
+    s.lastId = this.lastId;
+    s.firstId = this.firstId;
+    s.maxDeletedId = this.maxDeletedId;
+    s.entriesAdded = this.entriesAdded;
+    if (this.groups !== null) {
+      s.groups = new Map();
+      for (const [name, g] of this.groups) s.groups.set(name, g.copy());
+    }
+    return s;
+  }
+
+  /** Groups in name order. */
+  sortedGroups(): ConsumerGroup[] {
+    if (this.groups === null) return [];
+    return [...this.groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  group(name: string): ConsumerGroup | undefined {
+    return this.groups?.get(name);
+  }
+
+  /** Adds a node read from an RDB (after its predecessors). */
+  addLoadedNode(node: StreamNode): void {
+    this.nodes.push(node);
+    this.tailFields = null;
+  }
+
+  /** Index of the last node whose master id is <= id, or -1. */
+  private nodeIndexFor(id: StreamId): number {
+    const nodes = this.nodes;
+    let lo = 0;
+    let hi = nodes.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (nodes[mid].masterId <= id) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /**
+   * streamAppendItem's storage part: appends an entry with id (already checked to be greater
+   * than lastId) and the field-value pairs argv[start…].
+   */
+  append(id: StreamId, argv: readonly string[], start: number, limits: NodeLimits): void {
+    const numFields = (argv.length - start) / 2;
+    let contentBytes = 0;
+    for (let i = start; i < argv.length; i++) contentBytes += argv[i].length;
+    let node: StreamNode | undefined = this.nodes[this.nodes.length - 1];
+    if (node !== undefined) {
+      const maxBytes =
+        limits.maxBytes === 0 || limits.maxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.maxBytes;
+      if (
+        node.size + contentBytes >= maxBytes ||
+        (limits.maxEntries > 0 && node.count + node.deleted >= limits.maxEntries)
+      ) {
+        node.shrink();
+        this.tailPreallocated = false;
+        node = undefined;
+      }
+    }
+    const worst = (argv.length - start + 8) * LP_MAX_OVERHEAD + contentBytes + 64;
+    if (entryScratch.length < worst)
+      entryScratch = Buffer.allocUnsafe(Math.max(worst, entryScratch.length * 2));
+    const out = entryScratch;
+    let flags = 0;
+    let p = 0;
+    let masterElements = 0;
+    if (node === undefined) {
+      // A new node: the master entry takes this entry's field names.
+      p = writeLpInt(out, p, 1);
+      p = writeLpInt(out, p, 0);
+      p = writeLpInt(out, p, numFields);
+      const names: string[] = new Array(numFields);
+      for (let i = 0; i < numFields; i++) {
+        names[i] = argv[start + 2 * i];
+        p = writeLpString(out, p, names[i]);
+      }
+      p = writeLpInt(out, p, 0);
+      masterElements = numFields + 4;
+      this.tailFields = names;
+      flags = FLAG_SAMEFIELDS;
+    } else {
+      const names = this.tailFieldNames(node);
+      if (names.length === numFields) {
+        let same = true;
+        for (let i = 0; i < numFields; i++) {
+          if (names[i] !== argv[start + 2 * i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) flags = FLAG_SAMEFIELDS;
+      }
+    }
+    const master = node === undefined ? id : node.masterId;
+    p = writeLpInt(out, p, flags);
+    p = writeLpInt(out, p, BigInt.asIntN(64, (id >> 64n) - (master >> 64n)));
+    p = writeLpInt(out, p, BigInt.asIntN(64, (id & U64_MAX) - (master & U64_MAX)));
+    const same = flags === FLAG_SAMEFIELDS;
+    if (!same) p = writeLpInt(out, p, numFields);
+    for (let i = start; i < argv.length; i += 2) {
+      if (!same) p = writeLpString(out, p, argv[i]);
+      p = writeLpString(out, p, argv[i + 1]);
+    }
+    const lpCount = same ? numFields + 3 : 2 * numFields + 4;
+    p = writeLpInt(out, p, lpCount);
+    const entryElements = lpCount + 1;
+    if (node === undefined) {
+      const size = LP_HEADER + p + 1;
+      const buf = Buffer.allocUnsafeSlow(Math.max(128, size * 2));
+      out.copy(buf, LP_HEADER, 0, p);
+      buf[size - 1] = LP_EOF;
+      node = new StreamNode(id, buf, size, 1, 0, masterElements + entryElements);
+      node.writeHeader();
+      this.nodes.push(node);
+      this.tailPreallocated = true;
+    } else {
+      node.ensure(p);
+      out.copy(node.buf, node.size - 1, 0, p);
+      node.size += p;
+      node.buf[node.size - 1] = LP_EOF;
+      node.elements += entryElements;
+      node.count++;
+      node.replaceInt(LP_HEADER, node.count);
+    }
+    this.length++;
+    this.entriesAdded++;
+    this.lastId = id;
+    if (this.length === 1) this.firstId = id;
+  }
+
+  private tailFieldNames(node: StreamNode): string[] {
+    if (this.tailFields !== null) return this.tailFields;
+    const buf = node.buf;
+    let p = lpNext(buf, lpNext(buf, LP_HEADER));
+    const n = lpInt(buf, p);
+    p = lpNext(buf, p);
+    const names: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      names[i] = lpString(buf, p);
+      p = lpNext(buf, p);
+    }
+    this.tailFields = names;
+    return names;
+  }
+
+  /**
+   * Visits entries with start <= id <= end, in order (reverse: from end down). Tombstones are
+   * skipped unless withDeleted.
+   */
+  range(start: StreamId, end: StreamId, reverse: boolean, visit: EntryVisitor, withDeleted = false): void {
+    if (start > end || this.nodes.length === 0) return;
+    const r = new NodeReader();
+    const nodes = this.nodes;
+    if (!reverse) {
+      for (let i = Math.max(this.nodeIndexFor(start), 0); i < nodes.length; i++) {
+        if (nodes[i].masterId > end) return;
+        r.start(nodes[i]);
+        while (r.next()) {
+          if (r.id < start) continue;
+          if (r.id > end) return;
+          if (!withDeleted && r.isDeleted) continue;
+          if (visit(r.id, r) === false) return;
+        }
+      }
+      return;
+    }
+    for (let i = this.nodeIndexFor(end); i >= 0; i--) {
+      r.start(nodes[i]);
+      const positions = r.positions();
+      for (let j = positions.length - 1; j >= 0; j--) {
+        r.readAt(positions[j]);
+        if (r.id > end) continue;
+        if (r.id < start) return;
+        if (!withDeleted && r.isDeleted) continue;
+        if (visit(r.id, r) === false) return;
+      }
+    }
+  }
+
+  /** The fields of the entry with this id, or null if it does not exist (or is deleted). */
+  get(id: StreamId): string[] | null {
+    let found: string[] | null = null;
+    this.range(id, id, false, (_id, e) => {
+      found = e.fields();
+      return false;
+    });
+    return found;
+  }
+
+  /** The first (or last) valid entry's id, or null when empty (streamGetEdgeID with tombstones skipped). */
+  edgeId(last: boolean): StreamId | null {
+    let found: StreamId | null = null;
+    this.range(0n, MAX_ID, last, (id) => {
+      found = id;
+      return false;
+    });
+    return found;
+  }
+
+  /** The first entry's id, tombstones included (streamGetEdgeID(first, skip_tombstones=0)), or MAX. */
+  firstIdWithTombstones(): StreamId {
+    let found: StreamId = MAX_ID;
+    this.range(
+      0n,
+      MAX_ID,
+      false,
+      (id) => {
+        found = id;
+        return false;
+      },
+      true,
+    );
+    return found;
+  }
+
+  /** streamDeleteItem: marks the entry deleted; false if there is no such valid entry. */
+  delete(id: StreamId): boolean {
+    const i = this.nodeIndexFor(id);
+    if (i < 0) return false;
+    const node = this.nodes[i];
+    const r = new NodeReader().start(node);
+    while (r.next()) {
+      if (r.id > id) return false;
+      if (r.id !== id) continue;
+      if (r.isDeleted) return false;
+      if (node.count === 1) this.removeNodes(i, 1);
+      else {
+        r.markDeleted();
+        node.count--;
+        node.deleted++;
+        node.writeCounts();
+      }
+      this.length--;
+      return true;
+    }
+    return false;
+  }
+
+  private removeNodes(index: number, n: number): void {
+    if (index + n >= this.nodes.length) {
+      this.tailFields = null;
+      this.tailPreallocated = false;
+    }
+    if (index === 0 && n === 1) this.nodes.shift();
+    else this.nodes.splice(index, n);
+  }
+
+  /** XDEL's bookkeeping after its deletions: the recorded first id. */
+  afterDeletes(deletedFirst: boolean): void {
+    if (this.length === 0) this.firstId = 0n;
+    else if (deletedFirst) this.firstId = this.edgeId(false) ?? 0n;
+  }
+
+  /** streamTrim: removes entries from the front by MAXLEN or MINID; returns how many. */
+  trim(args: TrimArgs): number {
+    let removed = 0;
+    let dropNodes = 0;
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      if (args.strategy === 'maxlen' && this.length <= args.maxlen) break;
+      const node = nodes[i];
+      const entries = node.count;
+      if (args.limit !== 0 && removed + entries > args.limit) break;
+      let removeNode: boolean;
+      if (args.strategy === 'maxlen') removeNode = this.length - entries >= args.maxlen;
+      else removeNode = this.lastEntryIdOf(node) < args.minid;
+      if (removeNode) {
+        dropNodes++;
+        this.length -= entries;
+        removed += entries;
+        continue;
+      }
+      if (args.approx) break;
+      const r = new NodeReader().start(node);
+      let fromNode = 0;
+      while (r.next()) {
+        const stop = args.strategy === 'maxlen' ? this.length <= args.maxlen : r.id >= args.minid;
+        if (stop) break;
+        if (!r.isDeleted) {
+          r.markDeleted();
+          fromNode++;
+          this.length--;
+        }
+      }
+      if (fromNode > 0) {
+        node.count -= fromNode;
+        node.deleted += fromNode;
+        node.writeCounts();
+      }
+      removed += fromNode;
+      break;
+    }
+    if (dropNodes > 0) this.removeNodes(0, dropNodes);
+    if (this.length === 0) this.firstId = 0n;
+    else this.firstId = this.edgeId(false) ?? 0n;
+    return removed;
+  }
+
+  /** The id of a node's last entry, tombstones included (lpGetEdgeStreamID). */
+  private lastEntryIdOf(node: StreamNode): StreamId {
+    const r = new NodeReader().start(node);
+    let last = node.masterId;
+    while (r.next()) last = r.id;
+    return last;
+  }
+
+  /** streamRangeHasTombstones: whether a deleted entry may lie within [start, end]. */
+  rangeHasTombstones(start: StreamId, end: StreamId = MAX_ID): boolean {
+    if (this.length === 0 || this.maxDeletedId === 0n) return false;
+    if (this.firstId > this.maxDeletedId) return false;
+    return start <= this.maxDeletedId && this.maxDeletedId <= end;
+  }
+
+  /** streamEstimateDistanceFromFirstEverEntry: the entries-read counter an id corresponds to. */
+  estimateDistance(id: StreamId): bigint {
+    if (this.entriesAdded === 0n) return 0n;
+    if (this.length === 0 && id <= this.lastId) return this.entriesAdded;
+    if (id === this.lastId) return this.entriesAdded;
+    if (id > this.lastId) return INVALID_ENTRIES_READ;
+    if (this.maxDeletedId === 0n || this.maxDeletedId < this.firstId) {
+      if (id < this.firstId) return this.entriesAdded - BigInt(this.length);
+      if (id === this.firstId) return this.entriesAdded - BigInt(this.length) + 1n;
+    }
+    return INVALID_ENTRIES_READ;
+  }
+
+  /** The consumer group lag XINFO reports (streamReplyWithCGLag), null when it cannot be known. */
+  lag(g: ConsumerGroup): bigint | null {
+    if (this.entriesAdded === 0n) return 0n;
+    if (g.entriesRead !== INVALID_ENTRIES_READ && !this.rangeHasTombstones(g.lastId)) {
+      return this.entriesAdded - g.entriesRead;
+    }
+    const read = this.estimateDistance(g.lastId);
+    return read === INVALID_ENTRIES_READ ? null : this.entriesAdded - read;
+  }
+
+  /** Estimated heap bytes (store/memory-estimate.ts): node buffers and objects, groups and PELs. */
+  estimatedBytes(): number {
+    let n = 160;
+    for (const node of this.nodes) n += node.buf.length + 200;
+    if (this.groups !== null) {
+      for (const g of this.groups.values()) {
+        n += 200 + g.pel.size * 120;
+        for (const c of g.consumers.values()) n += 150 + c.name.length + c.pel.size * 40;
+      }
+    }
+    return n;
+  }
+}
