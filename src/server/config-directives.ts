@@ -279,8 +279,8 @@ export const DIRECTIVES: Directive[] = [
   int('shutdown-timeout', '10', 0n, INT_MAX, on),
   int('socket-mark-id', '0', 0n, UINT_MAX, { immutable: true }),
   bool('stop-writes-on-bgsave-error', 'yes', on),
-  mem('stream-node-max-bytes', '4096', 0n, LLONG_MAX),
-  int('stream-node-max-entries', '100', 0n, LLONG_MAX),
+  mem('stream-node-max-bytes', '4096', 0n, LLONG_MAX, on),
+  int('stream-node-max-entries', '100', 0n, LLONG_MAX, on),
   oneOf(
     'supervised',
     'no',
