@@ -56,7 +56,9 @@ function readRange(
         if (group.entriesRead !== INVALID_ENTRIES_READ && !s.rangeHasTombstones(id)) group.entriesRead++;
         else if (s.entriesAdded !== 0n) group.entriesRead = s.estimateDistance(id);
         group.lastId = id;
-        propagateLastId = true;
+        // Redis 7.0 propagates the group's id only for NOACK (the XCLAIMs carry LASTID otherwise),
+        // so its replicas do not learn entries-read from these reads: neither do ours.
+        if (g.noack) propagateLastId = true;
       }
       if (!g.noack) deliver(ctx, g, id);
     }
