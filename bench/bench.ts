@@ -18,7 +18,8 @@
  *   --scale F         multiply request and key counts (default 1; --quick is --scale 0.1 --rounds 1)
  *   --pipelines 1,16  pipeline depths to run
  *   --tests set,get   only these redis-benchmark tests
- *   --only A,B        only these suites: strings, datatypes, scripting (or throughput for all three), memory,
+ *   --only A,B        only these suites: strings, datatypes, scripting, streams, streams-pipelined (or
+ *                     throughput for all of them; streams also runs the consumer loop), memory,
  *                     persistence, replication, eviction
  *   --eviction-maxmemory M  maxmemory of the eviction runs (default 128mb)
  *   --no-memory       skip the memory scenarios;  --no-throughput  skip throughput
@@ -40,6 +41,7 @@ import {
   summarize,
 } from './replication-bench.js';
 import { findTool, startRedis, startTsredis, type Target } from './servers.js';
+import { type ConsumerLoopSample, runConsumerLoop } from './stream-bench.js';
 import { MEMORY_SCENARIOS, type MemoryScenario, THROUGHPUT_SUITES } from './suites.js';
 
 interface Options {
@@ -312,8 +314,10 @@ function throughputChecks(rows: Row[]): TargetCheck[] {
   const out: TargetCheck[] = [];
   for (const row of rows) {
     // Issue 16: EVALSHA and FCALL of a one-call script ≥ 0.7x at -P 1.
+    // Issue 17: the stream commands ≥ 0.8x at both depths.
     const goal =
       goals[row.label]?.[row.pipeline] ??
+      (row.suite.startsWith('streams') ? 0.8 : null) ??
       ((row.suite === 'datatypes' || row.suite === 'scripting') && row.pipeline === 1 ? 0.7 : null);
     if (goal === null) continue;
     const rps = (name: string) => median((row.samples.get(name) ?? []).map((s) => s.rps));
@@ -335,10 +339,12 @@ function memoryChecks(results: MemoryResult[]): TargetCheck[] {
     const rd = results.find((r) => r.scenario === scenario && r.target === 'redis');
     if (ts === undefined || rd === undefined) continue;
     const ratio = ts.rssPerItem / rd.rssPerItem;
+    // Issue 17: a stream entry ≤ 1.5x; issue 2: a key ≤ 2x.
+    const limit = scenario.startsWith('streams') ? 1.5 : 2;
     out.push({
-      target: `${scenario}: RSS per key ≤ 2x redis`,
+      target: `${scenario}: RSS per ${limit === 2 ? 'key' : 'entry'} ≤ ${limit}x redis`,
       measured: `${ratio.toFixed(2)}x`,
-      met: ratio <= 2,
+      met: ratio <= limit,
     });
   }
   return out;
@@ -399,8 +405,31 @@ function evictionChecks(result: EvictionResult): TargetCheck[] {
   }));
 }
 
+/** The consumer loop's medians side by side; issue 17's target is 0.8x of Redis's entries/s. */
+function printConsumerLoop(samples: Map<string, ConsumerLoopSample[]>, entries: number): TargetCheck {
+  const med = (name: string, f: (s: ConsumerLoopSample) => number) =>
+    median((samples.get(name) ?? []).map(f));
+  console.log(
+    `\nStream consumer loop: 10 consumers, XREADGROUP COUNT 10 + XACK, ${fmtInt(entries)} 5-field entries`,
+  );
+  printTable(
+    ['engine', 'entries/s', 'CPU µs/entry'],
+    ['tsredis', 'redis'].map((n) => [
+      n,
+      fmtInt(Math.round(med(n, (s) => s.entriesPerSecond))),
+      med(n, (s) => s.cpuMicrosPerEntry).toFixed(2),
+    ]),
+  );
+  const ratio = med('tsredis', (s) => s.entriesPerSecond) / med('redis', (s) => s.entriesPerSecond);
+  return {
+    target: 'stream consumer loop entries/s ≥ 0.8x redis',
+    measured: `${ratio.toFixed(2)}x`,
+    met: ratio >= 0.8,
+  };
+}
+
 function printChecks(checks: TargetCheck[]): void {
-  console.log('\nTargets (issues 2, 3, 5, 16, 23)');
+  console.log('\nTargets (issues 2, 3, 5, 16, 17, 23)');
   printTable(
     ['target', 'measured', 'status'],
     checks.map((c) => [c.target, c.measured, c.met ? 'met' : 'NOT MET']),
@@ -423,6 +452,19 @@ async function main(): Promise<void> {
       const rows = await runThroughput(bin, targets, opts);
       printThroughput(rows, opts);
       checks.push(...throughputChecks(rows));
+    }
+    if (opts.suites.has('streams')) {
+      const entries = Math.max(1000, Math.round(200_000 * opts.scale));
+      const samples = new Map<string, ConsumerLoopSample[]>();
+      for (let round = 0; round < opts.rounds; round++) {
+        const order = round % 2 === 0 ? targets : [...targets].reverse();
+        for (const target of order) {
+          const list = samples.get(target.name) ?? [];
+          list.push(await runConsumerLoop(target, entries, 10));
+          samples.set(target.name, list);
+        }
+      }
+      checks.push(printConsumerLoop(samples, entries));
     }
     if (opts.suites.has('memory')) {
       const results: MemoryResult[] = [];

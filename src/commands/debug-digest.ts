@@ -100,7 +100,8 @@ function xorObjectDigest(db: Database, key: string, digest: Buffer, v: Value): v
   } else if (v instanceof StreamValue) {
     // Entries only, in order, each id as "<ms>.<seq>": groups are not part of the digest.
     mixDigest(digest, uint32be(OBJ_STREAM));
-    v.range(0n, MAX_ID, false, (id, e) => {
+    v.range(0n, MAX_ID, false, (e) => {
+      const id = e.id;
       mixDigest(digest, `${id >> 64n}.${id & U64_MAX}`);
       for (const part of e.fields()) mixDigest(digest, part);
       return true;

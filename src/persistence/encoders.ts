@@ -134,8 +134,8 @@ class AofEncoder extends CommandWriter implements SnapshotEncoder {
    */
   private stream(key: string, s: StreamValue): void {
     if (s.length > 0) {
-      s.range(0n, MAX_ID, false, (id, e) => {
-        this.command(['XADD', key, formatId(id), ...e.fields()]);
+      s.range(0n, MAX_ID, false, (e) => {
+        this.command(['XADD', key, e.idText(), ...e.fields()]);
         return true;
       });
     } else this.command(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);

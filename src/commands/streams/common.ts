@@ -5,7 +5,7 @@
 import type { CommandContext } from '../../core/context.js';
 import { parseInt64 } from '../../lib/numbers.js';
 import { type NodeLimits, type NodeReader, StreamValue } from '../../store/types/stream.js';
-import { formatId, parseStreamId, type StreamId } from '../../store/types/stream-id.js';
+import { parseStreamId, type StreamId } from '../../store/types/stream-id.js';
 import { lookupTyped, WRONGTYPE } from '../coll-common.js';
 import { ERR } from '../replies.js';
 
@@ -76,23 +76,24 @@ export function nodeLimits(ctx: CommandContext): NodeLimits {
   };
 }
 
-/** One entry as a reply: [id, [field, value, …]]. */
-export function replyEntry(ctx: CommandContext, id: StreamId, fields: readonly string[]): void {
+/** One entry as a reply: [id, [field, value, …]] (the id as text). */
+export function replyEntry(ctx: CommandContext, id: string, fields: readonly string[]): void {
   const r = ctx.reply;
   r.array(2);
-  r.bulk(formatId(id));
+  r.bulk(id);
   r.array(fields.length);
   for (const f of fields) r.bulk(f);
 }
 
 /** Collected entries, for replies whose length is known only after the walk. */
 export interface Entry {
-  id: StreamId;
+  /** The id as Redis prints it. */
+  id: string;
   fields: string[];
 }
 
-export function collect(entries: Entry[], id: StreamId, e: NodeReader): void {
-  entries.push({ id, fields: e.fields() });
+export function collect(entries: Entry[], e: NodeReader): void {
+  entries.push({ id: e.idText(), fields: e.fields() });
 }
 
 export function replyEntries(ctx: CommandContext, entries: readonly Entry[]): void {

@@ -9,15 +9,12 @@ import { formatId, MAX_ID, parseStreamId, type StreamId, U64_MAX } from '../../s
 import { is } from '../args.js';
 import { ERR } from '../replies.js';
 import {
-  collect,
-  type Entry,
   INVALID_ID,
   idArg,
   intervalIdArg,
   longLongArg,
   nodeLimits,
   readStream,
-  replyEntries,
   WRONGTYPE,
   writeOrCreateStream,
   writeStream,
@@ -302,12 +299,21 @@ function xrangeGeneric(ctx: CommandContext, argv: string[], reverse: boolean): v
     ctx.reply.nilArray();
     return;
   }
-  const entries: Entry[] = [];
-  s.range(startId, endId, reverse, (id, e) => {
-    collect(entries, id, e);
-    return count === -1 || entries.length < count;
+  // Counted first, then written straight from the nodes: no copy of the entries in between.
+  let n = 0;
+  s.range(startId, endId, reverse, () => ++n !== count);
+  const r = ctx.reply;
+  r.array(n);
+  if (n === 0) return;
+  let left = n;
+  const write = (x: string) => r.bulk(x);
+  s.range(startId, endId, reverse, (e) => {
+    r.array(2);
+    r.bulk(e.idText());
+    r.array(e.numFields * 2);
+    e.eachField(write);
+    return --left > 0;
   });
-  replyEntries(ctx, entries);
 }
 
 /** XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id] */
@@ -348,7 +354,7 @@ function xsetid(ctx: CommandContext, argv: string[]): void {
   }
   if (s === WRONGTYPE) return;
   if (s.length > 0) {
-    if (id < (s.edgeId(true) ?? 0n)) {
+    if (id < (s.lastValidId() ?? 0n)) {
       ctx.reply.error('ERR The ID specified in XSETID is smaller than the target stream top item');
       return;
     }

@@ -453,7 +453,7 @@ function xclaim(ctx: CommandContext, argv: string[]): void {
   ctx.reply.array(replies.length);
   for (const r of replies) {
     if (r.fields === null) ctx.reply.bulk(formatId(r.id));
-    else replyEntry(ctx, r.id, r.fields);
+    else replyEntry(ctx, formatId(r.id), r.fields);
   }
 }
 
@@ -530,7 +530,7 @@ function xautoclaim(ctx: CommandContext, argv: string[]): void {
   r.array(claimed.length);
   for (const c of claimed) {
     if (c.fields === null) r.bulk(formatId(c.id));
-    else replyEntry(ctx, c.id, c.fields);
+    else replyEntry(ctx, formatId(c.id), c.fields);
   }
   r.array(deleted.length);
   for (const id of deleted) r.bulk(formatId(id));

@@ -87,8 +87,8 @@ function xinfoStream(ctx: CommandContext, argv: string[]): void {
     ] as const) {
       r.bulk(name);
       let found: Entry | null = null;
-      s.range(0n, MAX_ID, last, (id, e) => {
-        found = { id, fields: e.fields() };
+      s.range(0n, MAX_ID, last, (e) => {
+        found = { id: e.idText(), fields: e.fields() };
         return false;
       });
       const entry = found as Entry | null;
@@ -99,8 +99,8 @@ function xinfoStream(ctx: CommandContext, argv: string[]): void {
   }
   r.bulk('entries');
   const entries: Entry[] = [];
-  s.range(0n, MAX_ID, false, (id, e) => {
-    entries.push({ id, fields: e.fields() });
+  s.range(0n, MAX_ID, false, (e) => {
+    entries.push({ id: e.idText(), fields: e.fields() });
     return count === 0 || entries.length < count;
   });
   replyEntries(ctx, entries);

@@ -48,9 +48,10 @@ function readRange(
 ): Entry[] {
   const out: Entry[] = [];
   let propagateLastId = false;
-  s.range(start, MAX_ID, false, (id, e) => {
-    out.push({ id, fields: e.fields() });
+  s.range(start, MAX_ID, false, (e) => {
+    out.push({ id: e.idText(), fields: e.fields() });
     if (g !== null) {
+      const id = e.id;
       const group = g.group;
       if (id > group.lastId) {
         if (group.entriesRead !== INVALID_ENTRIES_READ && !s.rangeHasTombstones(id)) group.entriesRead++;
@@ -101,7 +102,7 @@ function readHistory(
     else {
       nack.deliveryTime = nowMs();
       nack.deliveryCount++;
-      out.push({ id, fields });
+      out.push({ id: formatId(id), fields });
     }
     return true;
   });
@@ -244,11 +245,11 @@ function xreadGeneric(ctx: CommandContext, argv: string[], xreadgroup: boolean):
       if (gt !== MAX_ID) {
         serve = true;
         history = true;
-      } else if (s.length > 0 && (s.edgeId(true) ?? 0n) > group.lastId) {
+      } else if (s.length > 0 && (s.lastValidId() ?? 0n) > group.lastId) {
         serve = true;
         gt = group.lastId;
       }
-    } else if (s.length > 0 && (s.edgeId(true) ?? 0n) > gt) serve = true;
+    } else if (s.length > 0 && (s.lastValidId() ?? 0n) > gt) serve = true;
     if (!serve) continue;
     const start = gt + 1n;
     if (group === null) {

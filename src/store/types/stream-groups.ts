@@ -10,40 +10,63 @@ import type { StreamId } from './stream-id.js';
 export const INVALID_ENTRIES_READ = -1n;
 
 /**
- * An ordered map keyed by stream id: a sorted key array (appends, the common case, are O(1);
- * V8 trims an array's front in place for the usual oldest-first acknowledgements) and a Map.
+ * An ordered map keyed by stream id: sorted parallel arrays of keys and values, looked up by
+ * binary search (bigints are poor hash keys: V8 hashes them by their low 64 bits, the sequence,
+ * which is 0 for most ids). Appends, the common case, are O(1); V8 trims an array's front in
+ * place for the usual oldest-first acknowledgements.
  */
 export class IdMap<V> {
   private keys: StreamId[] = [];
-  private readonly values = new Map<StreamId, V>();
+  private vals: V[] = [];
 
   get size(): number {
     return this.keys.length;
   }
 
+  private indexOf(id: StreamId): number {
+    const i = this.lowerBound(id);
+    return i < this.keys.length && this.keys[i] === id ? i : -1;
+  }
+
   get(id: StreamId): V | undefined {
-    return this.values.get(id);
+    const keys = this.keys;
+    // The newest entry is the one most often asked for.
+    const last = keys.length - 1;
+    if (last >= 0 && keys[last] === id) return this.vals[last];
+    const i = this.indexOf(id);
+    return i < 0 ? undefined : this.vals[i];
   }
 
   has(id: StreamId): boolean {
-    return this.values.has(id);
+    return this.get(id) !== undefined;
   }
 
   /** Inserts or replaces. */
   set(id: StreamId, value: V): void {
-    if (!this.values.has(id)) {
-      const keys = this.keys;
-      if (keys.length === 0 || keys[keys.length - 1] < id) keys.push(id);
-      else keys.splice(this.lowerBound(id), 0, id);
+    const keys = this.keys;
+    if (keys.length === 0 || keys[keys.length - 1] < id) {
+      keys.push(id);
+      this.vals.push(value);
+      return;
     }
-    this.values.set(id, value);
+    const i = this.lowerBound(id);
+    if (keys[i] === id) this.vals[i] = value;
+    else {
+      keys.splice(i, 0, id);
+      this.vals.splice(i, 0, value);
+    }
   }
 
   delete(id: StreamId): boolean {
-    if (!this.values.delete(id)) return false;
-    const i = this.lowerBound(id);
-    if (i === 0) this.keys.shift();
-    else this.keys.splice(i, 1);
+    const i = this.indexOf(id);
+    if (i < 0) return false;
+    if (i === 0) {
+      this.keys.shift();
+      this.vals.shift();
+    } else {
+      this.keys.splice(i, 1);
+      this.vals.splice(i, 1);
+    }
     return true;
   }
 
@@ -65,7 +88,7 @@ export class IdMap<V> {
   }
 
   valueAt(i: number): V {
-    return this.values.get(this.keys[i]) as V;
+    return this.vals[i];
   }
 
   first(): StreamId | undefined {
@@ -80,7 +103,7 @@ export class IdMap<V> {
   range(start: StreamId, end: StreamId, fn: (id: StreamId, value: V) => boolean | undefined): void {
     const keys = this.keys;
     for (let i = this.lowerBound(start); i < keys.length && keys[i] <= end; i++) {
-      if (fn(keys[i], this.values.get(keys[i]) as V) === false) return;
+      if (fn(keys[i], this.vals[i]) === false) return;
     }
   }
 

@@ -102,17 +102,34 @@ export function exactCopy(bytes: Uint8Array): Buffer {
 }
 let entryScratch = Buffer.allocUnsafe(64 * 1024);
 
+/** A range bound: the id, and its halves as (possibly rounded) numbers for fast comparisons. */
+export interface Bound {
+  readonly id: StreamId;
+  readonly ms: number;
+  readonly seq: number;
+}
+
+export function bound(id: StreamId): Bound {
+  return { id, ms: Number(id >> 64n), seq: Number(id & U64_MAX) };
+}
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+
 /**
- * Walks the entries of one node. After next() or readAt(), id/flags/fields describe the entry;
- * fields() decodes its field-value pairs.
+ * Walks the entries of one node. After next() or readAt(), the entry's id (as exact numbers when
+ * both halves are below 2^53, the usual case, so scanning a node needs no bigint arithmetic),
+ * flags and fields describe it; fields() decodes its field-value pairs.
  */
 export class NodeReader {
   node!: StreamNode;
   private buf!: Buffer;
   private masterMs = 0n;
   private masterSeq = 0n;
-  /** Positions of the master entry's field names. */
-  private masterFields: number[] = [];
+  private masterMsN = 0;
+  private masterSeqN = 0;
+  private masterExact = true;
+  /** The master entry's field names, decoded once per node. */
+  private masterFields: string[] = [];
   /** Position of the first entry. */
   firstPos = 0;
   /** Position of the next entry to read. */
@@ -120,7 +137,11 @@ export class NodeReader {
   // The current entry:
   entryPos = 0;
   flags = 0;
-  id: StreamId = 0n;
+  ms = 0;
+  seq = 0;
+  /** ms and seq are exact (below 2^53). */
+  exact = true;
+  private big: StreamId | null = null;
   numFields = 0;
   private dataPos = 0;
 
@@ -130,12 +151,15 @@ export class NodeReader {
     this.buf = buf;
     this.masterMs = node.masterId >> 64n;
     this.masterSeq = node.masterId & U64_MAX;
+    this.masterMsN = Number(this.masterMs);
+    this.masterSeqN = Number(this.masterSeq);
+    this.masterExact = this.masterMsN <= SAFE && this.masterSeqN <= SAFE;
     let p = lpNext(buf, lpNext(buf, LP_HEADER));
     const n = lpInt(buf, p);
     p = lpNext(buf, p);
-    const fields: number[] = new Array(n);
+    const fields: string[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      fields[i] = p;
+      fields[i] = lpString(buf, p);
       p = lpNext(buf, p);
     }
     this.masterFields = fields;
@@ -151,19 +175,62 @@ export class NodeReader {
     return true;
   }
 
+  /** The current entry's id. */
+  get id(): StreamId {
+    if (this.big === null) this.big = (BigInt(this.ms) << 64n) | BigInt(this.seq);
+    return this.big;
+  }
+
+  /** The current entry's id as Redis prints it. */
+  idText(): string {
+    return this.exact ? `${this.ms}-${this.seq}` : `${this.id >> 64n}-${this.id & U64_MAX}`;
+  }
+
+  /** The current id compared with a bound: negative, 0 or positive. */
+  compare(b: Bound): number {
+    if (!this.exact) return this.id < b.id ? -1 : this.id > b.id ? 1 : 0;
+    // Exact halves against possibly rounded ones: a bound half >= 2^53 rounds to >= 2^53, still
+    // above any exact half, so the order stays right.
+    if (this.ms !== b.ms) return this.ms < b.ms ? -1 : 1;
+    return this.seq < b.seq ? -1 : this.seq > b.seq ? 1 : 0;
+  }
+
   /** Reads the entry at p; returns the position after it. */
   readAt(p: number): number {
     const buf = this.buf;
     this.entryPos = p;
     const flags = lpInt(buf, p);
     p = lpNext(buf, p);
-    const msDelta = lpBigInt(buf, p);
+    const msPos = p;
+    const msDelta = lpInt(buf, p);
     p = lpNext(buf, p);
-    const seqDelta = lpBigInt(buf, p);
+    const seqPos = p;
+    const seqDelta = lpInt(buf, p);
     p = lpNext(buf, p);
     this.flags = flags;
-    this.id =
-      (BigInt.asUintN(64, this.masterMs + msDelta) << 64n) | BigInt.asUintN(64, this.masterSeq + seqDelta);
+    const ms = this.masterMsN + msDelta;
+    const seq = this.masterSeqN + seqDelta;
+    if (
+      this.masterExact &&
+      buf[msPos] !== 0xf4 &&
+      buf[seqPos] !== 0xf4 &&
+      ms >= 0 &&
+      seq >= 0 &&
+      ms <= SAFE &&
+      seq <= SAFE
+    ) {
+      this.ms = ms;
+      this.seq = seq;
+      this.exact = true;
+      this.big = null;
+    } else {
+      const bigMs = BigInt.asUintN(64, this.masterMs + lpBigInt(buf, msPos));
+      const bigSeq = BigInt.asUintN(64, this.masterSeq + lpBigInt(buf, seqPos));
+      this.big = (bigMs << 64n) | bigSeq;
+      this.ms = Number(bigMs);
+      this.seq = Number(bigSeq);
+      this.exact = this.ms <= SAFE && this.seq <= SAFE;
+    }
     let skip: number;
     if (flags & FLAG_SAMEFIELDS) {
       this.numFields = this.masterFields.length;
@@ -186,7 +253,7 @@ export class NodeReader {
     if (this.flags & FLAG_SAMEFIELDS) {
       const names = this.masterFields;
       for (let i = 0; i < names.length; i++) {
-        out[2 * i] = lpString(buf, names[i]);
+        out[2 * i] = names[i];
         out[2 * i + 1] = lpString(buf, p);
         p = lpNext(buf, p);
       }
@@ -197,6 +264,25 @@ export class NodeReader {
       }
     }
     return out;
+  }
+
+  /** Calls fn with each field and value of the current entry, in order (no array). */
+  eachField(fn: (s: string) => void): void {
+    const buf = this.buf;
+    let p = this.dataPos;
+    if (this.flags & FLAG_SAMEFIELDS) {
+      const names = this.masterFields;
+      for (let i = 0; i < names.length; i++) {
+        fn(names[i]);
+        fn(lpString(buf, p));
+        p = lpNext(buf, p);
+      }
+    } else {
+      for (let i = 0; i < this.numFields * 2; i++) {
+        fn(lpString(buf, p));
+        p = lpNext(buf, p);
+      }
+    }
   }
 
   get isDeleted(): boolean {
@@ -222,7 +308,7 @@ export class NodeReader {
 }
 
 /** Called for each entry of a range; return false to stop. */
-export type EntryVisitor = (id: StreamId, entry: NodeReader) => boolean | undefined;
+export type EntryVisitor = (entry: NodeReader) => boolean | undefined;
 
 export type TrimStrategy = 'maxlen' | 'minid';
 
@@ -248,6 +334,10 @@ export class StreamValue implements CollectionValue {
   entriesAdded = 0n;
   /** Consumer groups by name, or null before the first. */
   groups: Map<string, ConsumerGroup> | null = null;
+  /** Sum of the nodes' buffer sizes, kept up to date (memory accounting runs after every write). */
+  private bufferBytes = 0;
+  /** The last valid entry's id, known since the last append (undefined: to be looked up). */
+  private lastValid: StreamId | null | undefined = null;
   /** The tail node was created by an append and still has its growing room (MEMORY USAGE). */
   tailPreallocated = false;
   /** The tail node's master fields, decoded for appends (null: decode on the next append). */
@@ -263,6 +353,8 @@ export class StreamValue implements CollectionValue {
       (n) => new StreamNode(n.masterId, exactCopy(n.listpack()), n.size, n.count, n.deleted, n.elements),
     );
     s.length = this.length;
+    s.bufferBytes = this.nodes.reduce((n, node) => n + node.size, 0);
+    s.lastValid = this.lastValid;
     s.lastId = this.lastId;
     s.firstId = this.firstId;
     s.maxDeletedId = this.maxDeletedId;
@@ -287,7 +379,15 @@ export class StreamValue implements CollectionValue {
   /** Adds a node read from an RDB (after its predecessors). */
   addLoadedNode(node: StreamNode): void {
     this.nodes.push(node);
+    this.bufferBytes += node.buf.length;
     this.tailFields = null;
+    this.lastValid = undefined;
+  }
+
+  /** streamLastValidID: the last entry that is not deleted, or null when empty. */
+  lastValidId(): StreamId | null {
+    if (this.lastValid === undefined) this.lastValid = this.edgeId(true);
+    return this.lastValid;
   }
 
   /** Index of the last node whose master id is <= id, or -1. */
@@ -315,6 +415,7 @@ export class StreamValue implements CollectionValue {
     let contentBytes = 0;
     for (let i = start; i < argv.length; i++) contentBytes += argv[i].length;
     let node: StreamNode | undefined = this.nodes[this.nodes.length - 1];
+    const tailBefore = node?.buf.length ?? 0;
     if (node !== undefined) {
       const maxBytes =
         limits.maxBytes === 0 || limits.maxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.maxBytes;
@@ -323,6 +424,7 @@ export class StreamValue implements CollectionValue {
         (limits.maxEntries > 0 && node.count + node.deleted >= limits.maxEntries)
       ) {
         node.shrink();
+        this.bufferBytes += node.buf.length - tailBefore;
         this.tailPreallocated = false;
         node = undefined;
       }
@@ -382,6 +484,7 @@ export class StreamValue implements CollectionValue {
       node = new StreamNode(id, buf, size, 1, 0, masterElements + entryElements);
       node.writeHeader();
       this.nodes.push(node);
+      this.bufferBytes += buf.length;
       this.tailPreallocated = true;
     } else {
       node.ensure(p);
@@ -391,10 +494,12 @@ export class StreamValue implements CollectionValue {
       node.elements += entryElements;
       node.count++;
       node.replaceInt(LP_HEADER, node.count);
+      this.bufferBytes += node.buf.length - tailBefore;
     }
     this.length++;
     this.entriesAdded++;
     this.lastId = id;
+    this.lastValid = id;
     if (this.length === 1) this.firstId = id;
   }
 
@@ -421,15 +526,17 @@ export class StreamValue implements CollectionValue {
     if (start > end || this.nodes.length === 0) return;
     const r = new NodeReader();
     const nodes = this.nodes;
+    const lo = bound(start);
+    const hi = bound(end);
     if (!reverse) {
       for (let i = Math.max(this.nodeIndexFor(start), 0); i < nodes.length; i++) {
         if (nodes[i].masterId > end) return;
         r.start(nodes[i]);
         while (r.next()) {
-          if (r.id < start) continue;
-          if (r.id > end) return;
+          if (r.compare(lo) < 0) continue;
+          if (r.compare(hi) > 0) return;
           if (!withDeleted && r.isDeleted) continue;
-          if (visit(r.id, r) === false) return;
+          if (visit(r) === false) return;
         }
       }
       return;
@@ -439,10 +546,10 @@ export class StreamValue implements CollectionValue {
       const positions = r.positions();
       for (let j = positions.length - 1; j >= 0; j--) {
         r.readAt(positions[j]);
-        if (r.id > end) continue;
-        if (r.id < start) return;
+        if (r.compare(hi) > 0) continue;
+        if (r.compare(lo) < 0) return;
         if (!withDeleted && r.isDeleted) continue;
-        if (visit(r.id, r) === false) return;
+        if (visit(r) === false) return;
       }
     }
   }
@@ -450,7 +557,7 @@ export class StreamValue implements CollectionValue {
   /** The fields of the entry with this id, or null if it does not exist (or is deleted). */
   get(id: StreamId): string[] | null {
     let found: string[] | null = null;
-    this.range(id, id, false, (_id, e) => {
+    this.range(id, id, false, (e) => {
       found = e.fields();
       return false;
     });
@@ -460,8 +567,8 @@ export class StreamValue implements CollectionValue {
   /** The first (or last) valid entry's id, or null when empty (streamGetEdgeID with tombstones skipped). */
   edgeId(last: boolean): StreamId | null {
     let found: StreamId | null = null;
-    this.range(0n, MAX_ID, last, (id) => {
-      found = id;
+    this.range(0n, MAX_ID, last, (e) => {
+      found = e.id;
       return false;
     });
     return found;
@@ -474,8 +581,8 @@ export class StreamValue implements CollectionValue {
       0n,
       MAX_ID,
       false,
-      (id) => {
-        found = id;
+      (e) => {
+        found = e.id;
         return false;
       },
       true,
@@ -489,16 +596,21 @@ export class StreamValue implements CollectionValue {
     if (i < 0) return false;
     const node = this.nodes[i];
     const r = new NodeReader().start(node);
+    const target = bound(id);
     while (r.next()) {
-      if (r.id > id) return false;
-      if (r.id !== id) continue;
+      const c = r.compare(target);
+      if (c > 0) return false;
+      if (c !== 0) continue;
       if (r.isDeleted) return false;
+      this.lastValid = undefined;
       if (node.count === 1) this.removeNodes(i, 1);
       else {
+        const before = node.buf.length;
         r.markDeleted();
         node.count--;
         node.deleted++;
         node.writeCounts();
+        this.bufferBytes += node.buf.length - before;
       }
       this.length--;
       return true;
@@ -507,6 +619,7 @@ export class StreamValue implements CollectionValue {
   }
 
   private removeNodes(index: number, n: number): void {
+    for (let i = index; i < index + n; i++) this.bufferBytes -= this.nodes[i].buf.length;
     if (index + n >= this.nodes.length) {
       this.tailFields = null;
       this.tailPreallocated = false;
@@ -523,6 +636,7 @@ export class StreamValue implements CollectionValue {
 
   /** streamTrim: removes entries from the front by MAXLEN or MINID; returns how many. */
   trim(args: TrimArgs): number {
+    this.lastValid = undefined;
     let removed = 0;
     let dropNodes = 0;
     const nodes = this.nodes;
@@ -542,9 +656,10 @@ export class StreamValue implements CollectionValue {
       }
       if (args.approx) break;
       const r = new NodeReader().start(node);
+      const minid = bound(args.minid);
       let fromNode = 0;
       while (r.next()) {
-        const stop = args.strategy === 'maxlen' ? this.length <= args.maxlen : r.id >= args.minid;
+        const stop = args.strategy === 'maxlen' ? this.length <= args.maxlen : r.compare(minid) >= 0;
         if (stop) break;
         if (!r.isDeleted) {
           r.markDeleted();
@@ -553,9 +668,11 @@ export class StreamValue implements CollectionValue {
         }
       }
       if (fromNode > 0) {
+        const before = node.buf.length;
         node.count -= fromNode;
         node.deleted += fromNode;
         node.writeCounts();
+        this.bufferBytes += node.buf.length - before;
       }
       removed += fromNode;
       break;
@@ -606,8 +723,7 @@ export class StreamValue implements CollectionValue {
 
   /** Estimated heap bytes (store/memory-estimate.ts): node buffers and objects, groups and PELs. */
   estimatedBytes(): number {
-    let n = 160;
-    for (const node of this.nodes) n += node.buf.length + 200;
+    let n = 160 + this.bufferBytes + this.nodes.length * 200;
     if (this.groups !== null) {
       for (const g of this.groups.values()) {
         n += 200 + g.pel.size * 120;
