@@ -44,11 +44,11 @@ function render(v: RdbValue): string {
 /** A stream as the golden files print it: entries, ids and counters, groups with their consumers. */
 function renderStream(s: StreamValue): string {
   const entries: string[] = [];
-  s.range(0n, MAX_ID, false, (id, e) => {
+  s.range(0n, MAX_ID, false, (e) => {
     const f = e.fields();
     const pairs: string[] = [];
     for (let i = 0; i < f.length; i += 2) pairs.push(`${quoteRepr(f[i])}: ${quoteRepr(f[i + 1])}`);
-    entries.push(`${formatId(id)} {${pairs.join(', ')}}`);
+    entries.push(`${e.idText()} {${pairs.join(', ')}}`);
     return true;
   });
   const groups = s.sortedGroups().map((g) => {
