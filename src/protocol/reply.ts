@@ -18,6 +18,10 @@ export interface Reply {
   /** A latin1 (one char per byte) string as a bulk string. */
   bulk(s: string): void;
   bulkBytes(b: Buffer): void;
+  /** Bytes start..end of b as a bulk string (no copy of them in between). */
+  bulkRange(b: Buffer, start: number, end: number): void;
+  /** A bulk string of `prefix` then the digits of the safe integer n >= 0 (stream ids). */
+  bulkWithInt(prefix: string, n: number): void;
   /** Null bulk string: RESP2 `$-1`, RESP3 `_`. */
   nil(): void;
   /** Null array: RESP2 `*-1`, RESP3 `_`. */
@@ -290,6 +294,29 @@ export class RespWriter implements Reply {
     this.reserve(n + 16);
     this.line(0x24, n);
     this.text(s);
+    this.crlf();
+  }
+
+  bulkWithInt(prefix: string, n: number): void {
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    this.reserve(prefix.length + digits + 16);
+    this.line(0x24, prefix.length + digits);
+    this.text(prefix);
+    const buf = this.buf;
+    let p = this.len + digits;
+    this.len = p;
+    do {
+      buf[--p] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    this.crlf();
+  }
+
+  bulkRange(b: Buffer, start: number, end: number): void {
+    this.reserve(end - start + 16);
+    this.line(0x24, end - start);
+    this.rawRange(b, start, end);
     this.crlf();
   }
 

@@ -306,12 +306,11 @@ function xrangeGeneric(ctx: CommandContext, argv: string[], reverse: boolean): v
   r.array(n);
   if (n === 0) return;
   let left = n;
-  const write = (x: string) => r.bulk(x);
   s.range(startId, endId, reverse, (e) => {
     r.array(2);
-    r.bulk(e.idText());
+    e.writeId(r);
     r.array(e.numFields * 2);
-    e.eachField(write);
+    e.writeFields(r);
     return --left > 0;
   });
 }

@@ -102,6 +102,13 @@ export function exactCopy(bytes: Uint8Array): Buffer {
 }
 let entryScratch = Buffer.allocUnsafe(64 * 1024);
 
+/** Where entries are written as bulk strings (a reply). */
+export interface BulkSink {
+  bulk(s: string): void;
+  bulkRange(b: Buffer, start: number, end: number): void;
+  bulkWithInt(prefix: string, n: number): void;
+}
+
 /** A range bound: the id, and its halves as (possibly rounded) numbers for fast comparisons. */
 export interface Bound {
   readonly id: StreamId;
@@ -181,9 +188,30 @@ export class NodeReader {
     return this.big;
   }
 
+  /** The last ms half printed: neighbouring entries mostly share it, and printing a 13-digit
+   * number costs far more than reusing its text. */
+  private msNumber = -1;
+  private msText = '';
+
   /** The current entry's id as Redis prints it. */
   idText(): string {
-    return this.exact ? `${this.ms}-${this.seq}` : `${this.id >> 64n}-${this.id & U64_MAX}`;
+    if (!this.exact) return `${this.id >> 64n}-${this.id & U64_MAX}`;
+    return this.msPrefix() + this.seq;
+  }
+
+  /** "<ms>-" of the current (exact) id. */
+  private msPrefix(): string {
+    if (this.ms !== this.msNumber) {
+      this.msNumber = this.ms;
+      this.msText = `${this.ms}-`;
+    }
+    return this.msText;
+  }
+
+  /** Writes the current id as a bulk string, without building its text. */
+  writeId(out: BulkSink): void {
+    if (this.exact) out.bulkWithInt(this.msPrefix(), this.seq);
+    else out.bulk(this.idText());
   }
 
   /** The current id compared with a bound: negative, 0 or positive. */
@@ -266,22 +294,21 @@ export class NodeReader {
     return out;
   }
 
-  /** Calls fn with each field and value of the current entry, in order (no array). */
-  eachField(fn: (s: string) => void): void {
+  /**
+   * Writes the current entry's fields and values as bulk strings to a reply, string elements
+   * straight from the node's bytes.
+   */
+  writeFields(out: BulkSink): void {
     const buf = this.buf;
     let p = this.dataPos;
-    if (this.flags & FLAG_SAMEFIELDS) {
-      const names = this.masterFields;
-      for (let i = 0; i < names.length; i++) {
-        fn(names[i]);
-        fn(lpString(buf, p));
-        p = lpNext(buf, p);
-      }
-    } else {
-      for (let i = 0; i < this.numFields * 2; i++) {
-        fn(lpString(buf, p));
-        p = lpNext(buf, p);
-      }
+    const same = (this.flags & FLAG_SAMEFIELDS) !== 0;
+    const n = same ? this.masterFields.length : this.numFields * 2;
+    for (let i = 0; i < n; i++) {
+      if (same) out.bulk(this.masterFields[i]);
+      const b = buf[p];
+      if (b >= 0x80 && b < 0xc0) out.bulkRange(buf, p + 1, p + 1 + (b & 0x3f));
+      else out.bulk(lpString(buf, p));
+      p = lpNext(buf, p);
     }
   }
 
@@ -478,7 +505,10 @@ export class StreamValue implements CollectionValue {
     const entryElements = lpCount + 1;
     if (node === undefined) {
       const size = LP_HEADER + p + 1;
-      const buf = Buffer.allocUnsafeSlow(Math.max(128, size * 2));
+      // Room for the node to fill up without reallocating, as Redis preallocates (lpNew(4096));
+      // shrunk to fit once full.
+      const room = limits.maxBytes > 0 && limits.maxBytes < 4096 ? limits.maxBytes : 4096;
+      const buf = Buffer.allocUnsafeSlow(Math.max(room, size));
       out.copy(buf, LP_HEADER, 0, p);
       buf[size - 1] = LP_EOF;
       node = new StreamNode(id, buf, size, 1, 0, masterElements + entryElements);
