@@ -54,9 +54,9 @@ function pelIds<V>(pel: IdMap<V>): bigint[] {
   return out;
 }
 
-/** A node's allocation as Redis has it: shrunk nodes exactly, a tail still growing preallocated. */
-function nodeAllocation(size: number, preallocated: boolean): number {
-  return jemallocSize(preallocated ? Math.max(size, 4096) : size);
+/** A node's allocation as Redis has it: shrunk nodes exactly, a tail still growing into its room. */
+function nodeAllocation(size: number, room: number): number {
+  return jemallocSize(Math.max(size, room));
 }
 
 /**
@@ -69,11 +69,11 @@ function streamMemoryUsage(s: StreamValue, samples: number): number {
   const tail = nodes.length - 1;
   const n = Math.min(samples, nodes.length);
   let sampled = 0;
-  for (let i = 0; i < n; i++) sampled += nodeAllocation(nodes[i].size, i === tail && s.tailPreallocated);
+  for (let i = 0; i < n; i++) sampled += nodeAllocation(nodes[i].size, i === tail ? s.tailRoom : 0);
   if (nodes.length <= n) size += sampled;
   else {
     if (n > 0) sampled = Math.floor(sampled / n);
-    size += sampled * (nodes.length - 1) + nodeAllocation(nodes[tail].size, s.tailPreallocated);
+    size += sampled * (nodes.length - 1) + nodeAllocation(nodes[tail].size, s.tailRoom);
   }
   for (const g of s.sortedGroups()) {
     size += 40 + raxUsage(pelIds(g.pel)) + 24 * g.pel.size;

@@ -82,7 +82,7 @@ export function readStreamValue(r: Cursor, type: number): StreamValue {
   if (type === RdbType.STREAM_LISTPACKS_2) {
     s.firstId = readId(r);
     s.maxDeletedId = readId(r);
-    s.entriesAdded = r.lengthBig();
+    s.entriesAdded = BigInt.asIntN(64, r.lengthBig());
   } else {
     s.maxDeletedId = 0n;
     s.entriesAdded = BigInt(s.length);
@@ -103,7 +103,7 @@ export function readStreamValue(r: Cursor, type: number): StreamValue {
     while (pel-- > 0) {
       const id = readRawId(r);
       const deliveryTime = readMillis(r);
-      const deliveryCount = Number(r.lengthBig());
+      const deliveryCount = BigInt.asIntN(64, r.lengthBig());
       if (g.pel.has(id)) corrupt(r, 'Duplicated global PEL entry loading stream consumer group');
       g.pel.set(id, { deliveryTime, deliveryCount, consumer: null as unknown as Consumer });
     }
@@ -155,7 +155,7 @@ export function writeStreamValue(w: RdbWriter, s: StreamValue): void {
   writeId(w, s.lastId);
   writeId(w, s.firstId);
   writeId(w, s.maxDeletedId);
-  w.lengthBig(s.entriesAdded);
+  w.lengthBig(BigInt.asUintN(64, s.entriesAdded));
   const groups = s.sortedGroups();
   w.length(groups.length);
   for (const g of groups) {
@@ -167,7 +167,7 @@ export function writeStreamValue(w: RdbWriter, s: StreamValue): void {
       const nack: Nack = g.pel.valueAt(i);
       writeRawId(w, g.pel.keyAt(i));
       w.millis(nack.deliveryTime);
-      w.length(nack.deliveryCount);
+      w.lengthBig(BigInt.asUintN(64, nack.deliveryCount));
     }
     const consumers = g.sortedConsumers();
     w.length(consumers.length);

@@ -123,7 +123,8 @@ class Walk {
     const n = 1 + this.int(3);
     const out: string[] = [];
     const pool = this.chance(0.5) ? FIELDS.slice(0, n) : FIELDS;
-    for (let i = 0; i < n; i++) out.push(this.pick(pool), this.chance(0.3) ? String(this.int(1000)) : `v${i}`);
+    for (let i = 0; i < n; i++)
+      out.push(this.pick(pool), this.chance(0.3) ? String(this.int(1000)) : `v${i}`);
     return out;
   }
 
@@ -169,7 +170,8 @@ class Walk {
       else argv.push('STREAMS', key, from());
       return argv;
     }
-    if (r < 58) return ['XACK', key, group, ...Array.from({ length: 1 + this.int(3) }, () => this.someId(key))];
+    if (r < 58)
+      return ['XACK', key, group, ...Array.from({ length: 1 + this.int(3) }, () => this.someId(key))];
     if (r < 63) {
       const argv = ['XCLAIM', key, group, consumer, '0'];
       for (let n = 1 + this.int(3); n > 0; n--) argv.push(this.someId(key));
@@ -192,10 +194,20 @@ class Walk {
       if (this.chance(0.3)) argv.push('ENTRIESREAD', String(this.int(tr.ids.length + 3)));
       return argv;
     }
-    if (r < 72)
-      return ['XGROUP', this.chance(0.5) ? 'CREATECONSUMER' : 'DELCONSUMER', key, group, consumer];
-    if (r < 73) return ['XGROUP', 'CREATE', key, group, this.pick(['$', '0']), 'MKSTREAM'];
-    if (r < 74) return ['XSETID', key, `${tr.ms + this.int(3)}-${this.int(4)}`];
+    if (r < 72) return ['XGROUP', this.chance(0.5) ? 'CREATECONSUMER' : 'DELCONSUMER', key, group, consumer];
+    if (r < 73) {
+      const argv = ['XGROUP', 'CREATE', key, group, this.pick(['$', '0', this.someId(key)]), 'MKSTREAM'];
+      if (this.chance(0.3)) argv.push('ENTRIESREAD', String(this.int(tr.ids.length + 2)));
+      if (this.chance(0.3)) return ['XGROUP', 'DESTROY', key, group];
+      return argv;
+    }
+    if (r < 74) {
+      const argv = ['XSETID', key, `${tr.ms + this.int(3)}-${this.int(4)}`];
+      if (this.chance(0.4)) argv.push('ENTRIESADDED', String(tr.ids.length + this.int(5)));
+      if (this.chance(0.3)) argv.push('MAXDELETEDID', `${this.int(tr.ms + 1)}-0`);
+      if (this.chance(0.1)) return ['DEL', key];
+      return argv;
+    }
     if (r < 82) {
       const rev = this.chance(0.4);
       const argv = rev
@@ -253,7 +265,13 @@ const FINAL = [
   'MEMORY USAGE s1',
 ];
 
-async function runWalk(pair: DiffPair, seed: number, steps: number, nodeMaxEntries: number): Promise<void> {
+async function runWalk(
+  pair: DiffPair,
+  seed: number,
+  steps: number,
+  nodeMaxEntries: number,
+  resp: 2 | 3,
+): Promise<void> {
   const [r, t] = await Promise.all([RawClient.connect(pair.redis.port), RawClient.connect(pair.ts.port)]);
   const problems: string[] = [];
   let total = 0;
@@ -275,6 +293,7 @@ async function runWalk(pair: DiffPair, seed: number, steps: number, nodeMaxEntri
     for (const c of [r, t]) {
       await c.call('FLUSHALL');
       await c.call(['CONFIG', 'SET', 'stream-node-max-entries', String(nodeMaxEntries)]);
+      if (resp === 3) await c.call('HELLO 3');
     }
     for (const c of SETUP) await step(c.split(' '));
     const walk = new Walk(seed);
@@ -290,7 +309,8 @@ async function runWalk(pair: DiffPair, seed: number, steps: number, nodeMaxEntri
     const firstBad = Number(/step (\d+)/.exec(problems[0])?.[1] ?? 0);
     const before = log.slice(Math.max(0, firstBad - 12), firstBad).map((l) => `    ${l}`);
     assert.fail(
-      `seed ${seed} (STREAMS_MODEL_SEED=${seed}, stream-node-max-entries ${nodeMaxEntries}): ` +
+      `seed ${seed} (STREAMS_MODEL_SEED=${seed} STREAMS_MODEL_NODE_MAX=${nodeMaxEntries} ` +
+        `STREAMS_MODEL_RESP=${resp}): ` +
         `${total} replies differ from redis-server 7.0, first ${problems.length}:\n${problems.join('\n')}\n` +
         `  the commands before step ${firstBad}:\n${before.join('\n')}`,
     );
@@ -299,12 +319,20 @@ async function runWalk(pair: DiffPair, seed: number, steps: number, nodeMaxEntri
 
 const envSeed = process.env.STREAMS_MODEL_SEED;
 const STEPS = Number(process.env.STREAMS_MODEL_STEPS ?? 600);
-const SEEDS: Array<[number, number]> = envSeed
-  ? [[Number(envSeed), Number(process.env.STREAMS_MODEL_NODE_MAX ?? 4)]]
+/** [seed, stream-node-max-entries, protocol]. */
+const SEEDS: Array<[number, number, 2 | 3]> = envSeed
+  ? [
+      [
+        Number(envSeed),
+        Number(process.env.STREAMS_MODEL_NODE_MAX ?? 4),
+        process.env.STREAMS_MODEL_RESP === '3' ? 3 : 2,
+      ],
+    ]
   : [
-      [1, 4],
-      [2, 3],
-      [3, 100],
+      [1, 4, 2],
+      [2, 3, 2],
+      [3, 100, 2],
+      [4, 5, 3],
     ];
 
 describe('streams: randomized model walks against redis-server 7.0', { skip: skipWithoutRedis() }, () => {
@@ -314,8 +342,8 @@ describe('streams: randomized model walks against redis-server 7.0', { skip: ski
   });
   after(() => pair.stop());
 
-  for (const [seed, nodeMax] of SEEDS) {
-    test(`seed ${seed}, ${STEPS} steps, stream-node-max-entries ${nodeMax}`, () =>
-      runWalk(pair, seed, STEPS, nodeMax));
+  for (const [seed, nodeMax, resp] of SEEDS) {
+    test(`seed ${seed}, ${STEPS} steps, stream-node-max-entries ${nodeMax}, RESP${resp}`, () =>
+      runWalk(pair, seed, STEPS, nodeMax, resp));
   }
 });

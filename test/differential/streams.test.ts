@@ -21,7 +21,7 @@ import { skipWithoutRedis } from '../support/servers.js';
  */
 const CLOCK_RULES: RegExp[] = [
   /\$(?:4\r\nidle|9\r\nseen-time|11\r\nactive-time|8\r\ninactive)\r\n:(-?\d+)(?=\r\n)/g,
-  /\*4\r\n\$\d+\r\n\d+-\d+\r\n\$\d+\r\n[^\r]*\r\n:(\d+)(?=\r\n:\d+\r\n)/g,
+  /\*4\r\n\$\d+\r\n\d+-\d+\r\n\$\d+\r\n[^\r]*\r\n:(\d+)(?=\r\n:-?\d+\r\n)/g,
   /:(\d{13})(?=\r\n)/g,
   /\$\d+\r\n(\d{13})-\d+(?=\r\n)/g,
 ];
@@ -1135,6 +1135,8 @@ describe('streams: differential against redis-server 7.0', { skip: skipWithoutRe
     withNodeMaxEntries(
       0,
       [
+        'XADD one 1-0 f 1',
+        'MEMORY USAGE one',
         ...addMany('s', 1, 30),
         ['XADD', 's', '31-0', 'big', 'z'.repeat(200)],
         'XINFO STREAM s',
@@ -1198,7 +1200,8 @@ describe('streams: differential against redis-server 7.0', { skip: skipWithoutRe
     withNodeMaxEntries(0, [fill('s', 12000), 'XTRIM s MAXLEN ~ 0', 'XLEN s', 'XINFO STREAM s']));
 
   test('entries with many fields, the same fields as the master entry, and huge values', () => {
-    const fields = (n: number, tag: string) => Array.from({ length: n }, (_, i) => [`f${i}`, `${tag}${i}`]).flat();
+    const fields = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => [`f${i}`, `${tag}${i}`]).flat();
     return pair.run([
       ['XADD', 's', '1-0', ...fields(500, 'a')],
       ['XADD', 's', '2-0', ...fields(500, 'b')],
@@ -1320,6 +1323,36 @@ describe('streams: differential against redis-server 7.0', { skip: skipWithoutRe
       'MOVE s 1',
       'SELECT 1',
       'XLEN s',
+      'XINFO GROUPS s',
+    ]));
+
+  test('64-bit edges: delivery counts, entries-added and entries-read beyond 2^53 and at INT64_MAX', () =>
+    pair.run([
+      'XADD s 1-0 f v',
+      'XGROUP CREATE s g 0',
+      'XREADGROUP GROUP g c STREAMS s >',
+      'XCLAIM s g c 0 1-0 RETRYCOUNT 9007199254740993 JUSTID',
+      t('XPENDING s g - + 10'),
+      'XCLAIM s g c 0 1-0',
+      t('XPENDING s g - + 10'),
+      'XCLAIM s g c 0 1-0 RETRYCOUNT 9223372036854775807 JUSTID',
+      t('XPENDING s g - + 10'),
+      'XREADGROUP GROUP g c STREAMS s 0',
+      t('XPENDING s g - + 10'),
+      t('XINFO STREAM s FULL'),
+      'XCLAIM s g c 0 1-0 RETRYCOUNT 9223372036854775808',
+      'XSETID s 10-0 ENTRIESADDED 9007199254740993',
+      'XINFO STREAM s',
+      'XSETID s 10-0 ENTRIESADDED 9223372036854775807',
+      'XINFO STREAM s',
+      'XADD s 11-0 f v',
+      'XINFO STREAM s',
+      'XGROUP SETID s g 0 ENTRIESREAD 9007199254740993',
+      'XINFO GROUPS s',
+      'XGROUP CREATE s h 11-0 ENTRIESREAD 9223372036854775807',
+      'XINFO GROUPS s',
+      'XADD s 12-0 f v',
+      'XREADGROUP GROUP h c STREAMS s >',
       'XINFO GROUPS s',
     ]));
 
@@ -1524,6 +1557,25 @@ describe('streams: keyspace notifications like redis-server 7.0', { skip: skipWi
       'XGROUP DESTROY s g',
       'XADD mk MAXLEN 0 1-0 f v',
       'DEL mk',
+      'XADD q 1-0 f v',
+      'XADD q 2-0 f v',
+      'XGROUP CREATE q g 0',
+      'XREADGROUP GROUP g c1 NOACK STREAMS q >',
+      'XGROUP SETID q g 0',
+      'XREADGROUP GROUP g c1 STREAMS q >',
+      'XDEL q 1-0',
+      'XCLAIM q g c2 0 1-0 2-0',
+      'XCLAIM q g c2 0 2-0 JUSTID',
+      'XAUTOCLAIM q g c3 0 0 JUSTID',
+      'XCLAIM q g c4 0 2-0 FORCE LASTID 5-0',
+      'XGROUP CREATECONSUMER q nog c',
+      'XTRIM q MINID 3',
+      'XTRIM q MAXLEN ~ 0',
+      'XSETID q 9-0',
+      'XSETID q 1-0',
+      'RENAME q r',
+      'EXPIRE r 100',
+      'XADD r NOMKSTREAM MAXLEN 0 10-0 f v',
     ];
     const redis = await events(pair.redis.port, commands);
     const ts = await events(pair.ts.port, commands);

@@ -49,6 +49,10 @@ function parseAddTrimArgs(ctx: CommandContext, argv: string[], xadd: boolean): A
     const more = argv.length - 1 - i;
     const opt = argv[i];
     if (xadd && opt === '*') break;
+    if ((is(opt, 'MAXLEN') || is(opt, 'MINID')) && more >= 1 && out.trim !== null) {
+      ctx.reply.error('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
+      return null;
+    }
     if (is(opt, 'MAXLEN') && more >= 1) {
       approx = false;
       const next = argv[i + 1];
@@ -121,9 +125,8 @@ function parseAddTrimArgs(ctx: CommandContext, argv: string[], xadd: boolean): A
       }
       out.trim.limit = limit;
     } else if (out.trim.approx) {
-      const perNode = ctx.server.config.num('stream-node-max-entries');
-      const byNodes = 100 * perNode;
-      out.trim.limit = byNodes <= 0 || byNodes > 10000 ? 10000 : byNodes;
+      const byNodes = 100 * ctx.server.config.num('stream-node-max-entries');
+      out.trim.limit = byNodes <= 0 ? 10000 : byNodes;
     }
   }
   return out;
@@ -203,14 +206,14 @@ function xadd(ctx: CommandContext, argv: string[]): void {
 }
 
 function xtrim(ctx: CommandContext, argv: string[]): void {
+  const args = parseAddTrimArgs(ctx, argv, false);
+  if (args === null) return;
   const s = writeStream(ctx, argv[1]);
   if (s === WRONGTYPE) return;
   if (s === undefined) {
     ctx.reply.integer(0);
     return;
   }
-  const args = parseAddTrimArgs(ctx, argv, false);
-  if (args === null) return;
   const removed = s.trim(args.trim as TrimArgs);
   if (removed > 0) {
     if ((args.trim as TrimArgs).approx) ctx.rewriteArgv(rewriteTrim(argv, args, s));

@@ -81,8 +81,19 @@ export function propagateConsumerCreation(
   ctx.alsoPropagate(['XGROUP', 'CREATECONSUMER', key, group, consumer]);
 }
 
+/** A name as Redis's "%s" prints it in an error: up to its first NUL byte. */
+export function cstr(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
+}
+
 export function noGroupError(key: string, group: string): string {
-  return `NOGROUP No such key '${key}' or consumer group '${group}'`;
+  return `NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(group)}'`;
+}
+
+/** XGROUP's and XINFO CONSUMERS's NOGROUP text. */
+export function noSuchGroupError(group: string, key: string): string {
+  return `NOGROUP No such consumer group '${cstr(group)}' for key name '${cstr(key)}'`;
 }
 
 /** The group, or undefined when the stream (or key) has none of that name. */

@@ -9,6 +9,7 @@ import { StreamValue } from '../../store/types/stream.js';
 import {
   type Consumer,
   ConsumerGroup,
+  countDelivery,
   INVALID_ENTRIES_READ,
   type Nack,
 } from '../../store/types/stream-groups.js';
@@ -19,8 +20,10 @@ import { replyHelp, subcommandSyntaxError } from '../help-replies.js';
 import { ERR } from '../replies.js';
 import { idArg, intervalIdArg, readStream, replyEntry, WRONGTYPE, writeStream } from './common.js';
 import {
+  cstr,
   lookupOrCreateConsumer,
   noGroupError,
+  noSuchGroupError,
   nowMs,
   propagateGroupId,
   propagateXclaim,
@@ -100,7 +103,7 @@ function xgroupPrologue(
       return null;
     }
     if (group === undefined && (sub === 'setid' || sub === 'createconsumer' || sub === 'delconsumer')) {
-      ctx.reply.error(`NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`);
+      ctx.reply.error(noSuchGroupError(argv[3], argv[2]));
       return null;
     }
   }
@@ -399,7 +402,7 @@ function xclaim(ctx: CommandContext, argv: string[]): void {
       if (v === null) return;
       lastId = v;
     } else {
-      ctx.reply.error(`ERR Unrecognized XCLAIM option '${opt}'`);
+      ctx.reply.error(`ERR Unrecognized XCLAIM option '${cstr(opt)}'`);
       return;
     }
   }
@@ -430,7 +433,7 @@ function xclaim(ctx: CommandContext, argv: string[]): void {
     }
     let fresh = false;
     if (force && nack === undefined) {
-      nack = { deliveryTime: now, deliveryCount: 1, consumer: null as unknown as Consumer };
+      nack = { deliveryTime: now, deliveryCount: 1n, consumer: null as unknown as Consumer };
       group.pel.set(id, nack);
       fresh = true;
     }
@@ -438,8 +441,8 @@ function xclaim(ctx: CommandContext, argv: string[]): void {
     if (!fresh && minIdle !== 0 && now - nack.deliveryTime < minIdle) continue;
     consumer ??= lookupOrCreateConsumer(ctx, group, argv[3], key).consumer;
     nack.deliveryTime = time;
-    if (retryCount >= 0n) nack.deliveryCount = Number(retryCount);
-    else if (!justid) nack.deliveryCount++;
+    if (retryCount >= 0n) nack.deliveryCount = retryCount;
+    else if (!justid) countDelivery(nack);
     assign(nack, id, consumer, fresh);
     replies.push({ id, fields: justid ? null : fields });
     propagateXclaim(ctx, key, group, idText, nack);
@@ -516,7 +519,7 @@ function xautoclaim(ctx: CommandContext, argv: string[]): void {
     if (minIdle !== 0 && now - nack.deliveryTime < minIdle) continue;
     consumer ??= lookupOrCreateConsumer(ctx, group, argv[3], key).consumer;
     nack.deliveryTime = now;
-    if (!justid) nack.deliveryCount++;
+    if (!justid) countDelivery(nack);
     assign(nack, id, consumer, false);
     claimed.push({ id, fields: justid ? null : fields });
     count--;

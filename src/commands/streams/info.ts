@@ -8,7 +8,7 @@ import { is } from '../args.js';
 import { replyHelp, subcommandSyntaxError } from '../help-replies.js';
 import { ERR } from '../replies.js';
 import { type Entry, longLongArg, readStream, replyEntries, replyEntry, WRONGTYPE } from './common.js';
-import { nowMs } from './group-common.js';
+import { noSuchGroupError, nowMs } from './group-common.js';
 
 const XINFO_HELP = [
   'CONSUMERS <key> <groupname>',
@@ -183,7 +183,7 @@ function xinfoConsumers(ctx: CommandContext, argv: string[]): void {
   if (s === null) return;
   const g = s.group(argv[3]);
   if (g === undefined) {
-    ctx.reply.error(`NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`);
+    ctx.reply.error(noSuchGroupError(argv[3], argv[2]));
     return;
   }
   const r = ctx.reply;

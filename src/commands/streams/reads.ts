@@ -9,6 +9,7 @@ import type { StreamValue } from '../../store/types/stream.js';
 import {
   type Consumer,
   type ConsumerGroup,
+  countDelivery,
   INVALID_ENTRIES_READ,
   type Nack,
 } from '../../store/types/stream-groups.js';
@@ -17,6 +18,7 @@ import { is } from '../args.js';
 import { ERR } from '../replies.js';
 import { type Entry, idArg, longLongArg, msTimeoutArg, readStream, replyEntry, WRONGTYPE } from './common.js';
 import {
+  cstr,
   lookupOrCreateConsumer,
   nowMs,
   propagateConsumerCreation,
@@ -54,7 +56,8 @@ function readRange(
       const id = e.id;
       const group = g.group;
       if (id > group.lastId) {
-        if (group.entriesRead !== INVALID_ENTRIES_READ && !s.rangeHasTombstones(id)) group.entriesRead++;
+        if (group.entriesRead !== INVALID_ENTRIES_READ && !s.rangeHasTombstones(id))
+          group.entriesRead = BigInt.asIntN(64, group.entriesRead + 1n);
         else if (s.entriesAdded !== 0n) group.entriesRead = s.estimateDistance(id);
         group.lastId = id;
         // Redis 7.0 propagates the group's id only for NOACK (the XCLAIMs carry LASTID otherwise),
@@ -74,14 +77,14 @@ function deliver(ctx: CommandContext, g: GroupRead, id: StreamId): void {
   const now = nowMs();
   let nack = g.group.pel.get(id);
   if (nack === undefined) {
-    nack = { deliveryTime: now, deliveryCount: 1, consumer: g.consumer };
+    nack = { deliveryTime: now, deliveryCount: 1n, consumer: g.consumer };
     g.group.pel.set(id, nack);
     g.consumer.pel.set(id, nack);
   } else {
     nack.consumer?.pel.delete(id);
     nack.consumer = g.consumer;
     nack.deliveryTime = now;
-    nack.deliveryCount = 1;
+    nack.deliveryCount = 1n;
     g.consumer.pel.set(id, nack);
   }
   propagateXclaim(ctx, g.key, g.group, formatId(id), nack as Nack & { consumer: Consumer });
@@ -101,7 +104,7 @@ function readHistory(
     if (fields === null) out.push(id);
     else {
       nack.deliveryTime = nowMs();
-      nack.deliveryCount++;
+      countDelivery(nack);
       out.push({ id: formatId(id), fields });
     }
     return true;
@@ -201,7 +204,7 @@ function xreadGeneric(ctx: CommandContext, argv: string[], xreadgroup: boolean):
       const group = s?.group(groupName);
       if (group === undefined) {
         ctx.reply.error(
-          `NOGROUP No such key '${key}' or consumer group '${groupName}' in XREADGROUP with GROUP option`,
+          `NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(groupName)}' in XREADGROUP with GROUP option`,
         );
         return;
       }

@@ -117,8 +117,14 @@ export class IdMap<V> {
 export interface Nack {
   /** Last delivery, ms since the epoch. */
   deliveryTime: number;
-  deliveryCount: number;
+  /** Redis's delivery_count, printed as a long long: an int64 that wraps. */
+  deliveryCount: bigint;
   consumer: Consumer;
+}
+
+/** One more delivery (the counter wraps as Redis's does). */
+export function countDelivery(n: Nack): void {
+  n.deliveryCount = BigInt.asIntN(64, n.deliveryCount + 1n);
 }
 
 export class Consumer {

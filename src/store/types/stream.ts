@@ -365,8 +365,8 @@ export class StreamValue implements CollectionValue {
   private bufferBytes = 0;
   /** The last valid entry's id, known since the last append (undefined: to be looked up). */
   private lastValid: StreamId | null | undefined = null;
-  /** The tail node was created by an append and still has its growing room (MEMORY USAGE). */
-  tailPreallocated = false;
+  /** The room the tail node was created with by an append, while it grows into it (MEMORY USAGE); 0 after. */
+  tailRoom = 0;
   /** The tail node's master fields, decoded for appends (null: decode on the next append). */
   private tailFields: string[] | null = null;
 
@@ -452,7 +452,7 @@ export class StreamValue implements CollectionValue {
       ) {
         node.shrink();
         this.bufferBytes += node.buf.length - tailBefore;
-        this.tailPreallocated = false;
+        this.tailRoom = 0;
         node = undefined;
       }
     }
@@ -515,7 +515,7 @@ export class StreamValue implements CollectionValue {
       node.writeHeader();
       this.nodes.push(node);
       this.bufferBytes += buf.length;
-      this.tailPreallocated = true;
+      this.tailRoom = room;
     } else {
       node.ensure(p);
       out.copy(node.buf, node.size - 1, 0, p);
@@ -527,7 +527,7 @@ export class StreamValue implements CollectionValue {
       this.bufferBytes += node.buf.length - tailBefore;
     }
     this.length++;
-    this.entriesAdded++;
+    this.entriesAdded = BigInt.asIntN(64, this.entriesAdded + 1n);
     this.lastId = id;
     this.lastValid = id;
     if (this.length === 1) this.firstId = id;
@@ -652,7 +652,7 @@ export class StreamValue implements CollectionValue {
     for (let i = index; i < index + n; i++) this.bufferBytes -= this.nodes[i].buf.length;
     if (index + n >= this.nodes.length) {
       this.tailFields = null;
-      this.tailPreallocated = false;
+      this.tailRoom = 0;
     }
     if (index === 0 && n === 1) this.nodes.shift();
     else this.nodes.splice(index, n);
@@ -735,8 +735,8 @@ export class StreamValue implements CollectionValue {
     if (id === this.lastId) return this.entriesAdded;
     if (id > this.lastId) return INVALID_ENTRIES_READ;
     if (this.maxDeletedId === 0n || this.maxDeletedId < this.firstId) {
-      if (id < this.firstId) return this.entriesAdded - BigInt(this.length);
-      if (id === this.firstId) return this.entriesAdded - BigInt(this.length) + 1n;
+      if (id < this.firstId) return BigInt.asIntN(64, this.entriesAdded - BigInt(this.length));
+      if (id === this.firstId) return BigInt.asIntN(64, this.entriesAdded - BigInt(this.length) + 1n);
     }
     return INVALID_ENTRIES_READ;
   }
@@ -744,11 +744,12 @@ export class StreamValue implements CollectionValue {
   /** The consumer group lag XINFO reports (streamReplyWithCGLag), null when it cannot be known. */
   lag(g: ConsumerGroup): bigint | null {
     if (this.entriesAdded === 0n) return 0n;
+    // long long arithmetic, wrapping as in Redis.
     if (g.entriesRead !== INVALID_ENTRIES_READ && !this.rangeHasTombstones(g.lastId)) {
-      return this.entriesAdded - g.entriesRead;
+      return BigInt.asIntN(64, this.entriesAdded - g.entriesRead);
     }
     const read = this.estimateDistance(g.lastId);
-    return read === INVALID_ENTRIES_READ ? null : this.entriesAdded - read;
+    return read === INVALID_ENTRIES_READ ? null : BigInt.asIntN(64, this.entriesAdded - read);
   }
 
   /** Estimated heap bytes (store/memory-estimate.ts): node buffers and objects, groups and PELs. */
