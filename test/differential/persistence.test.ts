@@ -537,6 +537,20 @@ describe('start-up and shutdown (processes)', () => {
     }
   });
 
+  /** An RDB whose stream key holds a node that is not a listpack (its byte count is wrong). */
+  function corruptStreamRdb(): Buffer {
+    const w = new RdbWriter(false);
+    w.header();
+    w.selectDb(0);
+    w.byte(19); // RDB_TYPE_STREAM_LISTPACKS_2
+    w.string('broken');
+    w.length(1);
+    w.string(Buffer.alloc(16));
+    w.string(Buffer.from([0x20, 0, 0, 0, 3, 0, 1, 1, 0, 1, 1, 1, 0xff]));
+    w.end();
+    return Buffer.concat(w.take());
+  }
+
   describe('a corrupt file stops the server with a clear error and exit code 1', () => {
     const goldenRdb = readFileSync(join(DIST, '..', 'test', 'fixtures', 'rdb', 'hash_hashtable.rdb'));
     const cases: Array<[string, Buffer, RegExp]> = [
@@ -556,10 +570,11 @@ describe('start-up and shutdown (processes)', () => {
         /# Wrong signature trying to load DB from file/,
       ],
       [
-        'a stream key',
-        readFileSync(join(DIST, '..', 'test', 'fixtures', 'rdb', 'stream.rdb')),
-        /Unsupported value type stream \(RDB type \d+\) for key '[^']+'/,
+        'a module key',
+        readFileSync(join(DIST, '..', 'test', 'fixtures', 'rdb', 'module_key.rdb')),
+        /module data I can't load: no matching module type 'mymodtype' \(key 'modkey'/,
       ],
+      ['a stream listpack that is not one', corruptStreamRdb(), /Stream listpack integrity check failed\./],
     ];
     for (const [name, bytes, message] of cases) {
       test(name, async () => {
