@@ -9,7 +9,14 @@ import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkRdb, freshDir, plain, startRedisIn, startTsredisIn } from '../support/persistence-helpers.js';
+import {
+  checkRdb,
+  freshDir,
+  plain,
+  rewriteAof,
+  startRedisIn,
+  startTsredisIn,
+} from '../support/persistence-helpers.js';
 import { RawClient } from '../support/raw-client.js';
 import { cmd, digest, nodesOfThisFile, waitInSync } from '../support/replication.js';
 import { skipWithoutRedis } from '../support/servers.js';
@@ -113,13 +120,7 @@ describe('Functions in files and on replicas', { skip: skipWithoutRedis() }, () 
     try {
       assert.deepEqual([...(await libraries(ts.port)).keys()], ['a1']);
       assert.equal(await cmd(ts.port, 'FCALL', 'fa', '1', 'n'), '2');
-      assert.equal(await cmd(ts.port, 'BGREWRITEAOF'), 'Background append only file rewriting started');
-      for (
-        let i = 0;
-        i < 200 && /aof_rewrite_in_progress:1/.test(await cmd(ts.port, 'INFO', 'persistence'));
-        i++
-      )
-        await new Promise((r) => setTimeout(r, 50));
+      await rewriteAof(ts.port);
     } finally {
       await ts.stop();
     }

@@ -10,7 +10,14 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkRdb, freshDir, plain, startRedisIn, startTsredisIn } from '../support/persistence-helpers.js';
+import {
+  checkRdb,
+  freshDir,
+  plain,
+  rewriteAof,
+  startRedisIn,
+  startTsredisIn,
+} from '../support/persistence-helpers.js';
 import { RawClient } from '../support/raw-client.js';
 import { cmd, digest, type Engine, nodesOfThisFile, waitInSync } from '../support/replication.js';
 import { skipWithoutRedis } from '../support/servers.js';
@@ -166,13 +173,7 @@ describe('Streams in files and on replicas', { skip: skipWithoutRedis() }, () =>
         replayed,
         'tsredis replaying its AOF, as redis-server did',
       );
-      assert.equal(await cmd(ts.port, 'BGREWRITEAOF'), 'Background append only file rewriting started');
-      for (
-        let i = 0;
-        i < 200 && /aof_rewrite_in_progress:1/.test(await cmd(ts.port, 'INFO', 'persistence'));
-        i++
-      )
-        await new Promise((r) => setTimeout(r, 50));
+      await rewriteAof(ts.port);
     } finally {
       await ts.stop();
     }

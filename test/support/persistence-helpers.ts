@@ -287,3 +287,21 @@ export function freshDir(prefix: string): string {
 export function pathIn(dir: string, ...parts: string[]): string {
   return join(dir, ...parts);
 }
+
+/** Starts BGREWRITEAOF on the server at port and waits until the rewrite is over. */
+export async function rewriteAof(port: number): Promise<void> {
+  const c = await RawClient.connect(port);
+  try {
+    const started = String(plain((await c.call(['BGREWRITEAOF'])).value));
+    if (started !== 'Background append only file rewriting started')
+      throw new Error(`BGREWRITEAOF: ${started}`);
+    for (let i = 0; i < 400; i++) {
+      const info = String(plain((await c.call(['INFO', 'persistence'])).value));
+      if (/aof_rewrite_in_progress:0/.test(info) && !/aof_rewrite_scheduled:1/.test(info)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the AOF rewrite did not finish in 20 s');
+  } finally {
+    c.close();
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { CommandContext } from '../../core/context.js';
 import { parseInt64 } from '../../lib/numbers.js';
-import { type NodeLimits, type NodeReader, StreamValue } from '../../store/types/stream.js';
+import { type NodeLimits, StreamValue } from '../../store/types/stream.js';
 import { parseStreamId, type StreamId } from '../../store/types/stream-id.js';
 import { lookupTyped, WRONGTYPE } from '../coll-common.js';
 import { ERR } from '../replies.js';
@@ -90,10 +90,6 @@ export interface Entry {
   /** The id as Redis prints it. */
   id: string;
   fields: string[];
-}
-
-export function collect(entries: Entry[], e: NodeReader): void {
-  entries.push({ id: e.idText(), fields: e.fields() });
 }
 
 export function replyEntries(ctx: CommandContext, entries: readonly Entry[]): void {

@@ -5,7 +5,6 @@
  * that a replica or the AOF applies them idempotently.
  */
 import type { CommandContext } from '../../core/context.js';
-import type { StreamValue } from '../../store/types/stream.js';
 import type { Consumer, ConsumerGroup, Nack } from '../../store/types/stream-groups.js';
 import { formatId } from '../../store/types/stream-id.js';
 
@@ -94,9 +93,4 @@ export function noGroupError(key: string, group: string): string {
 /** XGROUP's and XINFO CONSUMERS's NOGROUP text. */
 export function noSuchGroupError(group: string, key: string): string {
   return `NOGROUP No such consumer group '${cstr(group)}' for key name '${cstr(key)}'`;
-}
-
-/** The group, or undefined when the stream (or key) has none of that name. */
-export function groupOf(s: StreamValue | undefined, name: string): ConsumerGroup | undefined {
-  return s?.group(name);
 }

@@ -2,7 +2,7 @@
 import type { CommandContext, CommandFamily } from '../../core/context.js';
 import { raxNodeCount } from '../../store/types/rax-count.js';
 import type { StreamValue } from '../../store/types/stream.js';
-import { INVALID_ENTRIES_READ } from '../../store/types/stream-groups.js';
+import { type IdMap, INVALID_ENTRIES_READ, type Nack } from '../../store/types/stream-groups.js';
 import { formatId, MAX_ID } from '../../store/types/stream-id.js';
 import { is } from '../args.js';
 import { replyHelp, subcommandSyntaxError } from '../help-replies.js';
@@ -34,10 +34,24 @@ function replyEntriesRead(ctx: CommandContext, n: bigint): void {
   else ctx.reply.integer(n);
 }
 
-function replyLag(ctx: CommandContext, s: StreamValue, lag: bigint | null): void {
-  void s;
+function replyLag(ctx: CommandContext, lag: bigint | null): void {
   if (lag === null) ctx.reply.nil();
   else ctx.reply.integer(lag);
+}
+
+/** A PEL in XINFO STREAM FULL: [id, (owner,) delivery time, delivery count], at most count (0: all). */
+function replyPending(ctx: CommandContext, pel: IdMap<Nack>, count: number, withOwner: boolean): void {
+  const r = ctx.reply;
+  const n = count === 0 ? pel.size : Math.min(count, pel.size);
+  r.array(n);
+  for (let i = 0; i < n; i++) {
+    const nack = pel.valueAt(i);
+    r.array(withOwner ? 4 : 3);
+    r.bulk(formatId(pel.keyAt(i)));
+    if (withOwner) r.bulk(nack.consumer.name);
+    r.integer(nack.deliveryTime);
+    r.integer(nack.deliveryCount);
+  }
 }
 
 function xinfoStream(ctx: CommandContext, argv: string[]): void {
@@ -116,20 +130,11 @@ function xinfoStream(ctx: CommandContext, argv: string[]): void {
     r.bulk('entries-read');
     replyEntriesRead(ctx, g.entriesRead);
     r.bulk('lag');
-    replyLag(ctx, s, s.lag(g));
+    replyLag(ctx, s.lag(g));
     r.bulk('pel-count');
     r.integer(g.pel.size);
     r.bulk('pending');
-    const n = count === 0 ? g.pel.size : Math.min(count, g.pel.size);
-    r.array(n);
-    for (let i = 0; i < n; i++) {
-      const nack = g.pel.valueAt(i);
-      r.array(4);
-      r.bulk(formatId(g.pel.keyAt(i)));
-      r.bulk(nack.consumer.name);
-      r.integer(nack.deliveryTime);
-      r.integer(nack.deliveryCount);
-    }
+    replyPending(ctx, g.pel, count, true);
     r.bulk('consumers');
     const consumers = g.sortedConsumers();
     r.array(consumers.length);
@@ -142,15 +147,7 @@ function xinfoStream(ctx: CommandContext, argv: string[]): void {
       r.bulk('pel-count');
       r.integer(c.pel.size);
       r.bulk('pending');
-      const m = count === 0 ? c.pel.size : Math.min(count, c.pel.size);
-      r.array(m);
-      for (let i = 0; i < m; i++) {
-        const nack = c.pel.valueAt(i);
-        r.array(3);
-        r.bulk(formatId(c.pel.keyAt(i)));
-        r.integer(nack.deliveryTime);
-        r.integer(nack.deliveryCount);
-      }
+      replyPending(ctx, c.pel, count, false);
     }
   }
 }
@@ -174,7 +171,7 @@ function xinfoGroups(ctx: CommandContext, argv: string[]): void {
     r.bulk('entries-read');
     replyEntriesRead(ctx, g.entriesRead);
     r.bulk('lag');
-    replyLag(ctx, s, s.lag(g));
+    replyLag(ctx, s.lag(g));
   }
 }
 

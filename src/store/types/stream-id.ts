@@ -6,21 +6,12 @@
 export type StreamId = bigint;
 
 export const U64_MAX = 0xffffffffffffffffn;
-export const MIN_ID: StreamId = 0n;
 export const MAX_ID: StreamId = (U64_MAX << 64n) | U64_MAX;
 /** An id's 16-byte big-endian form (the radix tree key and the RDB's PEL ids). */
 export const ID_BYTES = 16;
 
 export function makeId(ms: bigint, seq: bigint): StreamId {
   return (ms << 64n) | seq;
-}
-
-export function idMs(id: StreamId): bigint {
-  return id >> 64n;
-}
-
-export function idSeq(id: StreamId): bigint {
-  return id & U64_MAX;
 }
 
 /** "<ms>-<seq>", as Redis prints ids. */
@@ -79,7 +70,7 @@ export function parseStreamId(
   if (text.length > 127) return null;
   const nul = text.indexOf('\0');
   const s = nul >= 0 ? text.slice(0, nul) : text;
-  if (s === '-') return strict ? null : { id: MIN_ID, seqGiven: true };
+  if (s === '-') return strict ? null : { id: 0n, seqGiven: true };
   if (s === '+') return strict ? null : { id: MAX_ID, seqGiven: true };
   const dash = s.indexOf('-');
   const ms = parseUint64(dash >= 0 ? s.slice(0, dash) : s);
