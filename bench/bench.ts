@@ -19,8 +19,8 @@
  *   --pipelines 1,16  pipeline depths to run
  *   --tests set,get   only these redis-benchmark tests
  *   --only A,B        only these suites: strings, datatypes, scripting, streams, streams-pipelined (or
- *                     throughput for all of them; streams also runs the consumer loop), memory,
- *                     persistence, replication, eviction
+ *                     throughput for all of them; streams also runs the consumer loop), bullmq,
+ *                     memory, persistence, replication, eviction
  *   --eviction-maxmemory M  maxmemory of the eviction runs (default 128mb)
  *   --no-memory       skip the memory scenarios;  --no-throughput  skip throughput
  *   --no-persistence  skip SAVE / load / BGSAVE (bench/persistence-bench.ts)
@@ -30,6 +30,7 @@
  */
 
 import { RespConnection } from '../src/protocol/resp-connection.js';
+import { type JobsSample, runBullmqRound } from './bullmq-bench.js';
 import { type EvictionResult, runEvictionBench, summarizeEviction } from './eviction-bench.js';
 import { loadPipelined, usedMemory } from './loader.js';
 import { printPersistence, runPersistenceBench } from './persistence-bench.js';
@@ -58,7 +59,7 @@ interface Options {
 }
 
 const THROUGHPUT_NAMES = THROUGHPUT_SUITES.map((s) => s.name);
-const ALL_SUITES = [...THROUGHPUT_NAMES, 'memory', 'persistence', 'replication', 'eviction'];
+const ALL_SUITES = [...THROUGHPUT_NAMES, 'bullmq', 'memory', 'persistence', 'replication', 'eviction'];
 
 /** Suite names from --only / --no-*; "throughput" stands for every throughput suite. */
 function selectSuites(only: string[] | null, skipped: (name: string) => boolean): Set<string> {
@@ -405,6 +406,22 @@ function evictionChecks(result: EvictionResult): TargetCheck[] {
   }));
 }
 
+/** BullMQ's jobs/s side by side; issue 16 asks for it measured (its script target is 0.7x). */
+function printBullmq(samples: Map<string, JobsSample[]>, jobs: number): TargetCheck {
+  const med = (name: string, f: (s: JobsSample) => number) => median((samples.get(name) ?? []).map(f));
+  console.log(`\nBullMQ: ${fmtInt(jobs)} no-op jobs, one Worker, concurrency 50`);
+  printTable(
+    ['engine', 'jobs/s', 'CPU µs/job'],
+    ['tsredis', 'redis'].map((n) => [
+      n,
+      fmtInt(Math.round(med(n, (s) => s.jobsPerSecond))),
+      med(n, (s) => s.cpuMicrosPerJob).toFixed(1),
+    ]),
+  );
+  const ratio = med('tsredis', (s) => s.jobsPerSecond) / med('redis', (s) => s.jobsPerSecond);
+  return { target: 'BullMQ jobs/s ≥ 0.7x redis', measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.7 };
+}
+
 /** The consumer loop's medians side by side; issue 17's target is 0.8x of Redis's entries/s. */
 function printConsumerLoop(samples: Map<string, ConsumerLoopSample[]>, entries: number): TargetCheck {
   const med = (name: string, f: (s: ConsumerLoopSample) => number) =>
@@ -465,6 +482,19 @@ async function main(): Promise<void> {
         }
       }
       checks.push(printConsumerLoop(samples, entries));
+    }
+    if (opts.suites.has('bullmq')) {
+      const jobs = Math.max(500, Math.round(20_000 * opts.scale));
+      const samples = new Map<string, JobsSample[]>();
+      for (let round = 0; round < opts.rounds; round++) {
+        const order = round % 2 === 0 ? targets : [...targets].reverse();
+        for (const target of order) {
+          const list = samples.get(target.name) ?? [];
+          list.push(await runBullmqRound(target, jobs));
+          samples.set(target.name, list);
+        }
+      }
+      checks.push(printBullmq(samples, jobs));
     }
     if (opts.suites.has('memory')) {
       const results: MemoryResult[] = [];
