@@ -500,7 +500,14 @@ async function main(): Promise<void> {
       const results: MemoryResult[] = [];
       for (const scenario of MEMORY_SCENARIOS) {
         const count = Math.max(1000, Math.round(scenario.count * opts.scale));
-        results.push(...(await runMemory(targets, scenario, count)));
+        // Fresh servers for each scenario: what a previous one left (and a GC reclaiming it) would
+        // blur the growth measured.
+        const fresh = await Promise.all([startTsredis({ nodeArgs }), startRedis()]);
+        try {
+          results.push(...(await runMemory(fresh, scenario, count)));
+        } finally {
+          await Promise.all(fresh.map((t) => t.stop()));
+        }
       }
       printMemory(results);
       checks.push(...memoryChecks(results));

@@ -72,6 +72,11 @@ export class StreamNode {
 
   /** Replaces the integer element at p (lpReplaceInteger), moving what follows if its size changes. */
   replaceInt(p: number, value: number): void {
+    // The usual case, a small count staying a 7-bit integer: one byte, same size.
+    if (value >= 0 && value <= 127 && this.buf[p] < 0x80) {
+      this.buf[p] = value;
+      return;
+    }
     const oldEnd = lpNext(this.buf, p);
     const scratch = intScratch;
     const len = writeLpInt(scratch, 0, value);
@@ -457,11 +462,22 @@ export class StreamValue implements CollectionValue {
       }
     }
     const worst = (argv.length - start + 8) * LP_MAX_OVERHEAD + contentBytes + 64;
-    if (entryScratch.length < worst)
-      entryScratch = Buffer.allocUnsafe(Math.max(worst, entryScratch.length * 2));
-    const out = entryScratch;
+    // A new node is built in a scratch buffer; an entry for the tail node is written in place,
+    // over its terminator.
+    let out: Buffer;
+    let p: number;
+    if (node === undefined) {
+      if (entryScratch.length < worst)
+        entryScratch = Buffer.allocUnsafe(Math.max(worst, entryScratch.length * 2));
+      out = entryScratch;
+      p = 0;
+    } else {
+      node.ensure(worst);
+      out = node.buf;
+      p = node.size - 1;
+    }
+    const base = p;
     let flags = 0;
-    let p = 0;
     let masterElements = 0;
     if (node === undefined) {
       // A new node: the master entry takes this entry's field names.
@@ -503,13 +519,14 @@ export class StreamValue implements CollectionValue {
     const lpCount = same ? numFields + 3 : 2 * numFields + 4;
     p = writeLpInt(out, p, lpCount);
     const entryElements = lpCount + 1;
+    const written = p - base;
     if (node === undefined) {
-      const size = LP_HEADER + p + 1;
+      const size = LP_HEADER + written + 1;
       // Room for the node to fill up without reallocating, as Redis preallocates (lpNew(4096));
       // shrunk to fit once full.
       const room = limits.maxBytes > 0 && limits.maxBytes < 4096 ? limits.maxBytes : 4096;
       const buf = Buffer.allocUnsafeSlow(Math.max(room, size));
-      out.copy(buf, LP_HEADER, 0, p);
+      out.copy(buf, LP_HEADER, 0, written);
       buf[size - 1] = LP_EOF;
       node = new StreamNode(id, buf, size, 1, 0, masterElements + entryElements);
       node.writeHeader();
@@ -517,13 +534,12 @@ export class StreamValue implements CollectionValue {
       this.bufferBytes += buf.length;
       this.tailRoom = room;
     } else {
-      node.ensure(p);
-      out.copy(node.buf, node.size - 1, 0, p);
-      node.size += p;
+      node.size += written;
       node.buf[node.size - 1] = LP_EOF;
       node.elements += entryElements;
       node.count++;
       node.replaceInt(LP_HEADER, node.count);
+      node.writeHeader();
       this.bufferBytes += node.buf.length - tailBefore;
     }
     this.length++;
