@@ -1161,6 +1161,21 @@ describe('streams: differential against redis-server 7.0', { skip: skipWithoutRe
   test('approximate trimming: the default LIMIT with stream-node-max-entries 0 (10000)', () =>
     withNodeMaxEntries(0, [fill('s', 12000), 'XTRIM s MAXLEN ~ 0', 'XLEN s', 'XINFO STREAM s']));
 
+  test('an XADD of a million fields is stored whole, as on redis-server, and the server goes on', () => {
+    const argv = ['XADD', 'huge', '1-1'];
+    for (let i = 0; i < 1_000_000; i++) argv.push(`f${i}`, `v${i}`);
+    return pair.run([
+      argv,
+      'XLEN huge',
+      'MEMORY USAGE huge',
+      'XINFO STREAM huge',
+      ['XADD', 'huge', '1-2', ...argv.slice(3, 11)],
+      'XRANGE huge 1-2 +',
+      'DEL huge',
+      'PING',
+    ]);
+  });
+
   test('entries with many fields, the same fields as the master entry, and huge values', () => {
     const fields = (n: number, tag: string) =>
       Array.from({ length: n }, (_, i) => [`f${i}`, `${tag}${i}`]).flat();
