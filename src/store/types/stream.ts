@@ -54,13 +54,16 @@ export class StreamNode {
 
   /** Drops the spare room once the node is full (lpShrinkToFit). */
   shrink(): void {
-    if (this.buf.length !== this.size) this.buf = exactCopy(this.listpack());
+    // Only when the spare room is worth a copy (and the garbage it leaves).
+    if (this.buf.length - this.size > this.size / 8) this.buf = exactCopy(this.listpack());
   }
 
-  /** Makes room for n more bytes. */
-  ensure(n: number): void {
+  /** Makes room for n more bytes: doubling, or exactly (a node about to be full). */
+  ensure(n: number, exact = false): void {
     if (this.size + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.size + n, this.buf.length * 2));
+    const grown = Buffer.allocUnsafeSlow(
+      exact ? this.size + n : Math.max(this.size + n, this.buf.length * 2),
+    );
     this.buf.copy(grown, 0, 0, this.size);
     this.buf = grown;
   }
@@ -448,9 +451,9 @@ export class StreamValue implements CollectionValue {
     for (let i = start; i < argv.length; i++) contentBytes += argv[i].length;
     let node: StreamNode | undefined = this.nodes[this.nodes.length - 1];
     const tailBefore = node?.buf.length ?? 0;
+    const maxBytes =
+      limits.maxBytes === 0 || limits.maxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.maxBytes;
     if (node !== undefined) {
-      const maxBytes =
-        limits.maxBytes === 0 || limits.maxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : limits.maxBytes;
       if (
         node.size + contentBytes >= maxBytes ||
         (limits.maxEntries > 0 && node.count + node.deleted >= limits.maxEntries)
@@ -462,19 +465,20 @@ export class StreamValue implements CollectionValue {
       }
     }
     const worst = (argv.length - start + 8) * LP_MAX_OVERHEAD + contentBytes + 64;
-    // A new node is built in a scratch buffer; an entry for the tail node is written in place,
-    // over its terminator.
+    // An entry for the tail node is written in place over its terminator when it surely fits;
+    // otherwise (and for a new node) in a scratch buffer, then copied: the node grows by what the
+    // entry needs, not by a worst case.
+    const inPlace = node !== undefined && node.size + worst <= node.buf.length;
     let out: Buffer;
     let p: number;
-    if (node === undefined) {
+    if (inPlace) {
+      out = (node as StreamNode).buf;
+      p = (node as StreamNode).size - 1;
+    } else {
       if (entryScratch.length < worst)
         entryScratch = Buffer.allocUnsafe(Math.max(worst, entryScratch.length * 2));
       out = entryScratch;
       p = 0;
-    } else {
-      node.ensure(worst);
-      out = node.buf;
-      p = node.size - 1;
     }
     const base = p;
     let flags = 0;
@@ -534,6 +538,11 @@ export class StreamValue implements CollectionValue {
       this.bufferBytes += buf.length;
       this.tailRoom = room;
     } else {
+      if (!inPlace) {
+        // Past its byte limit the node takes no more entries: no room to spare then.
+        node.ensure(written, node.size + written >= maxBytes);
+        out.copy(node.buf, node.size - 1, 0, written);
+      }
       node.size += written;
       node.buf[node.size - 1] = LP_EOF;
       node.elements += entryElements;
