@@ -264,6 +264,7 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
     this.flush();
     // Redis's beforeSleep fast expire cycle: returns at once unless the last slow cycle ran out of time.
     this.keyspace.activeExpireCycle('fast');
+    if (this.server.blocking.hasReadyKeys) this.server.blocking.handleReadyKeys();
   }
 
   /** Runs every complete command buffered, unless blocked. */

@@ -558,6 +558,9 @@ export class Server implements ServerContext, Host {
       this.keyspace.expireReplicaKeys();
     }
     this.events.cron.emit();
+    // Keys the cycle expired (or the cron evicted) may end blocks (XREADGROUP), as Redis's
+    // beforeSleep handles ready keys.
+    if (this.blocking.hasReadyKeys) this.blocking.handleReadyKeys();
     this.admin.samplePeakMemory();
     const timeout = this.config.num('timeout');
     if (timeout > 0) {

@@ -63,7 +63,7 @@ describe('XREAD and XREADGROUP with BLOCK: differential against redis-server 7.0
       served,
     ]));
 
-  test('a destroyed group ends XREADGROUP with NOGROUP; deletion, SET and FLUSHALL with UNBLOCKED', () =>
+  test('a destroyed group ends XREADGROUP with NOGROUP; deletion, SET, FLUSHALL and expiry with UNBLOCKED', () =>
     pair.run([
       'XGROUP CREATE s g $ MKSTREAM',
       blocked('XREADGROUP GROUP g c BLOCK 0 STREAMS s >'),
@@ -81,6 +81,11 @@ describe('XREAD and XREADGROUP with BLOCK: differential against redis-server 7.0
       'XGROUP CREATE s g $ MKSTREAM',
       blocked('XREADGROUP GROUP g c BLOCK 0 STREAMS s >'),
       'FLUSHALL',
+      served,
+      // Expired by the active expiry cycle, with no command to follow: the block ends all the same.
+      'XGROUP CREATE s g $ MKSTREAM',
+      'PEXPIRE s 50',
+      blocked('XREADGROUP GROUP g c BLOCK 0 STREAMS s >'),
       served,
     ]));
 
