@@ -350,10 +350,10 @@ function claimTarget(ctx: CommandContext, argv: string[]): { s: StreamValue; gro
   return { s, group };
 }
 
-/** Moves a pending entry to consumer (from its previous owner, if any). */
-function assign(nack: Nack, id: StreamId, consumer: Consumer, fresh: boolean): void {
-  if (!fresh && nack.consumer === consumer) return;
-  if (!fresh) nack.consumer.pel.delete(id);
+/** Moves a pending entry to consumer, from its previous owner. */
+function assign(nack: Nack, id: StreamId, consumer: Consumer): void {
+  if (nack.consumer === consumer) return;
+  nack.consumer.pel.delete(id);
   nack.consumer = consumer;
   consumer.pel.set(id, nack);
 }
@@ -431,19 +431,20 @@ function xclaim(ctx: CommandContext, argv: string[]): void {
       }
       continue;
     }
-    let fresh = false;
-    if (force && nack === undefined) {
-      nack = { deliveryTime: now, deliveryCount: 1n, consumer: null as unknown as Consumer };
-      group.pel.set(id, nack);
-      fresh = true;
-    }
-    if (nack === undefined) continue;
-    if (!fresh && minIdle !== 0 && now - nack.deliveryTime < minIdle) continue;
+    // FORCE makes a pending entry of an existing entry nobody had (Redis creates it ownerless,
+    // then gives it to the claimer at once: made here with its owner).
+    const fresh = force && nack === undefined;
+    if (nack === undefined && !fresh) continue;
+    if (nack !== undefined && minIdle !== 0 && now - nack.deliveryTime < minIdle) continue;
     consumer ??= lookupOrCreateConsumer(ctx, group, argv[3], key).consumer;
+    if (nack === undefined) {
+      nack = { deliveryTime: now, deliveryCount: 1n, consumer };
+      group.pel.set(id, nack);
+      consumer.pel.set(id, nack);
+    } else assign(nack, id, consumer);
     nack.deliveryTime = time;
     if (retryCount >= 0n) nack.deliveryCount = retryCount;
     else if (!justid) countDelivery(nack);
-    assign(nack, id, consumer, fresh);
     replies.push({ id, fields: justid ? null : fields });
     propagateXclaim(ctx, key, group, idText, nack);
     propagateLastId = false;
@@ -520,7 +521,7 @@ function xautoclaim(ctx: CommandContext, argv: string[]): void {
     consumer ??= lookupOrCreateConsumer(ctx, group, argv[3], key).consumer;
     nack.deliveryTime = now;
     if (!justid) countDelivery(nack);
-    assign(nack, id, consumer, false);
+    assign(nack, id, consumer);
     claimed.push({ id, fields: justid ? null : fields });
     count--;
     propagateXclaim(ctx, key, group, formatId(id), nack);
