@@ -5,39 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RespValue } from '../../src/protocol/resp-reader.js';
 import { DiffPair } from '../support/diff.js';
-import { RawClient } from '../support/raw-client.js';
+import { keyspaceEvents } from '../support/keyspace-events.js';
 import { skipWithoutRedis } from '../support/servers.js';
-
-const SENTINEL = '__keyevent@0__:sentinel';
-
-/** Runs the commands on one server and returns "event key" for each notification, in order. */
-async function events(port: number, commands: string[]): Promise<string[]> {
-  const sub = await RawClient.connect(port);
-  const cmd = await RawClient.connect(port);
-  try {
-    await cmd.call('FLUSHALL');
-    await cmd.call('CONFIG SET notify-keyspace-events KEAn');
-    await sub.call('PSUBSCRIBE __keyevent@0__:*');
-    for (const c of commands) await cmd.call(c);
-    await cmd.call(`PUBLISH ${SENTINEL} end`);
-    const seen: string[] = [];
-    for (;;) {
-      const msg = (await sub.read()).value;
-      const parts = (msg as { value: RespValue[] }).value.map((p) =>
-        p.type === 'bulk' ? p.value.toString('latin1') : '',
-      );
-      if (parts[2] === SENTINEL) break;
-      seen.push(`${parts[2].slice('__keyevent@0__:'.length)} ${parts[3]}`);
-    }
-    return seen;
-  } finally {
-    await cmd.call('CONFIG SET notify-keyspace-events ""');
-    sub.close();
-    cmd.close();
-  }
-}
 
 describe('hashes, sets, sorted sets: keyspace notifications like redis-server 7.0', {
   skip: skipWithoutRedis(),
@@ -49,8 +19,8 @@ describe('hashes, sets, sorted sets: keyspace notifications like redis-server 7.
   after(() => pair.stop());
 
   async function sameEvents(commands: string[]): Promise<void> {
-    const redis = await events(pair.redis.port, commands);
-    const ts = await events(pair.ts.port, commands);
+    const redis = await keyspaceEvents(pair.redis.port, commands, 'KEAn');
+    const ts = await keyspaceEvents(pair.ts.port, commands, 'KEAn');
     assert.deepEqual(ts, redis);
     assert.ok(redis.length > 0);
   }

@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RespValue } from '../../src/protocol/resp-reader.js';
 import { runBlockingScript } from '../support/blocking-script.js';
 import { DiffPair, type Step } from '../support/diff.js';
+import { keyspaceEvents } from '../support/keyspace-events.js';
 import { escapeBytes, RawClient } from '../support/raw-client.js';
 import { skipWithoutRedis } from '../support/servers.js';
 import { clockTolerant } from '../support/stream-clock.js';
@@ -1466,35 +1466,6 @@ describe('streams: differential against redis-server 7.0', { skip: skipWithoutRe
     ]));
 });
 
-const SENTINEL = '__keyevent@0__:sentinel';
-
-/** Runs the commands on one server and returns "event key" for each notification, in order. */
-async function events(port: number, commands: Array<string | string[]>): Promise<string[]> {
-  const sub = await RawClient.connect(port);
-  const cmd = await RawClient.connect(port);
-  try {
-    await cmd.call('FLUSHALL');
-    await cmd.call('CONFIG SET notify-keyspace-events KEA');
-    await sub.call('PSUBSCRIBE __keyevent@0__:*');
-    for (const c of commands) await cmd.call(c);
-    await cmd.call(`PUBLISH ${SENTINEL} end`);
-    const seen: string[] = [];
-    for (;;) {
-      const msg = (await sub.read()).value;
-      const parts = (msg as { value: RespValue[] }).value.map((p) =>
-        p.type === 'bulk' ? p.value.toString('latin1') : '',
-      );
-      if (parts[2] === SENTINEL) break;
-      seen.push(`${parts[2].slice('__keyevent@0__:'.length)} ${escapeBytes(parts[3])}`);
-    }
-    return seen;
-  } finally {
-    await cmd.call('CONFIG SET notify-keyspace-events ""');
-    sub.close();
-    cmd.close();
-  }
-}
-
 describe('streams: keyspace notifications like redis-server 7.0', { skip: skipWithoutRedis() }, () => {
   let pair: DiffPair;
   before(async () => {
@@ -1554,8 +1525,8 @@ describe('streams: keyspace notifications like redis-server 7.0', { skip: skipWi
       'EXPIRE r 100',
       'XADD r NOMKSTREAM MAXLEN 0 10-0 f v',
     ];
-    const redis = await events(pair.redis.port, commands);
-    const ts = await events(pair.ts.port, commands);
+    const redis = await keyspaceEvents(pair.redis.port, commands, 'KEA');
+    const ts = await keyspaceEvents(pair.ts.port, commands, 'KEA');
     assert.deepEqual(ts, redis);
     assert.ok(redis.length > 0);
   });
