@@ -9,6 +9,7 @@ import { Persistence } from './persistence/manager.js';
 import { Replication } from './replication/replication.js';
 import { Scripting } from './scripting/engine.js';
 import type { LuaVm } from './scripting/lua-vm.js';
+import { ServerScriptHost } from './server/script-host.js';
 import { Server, type ServerOptions } from './server/server.js';
 
 export interface Node {
@@ -37,7 +38,7 @@ export function assemble(
   const server = new Server({ ...options, commands });
   const persistence = new Persistence(server);
   const replication = new Replication(server, persistence);
-  const scripting = new Scripting(lua, server, options.luaMemoryLimit);
+  const scripting = new Scripting(lua, new ServerScriptHost(server), options.luaMemoryLimit);
   server.attach({ persistence, replication, scripting });
   persistence.connectFunctions(scripting.functions);
   persistence.connectReplication(replication);

@@ -12,9 +12,10 @@ import {
   lpNext,
   validateListpack,
 } from '../store/types/listpack-buf.js';
-import { exactCopy, StreamNode, StreamValue } from '../store/types/stream.js';
+import { StreamValue } from '../store/types/stream.js';
 import { Consumer, ConsumerGroup, type Nack } from '../store/types/stream-groups.js';
 import { ID_BYTES, makeId, readIdBE, type StreamId, U64_MAX, writeIdBE } from '../store/types/stream-id.js';
+import { exactCopy, StreamNode } from '../store/types/stream-node.js';
 import { RdbType } from './constants.js';
 import { type Cursor, RdbError } from './cursor.js';
 import type { RdbWriter } from './writer.js';

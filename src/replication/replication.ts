@@ -5,18 +5,13 @@
  * side (the link to our master) in replica-link.ts.
  */
 
-import type {
-  BlockRelease,
-  CommandContext,
-  ReplicationControl,
-  ReplicationCounters,
-  RoleInfo,
-} from '../core/context.js';
+import type { CommandContext, ReplicationControl, ReplicationCounters, RoleInfo } from '../core/context.js';
 import type { PropagatedOp } from '../core/events.js';
 import type { Host } from '../core/host.js';
 import { ReplTarget } from '../core/scripting.js';
 import type { Persistence } from '../persistence/manager.js';
 import { RespWriter } from '../protocol/reply.js';
+import { AckWaits } from './ack-waits.js';
 import { Backlog, newReplicationId } from './backlog.js';
 import { Failover, type FailoverState } from './failover.js';
 import { MasterSide } from './master-side.js';
@@ -34,13 +29,6 @@ const NULL_REPLID = '0000000000000000000000000000000000000000';
  */
 const FLUSH_BYTES = 4096;
 const FLUSH_INTERVAL_MS = 1;
-
-/** One WAIT in progress. */
-interface Waiter {
-  release: BlockRelease;
-  offset: number;
-  numReplicas: number;
-}
 
 export class Replication implements ReplicationControl {
   replid = newReplicationId();
@@ -71,15 +59,13 @@ export class Replication implements ReplicationControl {
     backlogMemory: 0,
     replicaClientsMemory: 0,
   };
-  private waiters: Waiter[] = [];
+  private readonly acks = new AckWaits(this);
   /** Stream bytes produced and counted, not yet in the backlog nor sent (see flushStream). */
   private readonly stream = new RespWriter(64 * 1024);
   private flushScheduled = false;
   /** A timer will send the pending stream (see FLUSH_INTERVAL_MS). */
   private flushTimerArmed = false;
   private lastFlushAt = 0;
-  private getAckRequested = false;
-  private earlyGetAckSent = false;
   /** Client bytes propagated but not yet copied: runSource[runStart, runEnd) (see writeRaw). */
   private runSource: Buffer | null = null;
   private runStart = 0;
@@ -455,78 +441,22 @@ export class Replication implements ReplicationControl {
 
   /** Replicas whose acknowledged offset reaches `offset`. */
   replicasAcked(offset: number): number {
-    let n = 0;
-    for (const r of this.master.replicas.values()) if (r.state === 'online' && r.ackOffset >= offset) n++;
-    return n;
+    return this.acks.replicasAcked(offset);
   }
 
   wait(ctx: CommandContext, numReplicas: number, timeoutMs: number): void {
-    const target = ctx.woff;
-    const acked = this.replicasAcked(target);
-    if (acked >= numReplicas || !ctx.canBlock) {
-      ctx.reply.integer(acked);
-      return;
-    }
-    const waiter: Waiter = { release: () => false, offset: target, numReplicas };
-    this.waiters.push(waiter);
-    waiter.release = ctx.block({
-      keys: [],
-      timeoutMs,
-      valueType: null,
-      serve: () => false,
-      onTimeout: (x) => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        x.reply.integer(this.replicasAcked(target));
-      },
-    });
-    this.requestAcksForWait();
-  }
-
-  /**
-   * The first WAIT that blocks in a turn sends its GETACK at once, with the stream so far (its own
-   * writes included): the replicas can answer while this turn still runs, a whole turn sooner than
-   * a GETACK at the turn's end. Later WAITs of the turn share the end-of-turn one (requestAcks).
-   */
-  private requestAcksForWait(): void {
-    if (this.earlyGetAckSent || this.master.replicas.size === 0 || this.server.clientsPaused) {
-      this.requestAcks();
-      return;
-    }
-    this.earlyGetAckSent = true;
-    setImmediate(() => {
-      this.earlyGetAckSent = false;
-    });
-    this.feedCommand(['REPLCONF', 'GETACK', '*']);
-    this.flushStream();
+    this.acks.wait(ctx, numReplicas, timeoutMs);
   }
 
   /** Asks every replica for an ACK, once per event-loop turn (Redis: get_ack_from_slaves). */
   requestAcks(): void {
-    if (this.getAckRequested) return;
-    this.getAckRequested = true;
-    setImmediate(() => {
-      this.getAckRequested = false;
-      if (this.master.replicas.size === 0) return;
-      this.feedCommand(['REPLCONF', 'GETACK', '*']);
-      // WAIT is waiting on this: send it now rather than on the next turn.
-      this.flushStream();
-    });
+    this.acks.requestAcks();
   }
 
-  /** A replica acknowledged an offset: release the WAITs it satisfies. */
+  /** A replica acknowledged an offset: FAILOVER's progress, and the WAITs it satisfies. */
   onAck(): void {
     this.failover.update();
-    if (this.waiters.length === 0) return;
-    const still: Waiter[] = [];
-    for (const w of this.waiters) {
-      const acked = this.replicasAcked(w.offset);
-      if (acked >= w.numReplicas) {
-        w.release((c) => c.reply.integer(acked));
-      } else {
-        still.push(w);
-      }
-    }
-    this.waiters = still;
+    this.acks.onAck();
   }
 
   /** Whether min-replicas-to-write refuses writes now (NOREPLICAS). */

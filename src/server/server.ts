@@ -1,6 +1,4 @@
-import { unlinkSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CommandDef, Commands } from '../core/command-table.js';
 import type {
@@ -15,7 +13,6 @@ import type {
 } from '../core/context.js';
 import { type PropagatedOp, ServerEvents } from '../core/events.js';
 import type { FakeClient, Host, MasterClient, MasterClientHooks } from '../core/host.js';
-import type { ScriptClient } from '../core/scripting.js';
 import { ReplTarget } from '../core/scripting.js';
 import { nowUsec } from '../lib/clock.js';
 import { REDIS_VERSION } from '../lib/version.js';
@@ -24,6 +21,7 @@ import { quoteRepr } from '../protocol/split-args.js';
 import type { Database } from '../store/database.js';
 import { type Clock, Keyspace, systemClock } from '../store/keyspace.js';
 import { Admin } from './admin.js';
+import { admissionRefusal, connectionAddresses } from './admission.js';
 import { Blocking } from './blocking.js';
 import { Client, clientOf } from './client.js';
 import { Config } from './config.js';
@@ -34,8 +32,8 @@ import { Evictor } from './evictor.js';
 import { Listeners } from './listeners.js';
 import { Logger } from './log.js';
 import { MemoryReleaser } from './memory-release.js';
+import { removeRunFiles, writePidFile } from './pid-file.js';
 import { PubSub } from './pubsub.js';
-import { refuseScriptRun, ScriptCommandClient } from './script-client.js';
 import { SlowLog } from './slowlog.js';
 import { Stats } from './stats.js';
 import { StreamClient } from './stream-client.js';
@@ -102,7 +100,6 @@ export class Server implements ServerContext, Host {
   scriptBusy: string | null = null;
   /** Shut down: a script still running is abandoned (SHUTDOWN NOSAVE while it was busy). */
   stopped = false;
-  private scriptClientInstance: ScriptCommandClient | null = null;
   /** Loading the dataset (start-up): commands without the loading flag get -LOADING, nothing propagates. */
   loading = false;
   private pendingOps: PropagatedOp[] = [];
@@ -183,55 +180,6 @@ export class Server implements ServerContext, Host {
     this.persistence = parts.persistence;
     this.replication = parts.replication;
     this.scripting = parts.scripting;
-  }
-
-  // --- ScriptHost: what the scripting engine needs ---
-
-  scriptClient(ctx: CommandContext): ScriptClient {
-    this.scriptClientInstance ??= new ScriptCommandClient(this);
-    return this.scriptClientInstance.prepare(clientOf(ctx));
-  }
-
-  canSuspend(ctx: CommandContext): boolean {
-    const c = clientOf(ctx);
-    return c.socket !== null && !c.inExec && !c.fromMaster && this.callDepth === 1;
-  }
-
-  mustObey(ctx: CommandContext): boolean {
-    const c = clientOf(ctx);
-    return c.fromMaster || c.socket === null;
-  }
-
-  suspendCaller(ctx: CommandContext): () => void {
-    const c = clientOf(ctx);
-    c.blocked = true;
-    c.suspended = true;
-    return () => {
-      const finish = c.finishSuspended;
-      c.finishSuspended = null;
-      finish?.();
-      c.blocked = false;
-      c.afterCommand();
-      c.flush();
-      c.processInput();
-      c.flush();
-    };
-  }
-
-  setScriptBusy(error: string | null): void {
-    this.scriptBusy = error;
-  }
-
-  get busyReplyThreshold(): number {
-    return this.config.num('busy-reply-threshold');
-  }
-
-  refuseRun(ctx: CommandContext, flags: number, readOnlyCommand: boolean): string | null {
-    return refuseScriptRun(this, ctx, flags, readOnlyCommand);
-  }
-
-  get logLevel(): LogLevel {
-    return this.config.str('loglevel') as LogLevel;
   }
 
   log(level: LogLevel, message: string): void {
@@ -318,30 +266,15 @@ export class Server implements ServerContext, Host {
 
   private accept(socket: Socket, unix: boolean): void {
     socket.on('error', () => {});
-    const maxclients = this.config.num('maxclients');
-    if (this.clients.size >= maxclients) {
+    const refusal = admissionRefusal(this.config, this.clients.size, socket, unix);
+    if (refusal !== null) {
       this.stats.rejectedConnections++;
-      this.refuse(socket, '-ERR max number of clients reached\r\n');
-      return;
-    }
-    const remote = unix
-      ? `${this.config.str('unixsocket')}:0`
-      : formatAddr(socket.remoteAddress, socket.remotePort);
-    if (
-      !unix &&
-      this.config.bool('protected-mode') &&
-      this.config.defaultUser.nopass &&
-      !isLoopback(socket.remoteAddress)
-    ) {
-      this.stats.rejectedConnections++;
-      this.refuse(socket, `-${PROTECTED_MODE_MESSAGE}\r\n`);
+      this.refuse(socket, refusal);
       return;
     }
     const keepalive = this.config.num('tcp-keepalive');
     if (!unix && keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    const local = unix
-      ? `${this.config.str('unixsocket')}:0`
-      : formatAddr(socket.localAddress, socket.localPort);
+    const { remote, local } = connectionAddresses(this.config, socket, unix);
     const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     const client = new Client(this, this.nextClientId++, socket, remote, local, fd);
     client.isUnixSocket = unix;
@@ -350,7 +283,6 @@ export class Server implements ServerContext, Host {
     socket.on('close', () => client.close());
   }
 
-  /** Creates a client without a socket (embedding, scripts, AOF loading). */
   /** A client without a connection that runs commands as Redis's cmd->proc does (AOF loading). */
   fakeClient(): FakeClient {
     const client = new Client(this, this.nextClientId++, null, '', '', -1);
@@ -576,19 +508,8 @@ export class Server implements ServerContext, Host {
 
   /** Writes the pidfile if configured (or daemonized, with Redis's default path). */
   writePidFile(): void {
-    const pidfile = this.pidFilePath();
-    if (pidfile === '') return;
-    try {
-      writeFileSync(pidfile, `${process.pid}\n`);
-    } catch (e) {
-      this.log('warning', `Failed to write PID file: ${(e as Error).message}`);
-    }
-  }
-
-  pidFilePath(): string {
-    const configured = this.config.str('pidfile');
-    if (configured !== '') return resolvePath(configured);
-    return this.config.bool('daemonize') ? '/var/run/redis.pid' : '';
+    const warning = writePidFile(this.config);
+    if (warning !== null) this.log('warning', warning);
   }
 
   /**
@@ -623,24 +544,7 @@ export class Server implements ServerContext, Host {
     this.cron = null;
     this.stopped = true;
     this.memoryReleaser.stop();
-    const pidfile = this.pidFilePath();
-    if (pidfile !== '') {
-      this.log('notice', 'Removing the pid file.');
-      try {
-        unlinkSync(pidfile);
-      } catch {
-        // Already gone.
-      }
-    }
-    const unixsocket = this.config.str('unixsocket');
-    if (unixsocket !== '') {
-      this.log('notice', 'Removing the unix socket file.');
-      try {
-        unlinkSync(unixsocket);
-      } catch {
-        // Already gone.
-      }
-    }
+    removeRunFiles(this.config, (message) => this.log('notice', message));
     // net.Server.close waits for every connection: close the clients first.
     const closing = this.net.closeAll();
     for (const c of [...this.clients.values()]) {
@@ -658,16 +562,6 @@ export class Server implements ServerContext, Host {
   }
 }
 
-function formatAddr(ip: string | undefined, port: number | undefined): string {
-  let host = ip ?? '?';
-  if (host.startsWith('::ffff:') && host.includes('.')) host = host.slice(7);
-  return `${host}:${port ?? 0}`;
-}
-
-function isLoopback(ip: string | undefined): boolean {
-  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
-}
-
 function randomHex(n: number): string {
   let s = '';
   while (s.length < n)
@@ -676,6 +570,3 @@ function randomHex(n: number): string {
       .padStart(8, '0');
   return s.slice(0, n);
 }
-
-export const PROTECTED_MODE_MESSAGE =
-  "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";

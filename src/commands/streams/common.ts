@@ -4,8 +4,9 @@
  */
 import type { CommandContext } from '../../core/context.js';
 import { parseInt64 } from '../../lib/numbers.js';
-import { type NodeLimits, StreamValue } from '../../store/types/stream.js';
+import { StreamValue } from '../../store/types/stream.js';
 import { parseStreamId, type StreamId } from '../../store/types/stream-id.js';
+import type { NodeLimits } from '../../store/types/stream-node.js';
 import { lookupTyped, WRONGTYPE } from '../coll-common.js';
 import { ERR } from '../replies.js';
 
