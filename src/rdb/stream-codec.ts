@@ -106,7 +106,7 @@ export function readStreamValue(r: Cursor, type: number): StreamValue {
       const deliveryTime = readMillis(r);
       const deliveryCount = BigInt.asIntN(64, r.lengthBig());
       if (g.pel.has(id)) corrupt(r, 'Duplicated global PEL entry loading stream consumer group');
-      g.pel.set(id, { deliveryTime, deliveryCount, consumer: null as unknown as Consumer });
+      g.pel.set(id, { deliveryTime, deliveryCount, consumer: UNOWNED });
     }
     let consumers = r.length();
     while (consumers-- > 0) {
@@ -125,11 +125,14 @@ export function readStreamValue(r: Cursor, type: number): StreamValue {
       }
     }
     for (let i = 0; i < g.pel.size; i++) {
-      if (g.pel.valueAt(i).consumer === null) corrupt(r, 'Stream CG PEL entry without consumer');
+      if (g.pel.valueAt(i).consumer === UNOWNED) corrupt(r, 'Stream CG PEL entry without consumer');
     }
   }
   return s;
 }
+
+/** Owner of a global PEL entry until a consumer's PEL names it (the file lists consumers after). */
+const UNOWNED = new Consumer('', 0);
 
 function writeId(w: RdbWriter, id: StreamId): void {
   w.lengthBig(id >> 64n);
