@@ -97,6 +97,28 @@ export const THROUGHPUT_SUITES: ThroughputSuite[] = [
     requests: { 16: 1_000_000 },
     clients: 50,
   },
+  {
+    // Issue 18's target: at least 0.8x of Redis's requests/s. The keys are dense HLLs (set-up);
+    // PFCOUNT mostly answers from the cached cardinality that PFADD invalidates.
+    name: 'hyperloglog',
+    tests: ['pfadd', 'pfcount', 'pfcount_3'],
+    commands: {
+      pfadd: ['PFADD', 'bench:hll', 'element:__rand_int__'],
+      pfcount: ['PFCOUNT', 'bench:hll'],
+      pfcount_3: ['PFCOUNT', 'bench:hll', 'bench:hll:2', 'bench:hll:3'],
+    },
+    setup: [
+      ['DEL', 'bench:hll', 'bench:hll:2', 'bench:hll:3'],
+      ...['bench:hll', 'bench:hll:2', 'bench:hll:3'].map((key) => [
+        'PFADD',
+        key,
+        ...Array.from({ length: 5000 }, (_, i) => `${key}:${i}`),
+      ]),
+    ],
+    requests: { 1: 150_000 },
+    clients: 50,
+    keyspace: 1_000_000,
+  },
 ];
 
 const VALUE_100 = 'v'.repeat(100);

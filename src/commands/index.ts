@@ -8,6 +8,7 @@ import { dumpCommands } from './dump.js';
 import { expireCommands } from './expire.js';
 import { functionCommands } from './functions.js';
 import { hashCommands } from './hashes.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
 import { latencyCommands } from './latency.js';
@@ -41,6 +42,7 @@ export const allFamilies: CommandFamily[] = [
   setCommands,
   zsetCommands,
   streamCommands,
+  hyperloglogCommands,
   transactionCommands,
   pubsubCommands,
   replicationCommands,

@@ -2,6 +2,8 @@
  * MEMORY USAGE estimates with Redis's allocation sizes: string values are exact (robj, sds header,
  * jemalloc size classes); collections from their element count.
  */
+
+import { jemallocSize } from '../lib/jemalloc.js';
 import { raxNodeCount } from '../store/types/rax-count.js';
 import { StreamValue } from '../store/types/stream.js';
 import type { IdMap } from '../store/types/stream-groups.js';
@@ -10,16 +12,6 @@ import { MutableString, type StringValue, stringEncoding, type Value } from '../
 /** A dict entry: key pointer, value pointer, next pointer. */
 export const DICT_ENTRY_SIZE = 24;
 const ROBJ_SIZE = 16;
-
-/** jemalloc's size class for an allocation of n bytes. */
-export function jemallocSize(n: number): number {
-  if (n <= 8) return 8;
-  if (n <= 16) return 16;
-  let p = 1;
-  while (p * 2 < n) p *= 2;
-  const step = Math.max(16, p / 4);
-  return Math.ceil(n / step) * step;
-}
 
 /** The allocation of an sds string of len bytes (header by length; keys may use the 1-byte sdshdr5). */
 export function sdsAllocSize(len: number, allowType5: boolean): number {
