@@ -119,6 +119,17 @@ export const LATENCY_HELP = [
   '    If no commands are specified then all histograms are replied.',
 ];
 
+export const MODULE_HELP = [
+  'LIST',
+  '    Return a list of loaded modules.',
+  'LOAD <path> [<arg> ...]',
+  '    Load a module library from <path>, passing to it any optional arguments.',
+  'LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]',
+  '    Load a module library from <path>, while passing it module configurations and optional arguments.',
+  'UNLOAD <name>',
+  '    Unload a module.',
+];
+
 export const MEMORY_HELP = [
   'DOCTOR',
   '    Return memory problems reports.',

@@ -14,6 +14,8 @@ import { keyCommands } from './keys.js';
 import { latencyCommands } from './latency.js';
 import { listPopCommands } from './list-pops.js';
 import { listCommands } from './lists.js';
+import { lolwutCommands } from './lolwut.js';
+import { moduleCommands } from './modules.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { replicationCommands } from './replication.js';
@@ -56,4 +58,6 @@ export const allFamilies: CommandFamily[] = [
   dumpCommands,
   scriptingCommands,
   functionCommands,
+  lolwutCommands,
+  moduleCommands,
 ];

@@ -1,3 +1,4 @@
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 /**
  * Introspection: INFO, COMMAND, SLOWLOG, LATENCY, MONITOR, ROLE, TIME, LASTSAVE and MEMORY, with
  * Redis 7.0's replies and errors.
@@ -369,6 +370,26 @@ function estimateDataset(ctx: CommandContext): number {
 /** What a fresh Redis allocates before holding data. */
 const REDIS_BASELINE_MEMORY = 900 * 1024;
 
+/**
+ * MEMORY MALLOC-STATS: Redis shows its allocator's (jemalloc's) report; tsredis's allocator is V8,
+ * so this is V8's report of its heap and each heap space, framed as Redis frames jemalloc's.
+ */
+function heapStatistics(): string {
+  const lines = [
+    '___ Begin V8 heap statistics ___',
+    `Version: "node ${process.version}, V8 ${process.versions.v8}"`,
+  ];
+  for (const [name, value] of Object.entries(getHeapStatistics())) lines.push(`${name}: ${value}`);
+  lines.push('Heap spaces: size, used, available, physical');
+  for (const space of getHeapSpaceStatistics()) {
+    lines.push(
+      `  ${space.space_name}: ${space.space_size} ${space.space_used_size} ${space.space_available_size} ${space.physical_space_size}`,
+    );
+  }
+  lines.push('--- End V8 heap statistics ---', '');
+  return lines.join('\n');
+}
+
 function memoryDoctor(ctx: CommandContext): void {
   // Redis declines to analyse below 5 MB allocated; tsredis's own heap is always larger, so the
   // decision uses the dataset on top of Redis's baseline.
@@ -402,4 +423,7 @@ export const introspectionCommands: CommandFamily = {
   'memory|stats': memoryStats,
   'memory|doctor': memoryDoctor,
   'memory|help': (ctx, argv) => replyHelp(ctx, argv, MEMORY_HELP),
+  'memory|malloc-stats': (ctx) => ctx.reply.verbatim(heapStatistics(), 'txt'),
+  'memory|purge': (ctx) =>
+    ctx.server.admin.purgeMemory() ? ctx.reply.ok() : ctx.reply.error('ERR Error purging dirty pages'),
 };

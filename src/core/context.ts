@@ -460,6 +460,8 @@ export interface AdminContext {
   abortShutdown(): boolean;
   /** Current memory figures (used_memory and friends). */
   memory(): MemoryFigures;
+  /** MEMORY PURGE: a major GC, so garbage outside the heap (buffers) goes back; false if unavailable. */
+  purgeMemory(): boolean;
   /** RDB serialized length of a value (DEBUG OBJECT), null for a type the codec lacks. */
   serializedLength(value: unknown): number | null;
 }

@@ -16,6 +16,7 @@ import type { Value } from '../store/values.js';
 import { type Client, clientOf } from './client.js';
 import { generateInfo } from './info.js';
 import { LatencyMonitor } from './latency-monitor.js';
+import { collectGarbage } from './memory-release.js';
 import type { Server } from './server.js';
 import { LatencyHistogram } from './stats.js';
 
@@ -77,12 +78,16 @@ export class Admin implements AdminContext {
     return this.server.clients.get(id);
   }
 
-  /** enable-debug-command: yes, or local for unix socket and loopback clients. */
-  debugAllowed(c: Client): boolean {
-    const setting = this.server.config.get('enable-debug-command');
+  /** enable-debug-command / enable-module-command: yes, or local for unix socket and loopback clients. */
+  protectedAllowed(c: Client, directive: string): boolean {
+    const setting = this.server.config.get(directive);
     if (setting === 'yes') return true;
     if (setting !== 'local') return false;
     return c.isUnixSocket || c.addr.startsWith('127.0.0.1:') || c.addr.startsWith('::1:');
+  }
+
+  purgeMemory(): boolean {
+    return collectGarbage();
   }
 
   userExists(name: string): boolean {

@@ -176,7 +176,7 @@ export const DIRECTIVES: Directive[] = [
   oneOf('enable-protected-configs', 'no', YES_NO_LOCAL, { ...on, immutable: true }),
   int('hash-max-listpack-entries', '512', 0n, LLONG_MAX, { ...on, aliases: ['hash-max-ziplist-entries'] }),
   mem('hash-max-listpack-value', '64', 0n, LLONG_MAX, { ...on, aliases: ['hash-max-ziplist-value'] }),
-  mem('hll-sparse-max-bytes', '3000', 0n, LLONG_MAX),
+  mem('hll-sparse-max-bytes', '3000', 0n, LLONG_MAX, on),
   str('ignore-warnings', ''),
   int('io-threads', '1', 1n, 128n, { immutable: true }),
   bool('io-threads-do-reads', 'no', { immutable: true }),

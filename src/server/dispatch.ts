@@ -18,8 +18,10 @@ const PUBSUB_ALLOWED = new Set([
   'quit',
   'reset',
 ]);
-const DEBUG_NOT_ALLOWED =
-  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
+function protectedRefusal(directive: string): string {
+  const name = directive === 'enable-debug-command' ? 'DEBUG' : 'MODULE';
+  return `ERR ${name} command not allowed. If the ${directive} option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`;
+}
 
 /** Commands that run immediately even inside MULTI. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -77,9 +79,10 @@ export function execute(server: Server, c: Client, argv: string[]): void {
       return;
     }
   }
-  if (cmd === server.debugCommand && !server.admin.debugAllowed(c)) {
+  const guard = server.protectedCommands.get(cmd);
+  if (guard !== undefined && !server.admin.protectedAllowed(c, guard)) {
     cmd.rejectedCalls++;
-    reject(server, c, cmd, argv, DEBUG_NOT_ALLOWED);
+    reject(server, c, cmd, argv, protectedRefusal(guard));
     return;
   }
   c.command = cmd;

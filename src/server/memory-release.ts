@@ -29,6 +29,14 @@ function gcFunction(): (() => void) | null {
   return collect;
 }
 
+/** Runs a major GC now (MEMORY PURGE); false when the runtime does not allow it. */
+export function collectGarbage(): boolean {
+  const gc = gcFunction();
+  if (gc === null) return false;
+  gc();
+  return true;
+}
+
 export class MemoryReleaser {
   private lastRun = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | null = null;

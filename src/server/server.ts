@@ -75,8 +75,8 @@ export class Server implements ServerContext, Host {
   readonly admin: Admin;
   /** maxmemory: used memory estimate and eviction. */
   readonly evictor: Evictor;
-  /** DEBUG, which enable-debug-command guards (a protected command). */
-  readonly debugCommand: CommandDef | undefined;
+  /** Redis's CMD_PROTECTED commands, each with the directive that allows it (DEBUG, MODULE LOAD …). */
+  readonly protectedCommands = new Map<CommandDef, 'enable-debug-command' | 'enable-module-command'>();
   dirty = 0;
   notifyFlags = 0;
   /** Called when SHUTDOWN completes (the binary exits the process; embedded servers just stop). */
@@ -129,7 +129,13 @@ export class Server implements ServerContext, Host {
     this.slowlog = new SlowLog(this.config);
     this.admin = new Admin(this);
     // Found by its real name: a rename-command does not lift the protection.
-    this.debugCommand = [...this.commands.all()].find((d) => d.name === 'debug');
+    for (const def of this.commands.all()) {
+      if (def.name === 'debug') this.protectedCommands.set(def, 'enable-debug-command');
+      for (const sub of def.subcommands?.values() ?? []) {
+        if (/^module\|(load|loadex|unload)$/.test(sub.name))
+          this.protectedCommands.set(sub, 'enable-module-command');
+      }
+    }
     this.runId = randomHex(40);
     const c = this.config;
     c.watch('proto-max-bulk-len', (v) => (this.parserLimits.maxBulkLen = v as number));

@@ -21,7 +21,8 @@ const CONNECTIONS = 12;
 
 /**
  * Commands the fuzzer never sends: they stop, pause, reconfigure or block the whole server, touch
- * files or the network, or run scripts that may loop forever. Everything else registered is fair game.
+ * files or the network, run scripts that may loop forever, or compute for seconds by design (PFSELFTEST,
+ * LOLWUT art of 1000x1000). Everything else registered is fair game.
  */
 const DENY = new Set([
   'shutdown',
@@ -45,6 +46,8 @@ const DENY = new Set([
   'function',
   'script',
   'module',
+  'pfselftest',
+  'lolwut',
   'migrate',
   'acl',
   'cluster',
