@@ -22,6 +22,7 @@ import { replicationCommands } from './replication.js';
 import { scriptingCommands } from './scripting.js';
 import { setCommands } from './sets.js';
 import { shutdownDebugCommands } from './shutdown-debug.js';
+import { sortCommands } from './sort.js';
 import { streamCommands } from './streams/index.js';
 import { stringCounterCommands } from './string-counters.js';
 import { stringRangeCommands } from './string-ranges.js';
@@ -45,6 +46,7 @@ export const allFamilies: CommandFamily[] = [
   zsetCommands,
   streamCommands,
   hyperloglogCommands,
+  sortCommands,
   transactionCommands,
   pubsubCommands,
   replicationCommands,

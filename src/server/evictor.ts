@@ -198,19 +198,22 @@ export class Evictor {
     const server = this.server;
     const ks = server.keyspace;
     const limitUs = evictionTimeLimitUs(this.tenacity);
-    const start = performance.now();
+    // The previous command's end when commands run back to back: one clock read fewer per write.
+    const start = server.clockChain ? server.perfNow : performance.now();
     let freed = 0;
     let keys = 0;
     let result: EvictResult = EVICT_OK;
     while (freed < toFree) {
-      const pick = this.pool.pick(ks, this.policy, this.samples);
-      if (pick === null) {
+      const pool = this.pool;
+      const db = pool.pick(ks, this.policy, this.samples);
+      if (db === null) {
         result = EVICT_FAIL; // Nothing left to evict.
         break;
       }
-      const [db, key] = pick;
+      const key = pool.pickedKey;
       const before = db.usedBytes;
-      db.delete(key);
+      if (pool.pickedSlot >= 0) db.deleteSlot(pool.pickedSlot, key);
+      else db.delete(key);
       freed += before - db.usedBytes;
       ks.evictedKeys++;
       db.signalModified(key);
@@ -230,7 +233,8 @@ export class Evictor {
       }
     }
     if (result !== EVICT_FAIL) result = this.procRunning ? EVICT_RUNNING : EVICT_OK;
-    server.admin.latency.addSampleIfNeeded('eviction-cycle', Math.round(performance.now() - start));
+    if (server.admin.latency.threshold > 0)
+      server.admin.latency.addSampleIfNeeded('eviction-cycle', Math.round(performance.now() - start));
     return result;
   }
 

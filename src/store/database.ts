@@ -201,13 +201,24 @@ export class Database {
   delete(key: string): boolean {
     const value = this.data.delete(key);
     if (value === undefined) return false;
+    this.forget(key, value);
+    return true;
+  }
+
+  /** Deletes the key in a slot of the main dict (eviction found it there by sampling). */
+  deleteSlot(slot: number, key: string): void {
+    const value = this.data.deleteSlot(slot);
+    if (value !== undefined) this.forget(key, value);
+  }
+
+  /** The accounting and TTL of a key just removed from the main dict. */
+  private forget(key: string, value: Value): void {
     this.usedBytes -= keyBytes(key) + accountedBytes(value);
     if (key === this.lastStringKey) this.lastStringKey = null;
     if (this.expires.size !== 0 && this.expires.delete(key) !== undefined) {
       this.exactExpires?.delete(key);
       this.usedBytes -= EXPIRE_ENTRY;
     }
-    return true;
   }
 
   /** Absolute expire time in ms (nearest double for huge values), or undefined without a TTL. */

@@ -172,25 +172,43 @@ export class Dict<V> {
     let i = this.buckets[b];
     while (i >= 0) {
       const m = i * stride;
-      if (meta[m + HASH] === h && this.ents[i * this.kstride] === key) {
-        if (prev < 0) this.buckets[b] = meta[m + NEXT];
-        else meta[prev * stride + NEXT] = meta[m + NEXT];
-        const value = this.valueAt(i);
-        // Free slots hold no references, so deleted keys and values can be collected.
-        this.ents[i * this.kstride] = undefined;
-        if (this.nums === null) this.ents[i * 2 + 1] = undefined;
-        meta[m + NEXT] = this.freeHead;
-        // Stamps are 24-bit: a negative one marks a free slot (sampling reads only meta).
-        if (stride === 3) meta[m + STAMP] = -1;
-        this.freeHead = i;
-        this.used--;
-        this.maybeShrink();
-        return value;
-      }
+      if (meta[m + HASH] === h && this.ents[i * this.kstride] === key) return this.unlink(b, prev, i);
       prev = i;
       i = meta[m + NEXT];
     }
     return undefined;
+  }
+
+  /** Removes the entry in a live slot (found by sampling: its hash is stored, the key is not hashed again). */
+  deleteSlot(slot: number): V | undefined {
+    const meta = this.meta;
+    const stride = this.stride;
+    const b = meta[slot * stride + HASH] & this.mask;
+    let prev = -1;
+    for (let i = this.buckets[b]; i >= 0; i = meta[i * stride + NEXT]) {
+      if (i === slot) return this.unlink(b, prev, i);
+      prev = i;
+    }
+    return undefined;
+  }
+
+  private unlink(b: number, prev: number, i: number): V {
+    const meta = this.meta;
+    const stride = this.stride;
+    const m = i * stride;
+    if (prev < 0) this.buckets[b] = meta[m + NEXT];
+    else meta[prev * stride + NEXT] = meta[m + NEXT];
+    const value = this.valueAt(i);
+    // Free slots hold no references, so deleted keys and values can be collected.
+    this.ents[i * this.kstride] = undefined;
+    if (this.nums === null) this.ents[i * 2 + 1] = undefined;
+    meta[m + NEXT] = this.freeHead;
+    // Stamps are 24-bit: a negative one marks a free slot (sampling reads only meta).
+    if (stride === 3) meta[m + STAMP] = -1;
+    this.freeHead = i;
+    this.used--;
+    this.maybeShrink();
+    return value;
   }
 
   clear(): void {

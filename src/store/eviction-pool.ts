@@ -57,8 +57,12 @@ export class EvictionPool {
   /** Slots drawn by the current populate call (sized for maxmemory-samples). */
   private drawn = new Int32Array(5);
 
-  /** The next key to evict: [db, key], or null when no key qualifies (nothing can be freed). */
-  pick(source: EvictionSource, policy: EvictionPolicy, samples: number): [Database, string] | null {
+  /** The key the last pick chose, and its slot in the db's main dict (-1: not known). */
+  pickedKey = '';
+  pickedSlot = -1;
+
+  /** The db of the next key to evict (pickedKey, pickedSlot), or null when no key qualifies. */
+  pick(source: EvictionSource, policy: EvictionPolicy, samples: number): Database | null {
     if (policy === 'noeviction') return null;
     const allkeys = policy.startsWith('allkeys-');
     if (policy === 'allkeys-random' || policy === 'volatile-random') {
@@ -67,7 +71,7 @@ export class EvictionPool {
         const db = dbs[++this.nextDb % dbs.length];
         const dict = allkeys ? db.data : db.expires;
         const slot = dict.randomSlot();
-        if (slot >= 0) return [db, dict.keyAt(slot)];
+        if (slot >= 0) return this.picked(db, dict.keyAt(slot), allkeys ? slot : -1);
       }
       return null;
     }
@@ -94,12 +98,20 @@ export class EvictionPool {
         e.key = null;
         if (allkeys) {
           const key = db.data.entryAt(slot);
-          if (sampledKey === null && key !== undefined && db.data.stampAt(slot) === e.stamp) return [db, key];
+          if (sampledKey === null && key !== undefined && db.data.stampAt(slot) === e.stamp)
+            return this.picked(db, key, slot);
         } else if (sampledKey !== null) {
-          if (db.expires.entryAt(slot) === sampledKey || db.expires.has(sampledKey)) return [db, sampledKey];
+          if (db.expires.entryAt(slot) === sampledKey || db.expires.has(sampledKey))
+            return this.picked(db, sampledKey, -1);
         }
       }
     }
+  }
+
+  private picked(db: Database, key: string, slot: number): Database {
+    this.pickedKey = key;
+    this.pickedSlot = slot;
+    return db;
   }
 
   /** evictionPoolPopulate: `samples` keys of one db (dictGetSomeKeys) into the pool. */
