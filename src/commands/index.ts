@@ -7,6 +7,7 @@ import { connectionCommands } from './connection.js';
 import { dumpCommands } from './dump.js';
 import { expireCommands } from './expire.js';
 import { functionCommands } from './functions.js';
+import { geoCommands } from './geo.js';
 import { hashCommands } from './hashes.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { introspectionCommands } from './introspection.js';
@@ -47,6 +48,7 @@ export const allFamilies: CommandFamily[] = [
   streamCommands,
   hyperloglogCommands,
   sortCommands,
+  geoCommands,
   transactionCommands,
   pubsubCommands,
   replicationCommands,

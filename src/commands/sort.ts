@@ -13,6 +13,7 @@ import { SetValue } from '../store/types/set.js';
 import { ZSetValue } from '../store/types/zset.js';
 import { isString, type Value } from '../store/values.js';
 import { is, readKey } from './args.js';
+import { storeKey } from './coll-common.js';
 import { ERR } from './replies.js';
 
 interface Item {
@@ -221,7 +222,7 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): vo
     for (const pattern of o.gets) out.push(lookupByPattern(ctx, pattern, element) ?? '');
   }
   if (out.length > 0) {
-    ctx.db.set(o.store, ListValue.from(out));
+    storeKey(ctx, o.store, ListValue.from(out));
     ctx.changed(o.store, 'l', 'sortstore');
     ctx.addDirty(out.length - 1);
   } else if (ctx.db.delete(o.store)) {

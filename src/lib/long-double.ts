@@ -192,3 +192,39 @@ export function formatLongDoubleHuman(v: LongDouble): string {
 export function isInfinite(v: LongDouble): boolean {
   return v.inf;
 }
+
+/** A double as a long double (exact: every double is one). */
+export function fromDouble(d: number): LongDouble {
+  if (!Number.isFinite(d)) return infinity(d < 0);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, d);
+  const neg = view.getUint32(0) >>> 31 === 1;
+  const biased = (view.getUint32(0) >>> 20) & 0x7ff;
+  const frac = (BigInt(view.getUint32(0) & 0xfffff) << 32n) | BigInt(view.getUint32(4));
+  if (biased === 0) return finite(neg, frac, -1074);
+  return finite(neg, frac | (1n << 52n), biased - 1075);
+}
+
+/**
+ * printf("%.<digits>f") of a double: its exact decimal expansion rounded half to even (glibc), as
+ * Redis prints distances (%.4f) and coordinates in errors (%f).
+ */
+export function formatFixed(d: number, digits: number): string {
+  if (!Number.isFinite(d)) return d > 0 ? 'inf' : d < 0 ? '-inf' : 'nan';
+  const v = fromDouble(d);
+  const scale = 10n ** BigInt(digits);
+  let fixed: bigint;
+  if (v.exp >= 0) {
+    fixed = (v.mant << BigInt(v.exp)) * scale;
+  } else {
+    const s = BigInt(-v.exp);
+    const scaled = v.mant * scale;
+    fixed = scaled >> s;
+    const rest = scaled - (fixed << s);
+    const half = 1n << (s - 1n);
+    if (rest > half || (rest === half && (fixed & 1n) === 1n)) fixed++;
+  }
+  const intPart = (fixed / scale).toString();
+  const body = digits === 0 ? intPart : `${intPart}.${(fixed % scale).toString().padStart(digits, '0')}`;
+  return v.neg ? `-${body}` : body;
+}

@@ -31,7 +31,8 @@ export interface Reply {
   map(n: number): void;
   set(n: number): void;
   push(n: number): void;
-  double(d: number): void;
+  /** A double (RESP2: a bulk string); text: its digits when not printed as %.17g (GEO coordinates). */
+  double(d: number, text?: string): void;
   bool(b: boolean): void;
   verbatim(s: string, format?: string): void;
   bigNumber(digits: string): void;
@@ -367,9 +368,9 @@ export class RespWriter implements Reply {
     this.line(this.resp === 2 ? 0x2a : 0x3e, n);
   }
 
-  double(d: number): void {
-    if (this.resp === 2) this.bulk(formatDouble(d));
-    else this.simpleLine(0x2c, formatDouble(d));
+  double(d: number, text = formatDouble(d)): void {
+    if (this.resp === 2) this.bulk(text);
+    else this.simpleLine(0x2c, text);
   }
 
   bool(b: boolean): void {
