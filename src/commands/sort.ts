@@ -144,7 +144,7 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): vo
   // Redis converts a listpack sorted set to a skiplist to sort it.
   if (value instanceof ZSetValue && value.isListpack) value.convertToSkiplist();
   let total = value === undefined ? 0 : value instanceof ListValue ? value.length : value.size;
-  let start = o.limitStart < 0 ? 0 : o.limitStart;
+  let start = Math.max(0, o.limitStart);
   let end = o.limitCount < 0 ? total - 1 : start + o.limitCount - 1;
   if (start >= total) {
     start = total - 1;
@@ -178,7 +178,9 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): vo
     start = 0;
   } else {
     elements = [];
-    value.forEach((member) => elements.push(member));
+    value.forEach((member) => {
+      elements.push(member);
+    });
   }
 
   const items: Item[] = elements.map((element) => ({ element, score: 0, by: null }));
