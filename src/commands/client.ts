@@ -223,23 +223,6 @@ function noEvict(ctx: CommandContext, argv: string[]): void {
   ctx.reply.ok();
 }
 
-/** Client-side caching is not implemented, so tracking is always off and there is no redirection. */
-function getredir(ctx: CommandContext): void {
-  ctx.reply.integer(-1);
-}
-
-function trackinginfo(ctx: CommandContext): void {
-  const r = ctx.reply;
-  r.map(3);
-  r.bulk('flags');
-  r.set(1);
-  r.bulk('off');
-  r.bulk('redirect');
-  r.integer(-1);
-  r.bulk('prefixes');
-  r.array(0);
-}
-
 function help(ctx: CommandContext, argv: string[]): void {
   replyHelp(ctx, argv, CLIENT_HELP);
 }
@@ -255,7 +238,5 @@ export const clientCommands: CommandFamily = {
   'client|unpause': unpause,
   'client|reply': reply,
   'client|no-evict': noEvict,
-  'client|getredir': getredir,
-  'client|trackinginfo': trackinginfo,
   'client|help': help,
 };

@@ -1,6 +1,7 @@
 import type { CommandFamily } from '../core/context.js';
 import { bitmapCommands } from './bitmaps.js';
 import { clientCommands } from './client.js';
+import { clientTrackingCommands } from './client-tracking.js';
 import { clusterCommands } from './cluster.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
@@ -54,6 +55,7 @@ export const allFamilies: CommandFamily[] = [
   replicationCommands,
   configCommands,
   clientCommands,
+  clientTrackingCommands,
   clusterCommands,
   shutdownDebugCommands,
   introspectionCommands,

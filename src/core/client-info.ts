@@ -12,6 +12,6 @@ export function clientInfoLine(c: ClientHandle, now: number): string {
     ` ssub=${c.shardChannelCount} multi=${c.multi === null ? -1 : c.multi.length}` +
     ` qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${m.argvMem} multi-mem=${m.multiMem}` +
     ` rbs=${m.rbs} rbp=${m.rbp} obl=${m.obl} oll=${m.oll} omem=${m.omem} tot-mem=${m.totMem}` +
-    ` events=${m.events} cmd=${c.lastCommandName} user=${c.user} redir=-1 resp=${c.resp}`
+    ` events=${m.events} cmd=${c.lastCommandName} user=${c.user} redir=${c.tracking.on ? c.tracking.redirect : -1} resp=${c.resp}`
   );
 }

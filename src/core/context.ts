@@ -37,6 +37,8 @@ export interface CommandContext {
   /** Set to close the connection once pending replies are written (QUIT). */
   closeAfterReply: boolean;
 
+  /** CLIENT TRACKING state of this connection. */
+  readonly tracking: ClientTracking;
   /** Queued commands while in MULTI, or null. */
   multi: string[][] | null;
   /** A command failed to queue: EXEC answers EXECABORT. */
@@ -182,6 +184,43 @@ export interface ServerContext {
   scanDatabaseForReadyKeys(db: Database): void;
   /** Holds ctx's input until work settles, then done writes the reply (CONFIG SET port). */
   replyLater<T>(ctx: CommandContext, work: Promise<T>, done: (result: T) => void): void;
+  /** Client-side caching (CLIENT TRACKING): server/tracking.ts. */
+  readonly tracking: TrackingControl;
+}
+
+/** A client's CLIENT TRACKING state (Redis's CLIENT_TRACKING_* flags and fields). */
+export interface ClientTracking {
+  on: boolean;
+  bcast: boolean;
+  optin: boolean;
+  optout: boolean;
+  noloop: boolean;
+  /** CLIENT CACHING YES (OPTIN) or NO (OPTOUT) given for the next command. */
+  caching: boolean;
+  /** The redirect client went away (flag R, tracking-redir-broken). */
+  brokenRedirect: boolean;
+  /** Client id the invalidations go to; 0 for this connection. */
+  redirect: number;
+  /** BCAST prefixes, in byte order. */
+  prefixes: string[];
+}
+
+export interface TrackingOptions {
+  redirect: number;
+  bcast: boolean;
+  optin: boolean;
+  optout: boolean;
+  noloop: boolean;
+  prefixes: string[];
+}
+
+/** What CLIENT TRACKING and INFO need from the tracking engine. */
+export interface TrackingControl {
+  enable(ctx: CommandContext, options: TrackingOptions): void;
+  disable(ctx: CommandContext): void;
+  clientExists(id: number): boolean;
+  /** INFO: tracking_clients, tracking_total_keys, tracking_total_items, tracking_total_prefixes. */
+  stats(): { clients: number; keys: number; items: number; prefixes: number };
 }
 
 /** Scripting as commands see it (EVAL, EVALSHA, SCRIPT …). */
@@ -319,6 +358,7 @@ export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 
 /** A connection as CLIENT LIST / INFO / KILL see it (implemented by server/client.ts). */
 export interface ClientHandle {
+  readonly tracking: ClientTracking;
   readonly id: number;
   /** Peer and local address, "ip:port" (unix socket: "path:0"). */
   readonly addr: string;

@@ -21,6 +21,7 @@ import { quoteRepr } from '../protocol/split-args.js';
 import type { Database, Watcher } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
 import type { Server } from './server.js';
+import { newClientTracking } from './tracking.js';
 
 /** Query buffer room Redis shows for an idle client (qbuf-free), and its per-client struct overhead. */
 const QUERY_BUFFER_SIZE = 20474;
@@ -68,6 +69,12 @@ function readSocket(socket: Socket, onChunk: (chunk: Buffer) => void): void {
 /** One connection: its parser, output buffer and per-client state. Commands see it as their context. */
 export class Client implements CommandContext, ClientHandle, ClientConnection, Watcher {
   readonly reply = new RespWriter();
+  /** CLIENT TRACKING state (server/tracking.ts). */
+  readonly tracking = newClientTracking();
+  /** Inside call() of this client's command (Redis's CLIENT_EXECUTING_COMMAND). */
+  executing = false;
+  /** The script client: the client whose script runs (server.script_caller). */
+  scriptCaller: Client | null = null;
   readonly parser: RequestParser;
   readonly keyspace: Keyspace;
   db: Database;
@@ -183,6 +190,7 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   }
 
   resetState(): void {
+    this.server.tracking.disable(this);
     this.multi = null;
     this.multiError = false;
     this.server.unwatchAll(this);
@@ -431,6 +439,9 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
     if (this.subscriptionCount > 0) f += 'P';
     if (this.multi !== null) f += 'x';
     if (this.blocked) f += 'b';
+    if (this.tracking.on) f += 't';
+    if (this.tracking.brokenRedirect) f += 'R';
+    if (this.tracking.bcast) f += 'B';
     if (this.watchTouched) f += 'd';
     if (this.closeAfterReply) f += 'c';
     if (this.isUnixSocket) f += 'U';

@@ -326,7 +326,7 @@ export const DIRECTIVES: Directive[] = [
   int('tls-session-cache-size', '20480', 0n, INT_MAX),
   int('tls-session-cache-timeout', '300', 0n, INT_MAX),
   bool('tls-session-caching', 'yes'),
-  int('tracking-table-max-keys', '1000000', 0n, LLONG_MAX),
+  int('tracking-table-max-keys', '1000000', 0n, LLONG_MAX, on),
   int('zset-max-listpack-entries', '128', 0n, LLONG_MAX, { ...on, aliases: ['zset-max-ziplist-entries'] }),
   mem('zset-max-listpack-value', '64', 0n, LLONG_MAX, { ...on, aliases: ['zset-max-ziplist-value'] }),
 

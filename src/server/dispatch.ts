@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Flag } from '../core/command.js';
 import type { CommandDef } from '../core/command-table.js';
+import { commandKeys } from '../core/key-specs.js';
 import { ScriptFlag } from '../core/scripting.js';
 import type { Client } from './client.js';
 import { EVICT_FAIL, OOM_ERROR } from './evictor.js';
@@ -32,8 +33,19 @@ const MULTI_OOM_ALLOWED = new Set(['exec', 'discard', 'quit', 'reset']);
 const PEAK_SAMPLE_MASK = 63;
 let commandsSincePeakSample = 0;
 
-/** Redis's processCommand: lookup, checks in Redis's order, MULTI queueing, then call(). */
+/** Redis's processCommand, with c as server.current_client meanwhile (tracking's NOLOOP). */
 export function execute(server: Server, c: Client, argv: string[]): void {
+  const previous = server.currentClient;
+  server.currentClient = c;
+  try {
+    processCommand(server, c, argv);
+  } finally {
+    server.currentClient = previous;
+  }
+}
+
+/** Lookup, checks in Redis's order, MULTI queueing, then call(). */
+function processCommand(server: Server, c: Client, argv: string[]): void {
   const name = argv[0];
   // Errors replied before this command (rejections, other clients) are not its failures.
   server.stats.attributedErrors = server.stats.totalErrorReplies;
@@ -271,12 +283,16 @@ export function call(server: Server, c: Client, cmd: CommandDef, argv: string[])
   c.rewrittenArgv = null;
   c.propagationPrevented = false;
   server.callDepth++;
+  const outermost = !c.executing;
+  c.executing = true;
   // EVAL and its kin (flagged skip-monitor) are shown before the commands their script runs, as in Redis.
   if (server.monitors.size > 0 && SCRIPT_COMMANDS.has(cmd.name)) server.feedMonitors(c, argv);
   // A background snapshot saves the old values of the keys this command may change.
   if (server.events.beforeWrite.any && cmd.has(Flag.write)) server.events.beforeWrite.emit(c, cmd, argv);
   try {
     cmd.handler!(c, argv);
+    if (cmd.has(Flag.readonly) && server.tracking.clientsTracking > 0)
+      rememberTrackedKeys(server, c, cmd, argv);
   } catch (e) {
     server.stats.unexpectedErrors++;
     server.log('warning', `Error executing '${cmd.name}': ${(e as Error).stack ?? e}`);
@@ -285,10 +301,23 @@ export function call(server: Server, c: Client, cmd: CommandDef, argv: string[])
   if (c.suspended) {
     // A script paused past busy-reply-threshold: the command ends when it does.
     c.suspended = false;
-    c.finishSuspended = () => finishCall(server, c, cmd, argv, start, dirtyBefore);
+    c.finishSuspended = () => finishCall(server, c, cmd, argv, start, dirtyBefore, outermost);
     return;
   }
-  finishCall(server, c, cmd, argv, start, dirtyBefore);
+  finishCall(server, c, cmd, argv, start, dirtyBefore, outermost);
+}
+
+/** trackingRememberKeys for the client (a script's caller for its commands), as call() does. */
+function rememberTrackedKeys(server: Server, c: Client, cmd: CommandDef, argv: string[]): void {
+  if (cmd.name === 'eval_ro' || cmd.name === 'evalsha_ro' || cmd.name === 'fcall_ro') return;
+  const caller = c.inScript ? c.scriptCaller : c;
+  if (caller === null || !caller.tracking.on || caller.tracking.bcast || cmd.has(Flag.pubsub)) return;
+  const keys = commandKeys(cmd.name, cmd.keySpecs, argv);
+  if (keys.length > 0)
+    server.tracking.rememberKeys(
+      caller,
+      keys.map((k) => argv[k.pos]),
+    );
 }
 
 /** call()'s end: statistics, slowlog, MONITOR, propagation, and at depth 0 the flush and ready keys. */
@@ -299,6 +328,7 @@ function finishCall(
   argv: string[],
   start: number,
   dirtyBefore: number,
+  outermost: boolean,
 ): void {
   const end = performance.now();
   server.perfNow = end;
@@ -327,6 +357,12 @@ function finishCall(
     }
   }
   server.callDepth--;
+  if (outermost) {
+    c.executing = false;
+    // CLIENT CACHING applies to the next command only (all of a MULTI); CLIENT commands keep it.
+    if (c.tracking.caching && c.multi === null && !cmd.name.startsWith('client|')) c.tracking.caching = false;
+    server.tracking.flushPending(c);
+  }
   if (server.callDepth === 0) {
     if (server.flushPropagation()) c.woff = server.replication.offset;
     // Redis's handleClientsBlockedOnKeys: after the whole command (EXEC, script), never inside.

@@ -179,7 +179,7 @@ function clientFields(server: Server): Field[] {
     ['client_recent_max_output_buffer', maxOutput],
     // Clients held by CLIENT PAUSE are not counted, as in Redis.
     ['blocked_clients', server.blocking.blockedCount],
-    ['tracking_clients', 0],
+    ['tracking_clients', server.tracking.stats().clients],
     ['clients_in_timeout_table', 0],
   ];
 }
@@ -328,9 +328,9 @@ function statsFields(server: Server): Field[] {
     ['active_defrag_key_misses', 0],
     ['total_active_defrag_time', 0],
     ['current_active_defrag_time', 0],
-    ['tracking_total_keys', 0],
-    ['tracking_total_items', 0],
-    ['tracking_total_prefixes', 0],
+    ['tracking_total_keys', server.tracking.stats().keys],
+    ['tracking_total_items', server.tracking.stats().items],
+    ['tracking_total_prefixes', server.tracking.stats().prefixes],
     ['unexpected_error_replies', s.unexpectedErrors],
     ['total_error_replies', s.totalErrorReplies],
     ['dump_payload_sanitizations', 0],

@@ -35,6 +35,7 @@ export class ScriptCommandClient implements ScriptClient {
   /** scriptPrepareForRun's part on the script client: the caller's db, RESP2. */
   prepare(caller: Client): this {
     this.caller = caller;
+    this.client.scriptCaller = caller;
     this.client.db = caller.db;
     this.client.resp = 2;
     this.client.replTargets = ReplTarget.all;

@@ -37,6 +37,7 @@ import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
 import { Stats } from './stats.js';
 import { StreamClient } from './stream-client.js';
+import { Tracking } from './tracking.js';
 
 export interface ServerOptions {
   /** The command table (assemble.ts builds it from the command families). */
@@ -62,6 +63,9 @@ export class Server implements ServerContext, Host {
   readonly stats = new Stats();
   /** A GC after a client with huge pending replies leaves, so the memory goes back. */
   readonly memoryReleaser = new MemoryReleaser();
+  readonly tracking = new Tracking(this);
+  /** The client whose command is being processed (Redis's server.current_client), null between commands. */
+  currentClient: Client | null = null;
   readonly pubsub: PubSub;
   readonly clients = new Map<number, Client>();
   readonly parserLimits: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
@@ -123,7 +127,13 @@ export class Server implements ServerContext, Host {
     this.ephemeralPort = options.ephemeralPort ?? false;
     this.keyspace = new Keyspace(this.config.num('databases'), options.clock ?? systemClock);
     this.keyspace.expiredListener = (db, key) => this.onKeyExpired(db.id, key);
-    for (const db of this.keyspace.dbs) db.keyObserver = (d, key) => this.blocking.keyChanged(d, key);
+    for (const db of this.keyspace.dbs) {
+      db.keyObserver = (d, key, swapped) => {
+        this.blocking.keyChanged(d, key);
+        if (key !== null) this.tracking.invalidateKey(key, this.currentClient);
+        else if (!swapped) this.tracking.invalidateAll(this.currentClient);
+      };
+    }
     this.commands = options.commands;
     this.pubsub = new PubSub((c) => this.wake(c));
     this.slowlog = new SlowLog(this.config);
@@ -301,6 +311,7 @@ export class Server implements ServerContext, Host {
   }
 
   onClientClosed(client: Client): void {
+    this.tracking.disable(client);
     this.events.clientClosed.emit(client.id);
     this.clients.delete(client.id);
     this.pubsub.removeClient(client);
@@ -442,6 +453,7 @@ export class Server implements ServerContext, Host {
 
   private onKeyExpired(dbId: number, key: string): void {
     this.notifyKeyspaceEvent('x', 'expired', key, dbId);
+    this.tracking.invalidateKey(key, this.currentClient);
     this.alsoPropagate(dbId, [this.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
     if (this.callDepth === 0) this.flushPropagation();
   }

@@ -57,7 +57,7 @@ export class Database {
    * Told about every modified or deleted key (null: the whole db was flushed or replaced), for
    * clients blocked on a key that must hear of its deletion (XREADGROUP).
    */
-  keyObserver: ((db: Database, key: string | null) => void) | null = null;
+  keyObserver: ((db: Database, key: string | null, swapped: boolean) => void) | null = null;
   /** Told about every modified key after the change (a running snapshot's safety net); usually null. */
   writeObserver: ((db: Database, key: string) => void) | null = null;
   /** Cursor of the active expiry cycle through the expires table. */
@@ -355,15 +355,15 @@ export class Database {
       }
     }
     if (this.writeObserver !== null) this.writeObserver(this, key);
-    if (this.keyObserver !== null) this.keyObserver(this, key);
+    if (this.keyObserver !== null) this.keyObserver(this, key, false);
   }
 
   /**
    * FLUSHDB/FLUSHALL (replacedWith absent) and SWAPDB: marks watchers of keys present here or in
    * replacedWith, except where the key was and stays logically expired (touchAllWatchedKeysInDb).
    */
-  touchAll(replacedWith?: Database): void {
-    if (this.keyObserver !== null) this.keyObserver(this, null);
+  touchAll(replacedWith?: Database, swapped = false): void {
+    if (this.keyObserver !== null) this.keyObserver(this, null, swapped);
     if (this.watched === null) return;
     for (const [key, watchers] of this.watched) {
       const here = this.data.has(key);

@@ -197,8 +197,8 @@ export class Keyspace implements DatabaseHost {
     if (a === b) return;
     const db1 = this.dbs[a];
     const db2 = this.dbs[b];
-    db1.touchAll(db2);
-    db2.touchAll(db1);
+    db1.touchAll(db2, true);
+    db2.touchAll(db1, true);
     db1.swapWith(db2);
   }
 
