@@ -1,17 +1,7 @@
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { DiffPair, type Step } from '../support/diff.js';
+import { seeded } from '../support/seeded.js';
 import { skipWithoutRedis } from '../support/servers.js';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(rand: () => number, n: number): string {
   let s = '';

@@ -11,19 +11,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DiffPair } from '../support/diff.js';
 import { escapeBytes, RawClient, type Reply } from '../support/raw-client.js';
+import { seeded } from '../support/seeded.js';
 import { skipWithoutRedis } from '../support/servers.js';
 import { clockTolerant } from '../support/stream-clock.js';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['s1', 's2'];
 const GROUPS = ['g1', 'g2'];

@@ -6,18 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../../src/lib/long-double.js';
 import { DiffPair, type Step } from '../support/diff.js';
+import { seeded } from '../support/seeded.js';
 import { skipWithoutRedis } from '../support/servers.js';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random numerals of many shapes: plain, exponents near the limits, hex floats, junk. */
 function randomNumeral(rand: () => number): string {

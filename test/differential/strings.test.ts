@@ -1,19 +1,9 @@
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { DiffPair, type Step } from '../support/diff.js';
+import { seeded } from '../support/seeded.js';
 import { skipWithoutRedis } from '../support/servers.js';
 
 /** A pseudo-random generator with a fixed seed, so failures reproduce. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Lists are another family: WRONGTYPE scripts run once tsredis has LPUSH. */
 function skipUnlessLists(pair: DiffPair, t: TestContext): boolean {
   if (pair.ts.server.commands.lookup('lpush') !== undefined) return false;

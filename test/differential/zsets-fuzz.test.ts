@@ -5,18 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import { DiffPair, type Step } from '../support/diff.js';
+import { seeded } from '../support/seeded.js';
 import { skipWithoutRedis } from '../support/servers.js';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * With `lexKey`, lex range commands go to that key only, which holds score 0 everywhere: on a

@@ -1,4 +1,5 @@
 /** Collecting keyspace notifications from one server, for tests that compare them with Redis's. */
+import assert from 'node:assert/strict';
 import type { RespValue } from '../../src/protocol/resp-reader.js';
 import { escapeBytes, RawClient } from './raw-client.js';
 
@@ -36,4 +37,18 @@ export async function keyspaceEvents(
     sub.close();
     cmd.close();
   }
+}
+
+/** Fails unless both servers notify the same events, in the same order, for the commands. */
+export async function assertSameEvents(
+  redisPort: number,
+  tsPort: number,
+  commands: Array<string | string[]>,
+  flags: string,
+): Promise<void> {
+  const [redis, ts] = await Promise.all([
+    keyspaceEvents(redisPort, commands, flags),
+    keyspaceEvents(tsPort, commands, flags),
+  ]);
+  assert.deepEqual(ts, redis);
 }

@@ -96,6 +96,19 @@ export class PropagationDiff {
     return key;
   }
 
+  /** Runs the steps and fails unless both servers propagated the same commands to db 0 (after mask). */
+  async assertSame(steps: Step[], mask: (argv: string[]) => string[] = (a) => a): Promise<void> {
+    const recorded = await this.record(steps);
+    const show = (list: TappedCommand[]) => list.filter((c) => c.db === 0).map((c) => mask(c.argv).join(' '));
+    const redis = show(recorded.redis);
+    const ts = show(recorded.ts);
+    assert.deepEqual(
+      ts,
+      redis,
+      `propagated commands differ\nredis:\n  ${redis.join('\n  ')}\ntsredis:\n  ${ts.join('\n  ')}`,
+    );
+  }
+
   async stop(): Promise<void> {
     this.tap.close();
     this.marker.close();

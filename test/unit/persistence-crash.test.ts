@@ -86,10 +86,15 @@ async function restartAndCount(
 }
 
 describe('crash safety (kill -9)', () => {
-  test('during a BGSAVE: the previous dump.rdb stays intact and loads', async () => {
+  test('during a BGSAVE: the previous dump.rdb stays intact and loads', async (t) => {
     const d = dir('crash-bgsave');
     const s = await startTsredisIn(d);
     const c = await RawClient.connect(s.port);
+    // On a failure too: an open connection would keep the test file from ever ending.
+    t.after(async () => {
+      c.close();
+      await s.stop('SIGKILL');
+    });
     await loadDataset(c, datasetCommands(41, 0.2));
     assert.equal(await cmd(c, 'SAVE'), 'OK');
     const saved = await dumpAll(c, 6);
@@ -114,13 +119,18 @@ describe('crash safety (kill -9)', () => {
     }
   });
 
-  test('during an AOF rewrite: nothing acknowledged is lost, before or during the rewrite', async () => {
+  test('during an AOF rewrite: nothing acknowledged is lost, before or during the rewrite', async (t) => {
     const d = dir('crash-aofrw');
     const args = ['--appendonly', 'yes', '--appendfsync', 'always'];
     const s = await startTsredisIn(d, args);
     const c = await RawClient.connect(s.port);
+    t.after(async () => {
+      c.close();
+      await s.stop('SIGKILL');
+    });
     await loadDataset(c, datasetCommands(42, 0.2));
-    await cmd(c, 'CONFIG', 'SET', 'rdb-key-save-delay', '2000');
+    // 20 ms a key: the rewrite lasts long enough to be seen and crashed into on a loaded machine.
+    await cmd(c, 'CONFIG', 'SET', 'rdb-key-save-delay', '20000');
     assert.equal(await cmd(c, 'BGREWRITEAOF'), 'Background append only file rewriting started');
     await until(async () => /aof_rewrite_in_progress:1/.test(await info(c)));
     await pipeline(c, [

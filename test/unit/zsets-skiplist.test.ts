@@ -6,17 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LEX_MAX, LEX_MIN, type ScoreRange, SkipList } from '../../src/store/types/skiplist.js';
 import { ZADD_GT, ZADD_INCR, ZAddOutcome, ZSetValue } from '../../src/store/types/zset.js';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../support/seeded.js';
 
 type Entry = [string, number];
 
