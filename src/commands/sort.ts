@@ -16,13 +16,6 @@ import { is, readKey } from './args.js';
 import { storeKey } from './coll-common.js';
 import { ERR } from './replies.js';
 
-interface Item {
-  element: string;
-  score: number;
-  /** ALPHA BY: the BY value, null when its key is missing. */
-  by: string | null;
-}
-
 /** Bytes up to the first NUL: what C string functions see. */
 function cString(s: string): string {
   const nul = s.indexOf('\0');
@@ -39,8 +32,12 @@ function collate(a: string, b: string): number {
   return binaryCompare(cString(a), cString(b));
 }
 
+const PLAIN_INTEGER = /^-?[1-9]\d{0,14}$|^0$/;
+
 /** strtod as sort.c checks it: the whole C string, leading spaces allowed, "" is 0; null when not a number. */
 function sortScore(s: string): number | null {
+  // The common case, plain integers, without the general parse.
+  if (PLAIN_INTEGER.test(s)) return Number(s);
   const c = cString(s);
   if (c === '') return 0;
   const trimmed = c.replace(/^[ \t\n\v\f\r]+/, '');
@@ -183,24 +180,36 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): vo
     });
   }
 
-  const items: Item[] = elements.map((element) => ({ element, score: 0, by: null }));
+  let order: ArrayLike<number> | null = null;
   let notNumber = false;
   if (!o.dontSort) {
-    for (const item of items) {
-      const byValue = o.by !== null ? lookupByPattern(ctx, o.by, item.element) : item.element;
+    const n = elements.length;
+    const scores = o.alpha ? null : new Float64Array(n);
+    const byValues: Array<string | null> | null = o.alpha && o.by !== null ? new Array(n).fill(null) : null;
+    for (let i = 0; i < n; i++) {
+      const byValue = o.by !== null ? lookupByPattern(ctx, o.by, elements[i]) : elements[i];
       if (byValue === null) continue;
-      if (o.alpha) {
-        if (o.by !== null) item.by = byValue;
-      } else {
+      if (byValues !== null) byValues[i] = byValue;
+      else if (scores !== null) {
         const score = sortScore(byValue);
         if (score === null) notNumber = true;
-        else item.score = score;
+        else scores[i] = score;
       }
     }
-    // Redis sorts a partial range with its own (unstable) pqsort, the whole with glibc's (stable) qsort.
-    if (o.by !== null && (start !== 0 || end !== items.length - 1)) pqsort(items, comparator(o), start, end);
-    else items.sort(comparator(o));
+    // Redis sorts a partial BY range with its own (unstable) pqsort, anything else with glibc's
+    // (stable) qsort; a whole numeric sort has one result, found here by a radix sort.
+    const partial = o.by !== null && (start !== 0 || end !== n - 1);
+    if (scores !== null && !partial) {
+      order = numericOrder(scores, elements, o.desc);
+    } else {
+      const idx = Array.from({ length: n }, (_, i) => i);
+      const cmp = comparator(o, elements, scores, byValues);
+      if (partial) pqsort(idx, cmp, start, end);
+      else idx.sort(cmp);
+      order = idx;
+    }
   }
+  const at = (j: number): string => elements[order === null ? j : order[j]];
 
   const count = Math.max(0, end - start + 1);
   const outputLength = o.gets.length > 0 ? o.gets.length * count : count;
@@ -211,7 +220,7 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): vo
   if (o.store === null) {
     ctx.reply.array(outputLength);
     for (let j = start; j <= end; j++) {
-      const element = items[j].element;
+      const element = at(j);
       if (o.gets.length === 0) ctx.reply.bulk(element);
       for (const pattern of o.gets) ctx.reply.bulkOrNil(lookupByPattern(ctx, pattern, element));
     }
@@ -219,7 +228,7 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): vo
   }
   const out: string[] = [];
   for (let j = start; j <= end; j++) {
-    const element = items[j].element;
+    const element = at(j);
     if (o.gets.length === 0) out.push(element);
     for (const pattern of o.gets) out.push(lookupByPattern(ctx, pattern, element) ?? '');
   }
@@ -233,21 +242,83 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): vo
   ctx.reply.integer(outputLength);
 }
 
-/** sortCompare: numeric by score then bytes, or ALPHA by element or BY value. */
-function comparator(o: SortOptions): (a: Item, b: Item) => number {
+/** sortCompare over element indexes: numeric by score then bytes, or ALPHA by element or BY value. */
+function comparator(
+  o: SortOptions,
+  elements: readonly string[],
+  scores: Float64Array | null,
+  by: ReadonlyArray<string | null> | null,
+): (a: number, b: number) => number {
   const sign = o.desc ? -1 : 1;
-  if (!o.alpha) {
+  if (scores !== null) {
     return (a, b) =>
-      sign * (a.score > b.score ? 1 : a.score < b.score ? -1 : binaryCompare(a.element, b.element));
+      sign *
+      (scores[a] > scores[b] ? 1 : scores[a] < scores[b] ? -1 : binaryCompare(elements[a], elements[b]));
   }
   const compare = o.store !== null ? binaryCompare : collate;
-  if (o.by !== null) {
+  if (by !== null) {
     return (a, b) => {
-      if (a.by === null || b.by === null) return sign * (a.by === b.by ? 0 : a.by === null ? -1 : 1);
-      return sign * compare(a.by, b.by);
+      const x = by[a];
+      const y = by[b];
+      if (x === null || y === null) return sign * (x === y ? 0 : x === null ? -1 : 1);
+      return sign * compare(x, y);
     };
   }
-  return (a, b) => sign * compare(a.element, b.element);
+  return (a, b) => sign * compare(elements[a], elements[b]);
+}
+
+/**
+ * The order of a numeric sort (score, then bytes; reversed for DESC) by an LSD radix sort of the
+ * scores' sortable bit patterns: what qsort with sortCompare yields, without 10M comparator calls.
+ */
+function numericOrder(scores: Float64Array, elements: readonly string[], desc: boolean): Uint32Array {
+  const n = scores.length;
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const f = new Float64Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < n; i++) {
+    // -0 and 0 compare equal: the same key.
+    f[0] = scores[i] === 0 ? 0 : scores[i];
+    const h = u[1];
+    // Negative: all bits flipped; positive: the sign bit set. Unsigned order is then numeric order.
+    if (h >>> 31 === 1) {
+      hi[i] = ~h >>> 0;
+      lo[i] = ~u[0] >>> 0;
+    } else {
+      hi[i] = (h | 0x80000000) >>> 0;
+      lo[i] = u[0];
+    }
+  }
+  let idx = new Uint32Array(n);
+  let tmp = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  const count = new Uint32Array(65536);
+  for (let pass = 0; pass < 4; pass++) {
+    const key = pass < 2 ? lo : hi;
+    const shift = pass % 2 === 0 ? 0 : 16;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(key[i] >>> shift) & 0xffff]++;
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const e = idx[i];
+      tmp[count[(key[e] >>> shift) & 0xffff]++] = e;
+    }
+    [idx, tmp] = [tmp, idx];
+  }
+  // Equal scores: by bytes.
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && hi[idx[j]] === hi[idx[i]] && lo[idx[j]] === lo[idx[i]]) j++;
+    if (j - i > 1) idx.subarray(i, j).sort((a, b) => binaryCompare(elements[a], elements[b]));
+    i = j;
+  }
+  return desc ? idx.reverse() : idx;
 }
 
 export const sortCommands: CommandFamily = {
