@@ -172,7 +172,7 @@ export const DIRECTIVES: Directive[] = [
   bool('disable-thp', 'yes', { immutable: true }),
   bool('dynamic-hz', 'yes'),
   oneOf('enable-debug-command', 'no', YES_NO_LOCAL, { ...on, immutable: true }),
-  oneOf('enable-module-command', 'no', YES_NO_LOCAL, { immutable: true }),
+  oneOf('enable-module-command', 'no', YES_NO_LOCAL, { ...on, immutable: true }),
   oneOf('enable-protected-configs', 'no', YES_NO_LOCAL, { ...on, immutable: true }),
   int('hash-max-listpack-entries', '512', 0n, LLONG_MAX, { ...on, aliases: ['hash-max-ziplist-entries'] }),
   mem('hash-max-listpack-value', '64', 0n, LLONG_MAX, { ...on, aliases: ['hash-max-ziplist-value'] }),

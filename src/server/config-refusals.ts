@@ -38,4 +38,9 @@ export const REFUSALS: Readonly<Record<string, Refusal>> = {
   ),
   'socket-mark-id': unless('0', zero, `Node.js cannot mark sockets (SO_MARK); ${REFUSING}`),
   'syslog-enabled': unless('no', no, `syslog is not implemented in tsredis, use logfile; ${REFUSING}`),
+  'maxmemory-clients': unless(
+    '0',
+    zero,
+    `client eviction (maxmemory-clients) is not implemented in tsredis yet; ${REFUSING}`,
+  ),
 };

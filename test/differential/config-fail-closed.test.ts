@@ -130,6 +130,13 @@ describe('fail closed: configurations tsredis cannot honour stop the server', ()
       text: 'syslog-enabled yes',
       reason: /^syslog is not implemented in tsredis/,
     },
+    {
+      name: 'maxmemory-clients',
+      conf: 'maxmemory-clients 10%',
+      line: 1,
+      text: 'maxmemory-clients 10%',
+      reason: /^client eviction \(maxmemory-clients\) is not implemented/,
+    },
   ];
   for (const c of refused) {
     test(c.name, () => {
@@ -151,7 +158,7 @@ describe('fail closed: configurations tsredis cannot honour stop the server', ()
     const conf = join(dir, 'defaults.conf');
     writeFileSync(
       conf,
-      'tls-port 0\ntls-replication no\ncluster-enabled no\naclfile ""\nsyslog-enabled no\nsocket-mark-id 0\n',
+      'tls-port 0\ntls-replication no\ncluster-enabled no\naclfile ""\nsyslog-enabled no\nsocket-mark-id 0\nmaxmemory-clients 0\n',
     );
     const r = spawnSync(process.execPath, [SERVER_BIN, conf, '--test-config'], { encoding: 'latin1' });
     assert.equal(r.stdout, 'Configuration OK\n', r.stderr);

@@ -140,10 +140,10 @@ describe('value parsing', () => {
     assert.equal(c.format('shutdown-on-sigint'), 'nosave force');
     set('latency-tracking-info-percentiles', '1e1 33.333333333 0.00001');
     assert.equal(c.format('latency-tracking-info-percentiles'), '10 33.333333 0.00001');
-    set('maxmemory-clients', '10%');
-    assert.equal(c.format('maxmemory-clients'), '10%');
-    set('maxmemory-clients', '18446744073709551615');
-    assert.equal(c.format('maxmemory-clients'), '1%');
+    // Client eviction is not implemented: any limit is refused (fail closed), 0 and 0% load.
+    assert.match(String(c.setPairs(['maxmemory-clients', '10%'], { local: true })), /client eviction/);
+    set('maxmemory-clients', '0%');
+    assert.equal(c.format('maxmemory-clients'), '0');
     set('oom-score-adj', 'relative');
     assert.equal(c.format('oom-score-adj'), 'yes');
     set('client-output-buffer-limit', 'replica 1kb 2mb 3 normal 1 2 3');
