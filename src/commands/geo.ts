@@ -8,6 +8,9 @@ import type { CommandContext, CommandFamily } from '../core/context.js';
 import {
   align52,
   type Cell,
+  decodedLat,
+  decodedLon,
+  decodeScore,
   distance,
   distanceInShape,
   GEO_LAT_MAX,
@@ -128,7 +131,9 @@ function pointsInShape(z: ZSetValue, shape: Shape, limit: number): Point[] {
     let full = false;
     z.rangeByScore({ min, max, minex: false, maxex: true }, false, 0, -1, (member, score) => {
       if (full) return;
-      const [lon, lat] = pointOf(score);
+      decodeScore(score);
+      const lon = decodedLon;
+      const lat = decodedLat;
       const dist = distanceInShape(shape, lon, lat);
       if (dist === null) return;
       points.push({ member, score, lon, lat, dist });

@@ -133,10 +133,49 @@ function toUint64(d: number): bigint {
   return d < 2 ** 64 ? BigInt(d) : 0n;
 }
 
+/** The point the last decodeScore call found (kept in module slots: searches decode every candidate). */
+export let decodedLon = 0;
+export let decodedLat = 0;
+
+const STEP_SCALE = 2 ** GEO_STEP_MAX;
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
+const LON_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
+
+/** decodeGeohash of a member's score into decodedLon / decodedLat, the same arithmetic as decode + centre. */
+export function decodeScore(score: number): void {
+  if (!(score >= 0 && score < 2 ** 52)) {
+    [decodedLon, decodedLat] = pointOf(score);
+    return;
+  }
+  const bits = Math.trunc(score);
+  const lo = bits % TWO_32;
+  const hi = (bits - lo) / TWO_32;
+  const ilato = (compact16(lo) | (compact16(hi) << 16)) >>> 0;
+  const ilono = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0;
+  let lat =
+    (GEO_LAT_MIN +
+      ((ilato * 1.0) / STEP_SCALE) * LAT_SCALE +
+      (GEO_LAT_MIN + (((ilato + 1) * 1.0) / STEP_SCALE) * LAT_SCALE)) /
+    2;
+  let lon =
+    (GEO_LONG_MIN +
+      ((ilono * 1.0) / STEP_SCALE) * LON_SCALE +
+      (GEO_LONG_MIN + (((ilono + 1) * 1.0) / STEP_SCALE) * LON_SCALE)) /
+    2;
+  if (lon > GEO_LONG_MAX) lon = GEO_LONG_MAX;
+  if (lon < GEO_LONG_MIN) lon = GEO_LONG_MIN;
+  if (lat > GEO_LAT_MAX) lat = GEO_LAT_MAX;
+  if (lat < GEO_LAT_MIN) lat = GEO_LAT_MIN;
+  decodedLon = lon;
+  decodedLat = lat;
+}
+
 /** decodeGeohash: [longitude, latitude] of a member's score. */
 export function pointOf(score: number): [number, number] {
-  if (score >= 0 && score < 2 ** 52)
-    return centre(decode({ bits: Math.trunc(score), step: GEO_STEP_MAX }) as Area);
+  if (score >= 0 && score < 2 ** 52) {
+    decodeScore(score);
+    return [decodedLon, decodedLat];
+  }
   // Not a geohash (a ZADD score): (uint64_t) of it as x86-64 converts it, then all 64 bits decoded.
   const big = toUint64(score);
   let x = 0;
