@@ -31,6 +31,8 @@ export type Step =
       conn?: 1 | 2;
       /** Send without waiting for the reply (it is read by a later `read` step). */
       noWait?: boolean;
+      /** How long to wait for each server's reply (default 5 s): for replies of millions of elements. */
+      timeoutMs?: number;
     }
   | { read: 1 | 2; compare?: Compare }
   | { raw: string; compare?: Compare; replies?: number; conn?: 1 | 2 };
@@ -144,8 +146,9 @@ export class DiffPair {
           t.send(s.cmd);
           if (s.noWait) continue;
         }
+        const timeoutMs = 'timeoutMs' in s ? s.timeoutMs : undefined;
         for (let k = 0; k < replies; k++) {
-          await this.compareReplies(r, t, s.compare ?? 'exact', `${i}: ${label}`, problems);
+          await this.compareReplies(r, t, s.compare ?? 'exact', `${i}: ${label}`, problems, timeoutMs);
         }
       }
     } finally {
@@ -160,10 +163,11 @@ export class DiffPair {
     compare: Compare,
     label: string,
     problems: string[],
+    timeoutMs?: number,
   ): Promise<void> {
     const [redisReply, tsReply] = await Promise.all([
-      r.read().catch((e: Error) => e),
-      t.read().catch((e: Error) => e),
+      r.read(timeoutMs).catch((e: Error) => e),
+      t.read(timeoutMs).catch((e: Error) => e),
     ]);
     if (redisReply instanceof Error || tsReply instanceof Error) {
       const what = (x: Reply | Error) => (x instanceof Error ? `<${x.message}>` : escapeBytes(x.raw));
