@@ -206,6 +206,37 @@ function writeZeros(b: Uint8Array, p: number, len: number): number {
   return 1;
 }
 
+/**
+ * Walks the opcodes of a sparse HLL: each run of registers first..first+run-1 holding value
+ * (0 for ZERO 'z' and XZERO 'Z'). Returns how many registers the opcodes cover (16384 when valid).
+ */
+function forEachRun(
+  m: MutableString,
+  visit: (kind: 'z' | 'Z' | 'v', value: number, first: number, run: number) => void,
+): number {
+  const b = m.bytes;
+  let idx = 0;
+  for (let p = HLL_HDR_SIZE; p < m.length; ) {
+    const op = b[p];
+    let run: number;
+    if (isZero(op)) {
+      run = zeroLen(op);
+      visit('z', 0, idx, run);
+      p++;
+    } else if (isXzero(op)) {
+      run = xzeroLen(b, p);
+      visit('Z', 0, idx, run);
+      p += 2;
+    } else {
+      run = valLen(op);
+      visit('v', valValue(op), idx, run);
+      p++;
+    }
+    idx += run;
+  }
+  return idx;
+}
+
 /** hllSparseToDense: false if the sparse data is corrupt (m unchanged). */
 export function sparseToDense(m: MutableString): boolean {
   const src = m.bytes;
@@ -214,25 +245,13 @@ export function sparseToDense(m: MutableString): boolean {
   const dense = Buffer.alloc(HLL_DENSE_SIZE + 1);
   src.copy(dense, 0, 0, HLL_HDR_SIZE);
   dense[4] = HLL_DENSE;
-  let idx = 0;
-  const end = m.length;
-  for (let p = HLL_HDR_SIZE; p < end; ) {
-    const op = src[p];
-    if (isZero(op)) {
-      idx += zeroLen(op);
-      p++;
-    } else if (isXzero(op)) {
-      idx += xzeroLen(src, p);
-      p += 2;
-    } else {
-      let runlen = valLen(op);
-      const value = valValue(op);
-      if (runlen + idx > HLL_REGISTERS) break;
-      while (runlen-- > 0) denseSetRegister(dense, idx++, value);
-      p++;
-    }
-  }
-  if (idx !== HLL_REGISTERS) return false;
+  let overflow = false;
+  const covered = forEachRun(m, (kind, value, first, run) => {
+    if (kind !== 'v') return;
+    if (first + run > HLL_REGISTERS) overflow = true;
+    else for (let r = first; r < first + run; r++) denseSetRegister(dense, r, value);
+  });
+  if (overflow || covered !== HLL_REGISTERS) return false;
   m.bytes = dense;
   m.length = HLL_DENSE_SIZE;
   return true;
@@ -387,28 +406,10 @@ function histogram(m: MutableString, histo: Int32Array): boolean {
     }
     return true;
   }
-  let idx = 0;
-  const end = m.length;
-  for (let p = HLL_HDR_SIZE; p < end; ) {
-    const op = b[p];
-    if (isZero(op)) {
-      const run = zeroLen(op);
-      idx += run;
-      histo[0] += run;
-      p++;
-    } else if (isXzero(op)) {
-      const run = xzeroLen(b, p);
-      idx += run;
-      histo[0] += run;
-      p += 2;
-    } else {
-      const run = valLen(op);
-      idx += run;
-      histo[valValue(op)] += run;
-      p++;
-    }
-  }
-  return idx === HLL_REGISTERS;
+  const covered = forEachRun(m, (kind, value, _first, run) => {
+    histo[value] += run;
+  });
+  return covered === HLL_REGISTERS;
 }
 
 function sigma(x: number): number {
@@ -488,28 +489,13 @@ export function hllMerge(max: Uint8Array, v: MutableString): boolean {
     }
     return true;
   }
-  let i = 0;
-  const end = v.length;
-  for (let p = HLL_HDR_SIZE; p < end; ) {
-    const op = b[p];
-    if (isZero(op)) {
-      i += zeroLen(op);
-      p++;
-    } else if (isXzero(op)) {
-      i += xzeroLen(b, p);
-      p += 2;
-    } else {
-      let run = valLen(op);
-      const value = valValue(op);
-      if (run + i > HLL_REGISTERS) break;
-      while (run-- > 0) {
-        if (value > max[i]) max[i] = value;
-        i++;
-      }
-      p++;
-    }
-  }
-  return i === HLL_REGISTERS;
+  let overflow = false;
+  const covered = forEachRun(v, (kind, value, first, run) => {
+    if (kind !== 'v') return;
+    if (first + run > HLL_REGISTERS) overflow = true;
+    else for (let r = first; r < first + run; r++) if (value > max[r]) max[r] = value;
+  });
+  return !overflow && covered === HLL_REGISTERS;
 }
 
 /** Every register of a dense HLL (PFDEBUG GETREG). */
@@ -521,21 +507,10 @@ export function denseRegisters(m: MutableString): number[] {
 
 /** PFDEBUG DECODE's text of the sparse opcodes. */
 export function decodeSparse(m: MutableString): string {
-  const b = m.bytes;
   const parts: string[] = [];
-  for (let p = HLL_HDR_SIZE; p < m.length; ) {
-    const op = b[p];
-    if (isZero(op)) {
-      parts.push(`z:${zeroLen(op)}`);
-      p++;
-    } else if (isXzero(op)) {
-      parts.push(`Z:${xzeroLen(b, p)}`);
-      p += 2;
-    } else {
-      parts.push(`v:${valValue(op)},${valLen(op)}`);
-      p++;
-    }
-  }
+  forEachRun(m, (kind, value, _first, run) => {
+    parts.push(kind === 'v' ? `v:${value},${run}` : `${kind}:${run}`);
+  });
   return parts.join(' ');
 }
 
