@@ -406,7 +406,7 @@ function histogram(m: MutableString, histo: Int32Array): boolean {
     }
     return true;
   }
-  const covered = forEachRun(m, (kind, value, _first, run) => {
+  const covered = forEachRun(m, (_kind, value, _first, run) => {
     histo[value] += run;
   });
   return covered === HLL_REGISTERS;
