@@ -134,9 +134,10 @@ describe('CLIENT TRACKING: differential against redis-server 7.0', { skip: skipW
       'GET f',
       'FLUSHALL',
       push,
-      'SET e 1 PX 1',
+      // Long enough that GET still finds it on a loaded machine.
+      'SET e 1 PX 400',
       'GET e',
-      { cmd: 'DEBUG SLEEP 0.01', conn: 2 },
+      { cmd: 'DEBUG SLEEP 0.5', conn: 2 },
       { cmd: 'GET e', conn: 2 },
       push,
       'SET s 1',
