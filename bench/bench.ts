@@ -23,6 +23,8 @@
  *                     throughput for all of them; streams also runs the consumer loop), bullmq,
  *                     memory, persistence, replication, eviction
  *   --eviction-maxmemory M  maxmemory of the eviction runs (default 128mb)
+ *   --scale-sizes A,B key counts of the scale suite (default 1e6,1e7,3e7 times --scale); that suite
+ *                     (bench/scale-bench.ts) runs only when named: --only scale
  *   --no-memory       skip the memory scenarios;  --no-throughput  skip throughput
  *   --no-persistence  skip SAVE / load / BGSAVE (bench/persistence-bench.ts)
  *   --no-replication  skip the replication suite (bench/replication-bench.ts)
@@ -42,6 +44,7 @@ import {
   runReplicationBench,
   summarize,
 } from './replication-bench.js';
+import { DEFAULT_SCALE_SIZES, printScale, runScaleBench } from './scale-bench.js';
 import { findTool, startRedis, startTsredis, type Target } from './servers.js';
 import { type ConsumerLoopSample, runConsumerLoop } from './stream-bench.js';
 import { MEMORY_SCENARIOS, type MemoryScenario, THROUGHPUT_SUITES } from './suites.js';
@@ -57,15 +60,28 @@ interface Options {
   suites: Set<string>;
   profileDir: string | null;
   evictionMaxmemory: string;
+  /** Key counts of the scale suite (--scale-sizes). */
+  scaleSizes: number[];
 }
 
 const THROUGHPUT_NAMES = THROUGHPUT_SUITES.map((s) => s.name);
-const ALL_SUITES = [...THROUGHPUT_NAMES, 'bullmq', 'memory', 'persistence', 'replication', 'eviction'];
+const ALL_SUITES = [
+  ...THROUGHPUT_NAMES,
+  'bullmq',
+  'memory',
+  'persistence',
+  'replication',
+  'eviction',
+  'scale',
+];
+/** Run only when asked for (--only scale): it fills each server with up to 30 M keys. */
+const ON_REQUEST = ['scale'];
 
 /** Suite names from --only / --no-*; "throughput" stands for every throughput suite. */
 function selectSuites(only: string[] | null, skipped: (name: string) => boolean): Set<string> {
   const expand = (name: string) => (name === 'throughput' ? THROUGHPUT_NAMES : [name]);
-  const chosen = only === null ? ALL_SUITES : only.flatMap(expand);
+  const chosen =
+    only === null ? ALL_SUITES.filter((name) => !ON_REQUEST.includes(name)) : only.flatMap(expand);
   for (const name of chosen) {
     if (!ALL_SUITES.includes(name)) throw new Error(`unknown suite ${name} (${ALL_SUITES.join(', ')})`);
   }
@@ -104,6 +120,9 @@ function parseOptions(argv: string[]): Options {
     suites: selectSuites(list('only'), (name) => raw.has(`no-${name}`)),
     profileDir: raw.get('profile') ?? null,
     evictionMaxmemory: raw.get('eviction-maxmemory') ?? '128mb',
+    scaleSizes:
+      list('scale-sizes')?.map(Number) ??
+      DEFAULT_SCALE_SIZES.map((n) => Math.max(1000, Math.round(n * Number(raw.get('scale') ?? 1)))),
   };
 }
 
@@ -557,6 +576,7 @@ async function main(): Promise<void> {
       printEviction(result, opts.evictionMaxmemory);
       checks.push(...evictionChecks(result));
     }
+    if (opts.suites.has('scale')) printScale(await runScaleBench(opts.scaleSizes));
     if (checks.length > 0) printChecks(checks);
     console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   } finally {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BenchConnection, benchKey, loadPipelined } from './loader.js';
-import { findTool, TSREDIS_SERVER_BIN } from './servers.js';
+import { findTool, TSREDIS_NODE_FLAGS, TSREDIS_SERVER_BIN } from './servers.js';
 
 const VALUE_100 = 'v'.repeat(100);
 
@@ -56,7 +56,7 @@ async function startIn(kind: 'tsredis' | 'redis', dir: string): Promise<Proc> {
   ];
   const [bin, args] =
     kind === 'tsredis'
-      ? [process.execPath, [TSREDIS_SERVER_BIN, ...common]]
+      ? [process.execPath, [...TSREDIS_NODE_FLAGS, TSREDIS_SERVER_BIN, ...common]]
       : [findTool('redis-server')!, common];
   const started = performance.now();
   const proc = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

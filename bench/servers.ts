@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { heapFlag, planHeap } from '../src/lib/heap-plan.js';
 
 /** dist/ root: this file runs as dist/bench/servers.js. */
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,29 +59,43 @@ export interface TargetOptions {
   nodeArgs?: string[];
   /** Extra server arguments (e.g. --repl-diskless-sync-delay 0), for either engine. */
   serverArgs?: string[];
+  /** The working directory (its dump.rdb is loaded at start), kept at stop; default: a fresh one, removed. */
+  dir?: string;
 }
+
+/**
+ * node flags for a tsredis-server: the heap it would choose for itself, given up front so the
+ * measured pid is the server's own (without it, tsredis-server relaunches itself in a child).
+ */
+export const TSREDIS_NODE_FLAGS = [heapFlag(planHeap(0))];
 
 /** Both servers get persistence off and loopback only, so they do the same work. */
 const COMMON_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
 
 export async function startTsredis(options: TargetOptions = {}): Promise<Target> {
-  return startTarget('tsredis', process.execPath, [
-    ...(options.nodeArgs ?? []),
-    TSREDIS_SERVER_BIN,
-    ...COMMON_ARGS,
-    ...(options.serverArgs ?? []),
-  ]);
+  return startTarget(
+    'tsredis',
+    process.execPath,
+    [
+      ...TSREDIS_NODE_FLAGS,
+      ...(options.nodeArgs ?? []),
+      TSREDIS_SERVER_BIN,
+      ...COMMON_ARGS,
+      ...(options.serverArgs ?? []),
+    ],
+    options.dir,
+  );
 }
 
 export async function startRedis(options: TargetOptions = {}): Promise<Target> {
   const bin = findTool('redis-server');
   if (bin === null) throw new Error('redis-server not found (apt-get install redis-server)');
-  return startTarget('redis', bin, [...COMMON_ARGS, ...(options.serverArgs ?? [])]);
+  return startTarget('redis', bin, [...COMMON_ARGS, ...(options.serverArgs ?? [])], options.dir);
 }
 
-async function startTarget(name: string, bin: string, args: string[]): Promise<Target> {
+async function startTarget(name: string, bin: string, args: string[], keptDir?: string): Promise<Target> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const dir = keptDir ?? mkdtempSync(join(tmpdir(), `bench-${name}-`));
   const proc = spawn(bin, [...args, '--port', String(port)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   await waitReady(proc);
   const pid = proc.pid!;
@@ -94,7 +109,7 @@ async function startTarget(name: string, bin: string, args: string[]): Promise<T
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (keptDir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -6,6 +6,7 @@ import { assemble } from '../assemble.js';
 import { allFamilies } from '../commands/index.js';
 import { Commands } from '../core/command-table.js';
 import type { ShutdownOptions } from '../core/context.js';
+import type { HeapPlan } from '../lib/heap-plan.js';
 import { REDIS_VERSION, TSREDIS_VERSION } from '../lib/version.js';
 import { FatalLoadError } from '../persistence/rdb-load.js';
 /** tsredis-server: command line, configuration, daemonizing and process lifecycle around Server. */
@@ -13,6 +14,13 @@ import { LuaVm } from '../scripting/lua-vm.js';
 import { banner } from '../server/banner.js';
 import type { Config } from '../server/config.js';
 import { processHost } from '../server/config-directive.js';
+import {
+  attachToLauncher,
+  HEAP_CHILD_ENV,
+  heapLaunchOptions,
+  heapToRelaunchWith,
+  relaunch,
+} from '../server/heap-relaunch.js';
 import { ListenError } from '../server/listeners.js';
 import { Logger } from '../server/log.js';
 import type { Server } from '../server/server.js';
@@ -68,16 +76,23 @@ async function main(): Promise<void> {
   }
   const logger = new Logger();
   const isDaemonChild = process.env[DAEMON_ENV] === '1';
+  const isHeapChild = process.env[HEAP_CHILD_ENV] === '1';
   const startDir = process.cwd();
-  const text = isDaemonChild ? await receiveConfigText() : readConfigText(cl, logger);
+  const text = isDaemonChild
+    ? await receiveConfigText()
+    : isHeapChild
+      ? await attachToLauncher()
+      : readConfigText(cl, logger);
   const config = loadOrExit(cl, text, logger);
   if (cl.mode === 'test-config') {
     process.stdout.write('Configuration OK\n');
     return;
   }
+  const heap = heapToRelaunchWith(config.num('maxmemory'));
   if (config.bool('daemonize') && !isDaemonChild) {
-    process.exit(await daemonize(text, startDir));
+    process.exit(await daemonize(text, startDir, heap));
   }
+  if (heap !== null) process.exit(await relaunch(fileURLToPath(import.meta.url), heap, text, startDir));
   if (isDaemonChild && config.str('logfile') === '') logger.silent = true;
   await run(cl, config, logger);
 }
@@ -137,6 +152,11 @@ async function run(cl: CommandLine, config: Config, logger: Logger): Promise<voi
   installSignalHandlers(server, config, logger);
   logger.role = config.get('replicaof') ? 'S' : 'M';
   logger.log('notice', 'monotonic clock: POSIX clock_gettime');
+  const heap = server.heapGuard;
+  logger.log(
+    'notice',
+    `Heap limit ${Math.round(heap.limit / 2 ** 20)} MB (${heap.source}); past ${Math.round(heap.ceiling / 2 ** 20)} MB commands that grow memory get -OOM`,
+  );
   try {
     await server.start();
   } catch (e) {
@@ -243,13 +263,15 @@ function installSignalHandlers(server: Server, config: Config, logger: Logger): 
  * `daemonize yes`: starts a detached copy of this program (same arguments, the config text over
  * IPC, the original working directory) and returns its fate once it listens (0) or fails (1).
  */
-function daemonize(configText: string, startDir: string): Promise<number> {
+function daemonize(configText: string, startDir: string, heap: HeapPlan | null): Promise<number> {
+  const launch = heap === null ? { execArgv: process.execArgv, env: process.env } : heapLaunchOptions(heap);
   return new Promise((resolve) => {
     const child = fork(fileURLToPath(import.meta.url), process.argv.slice(2), {
       detached: true,
       cwd: startDir,
+      execArgv: launch.execArgv,
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      env: { ...process.env, [DAEMON_ENV]: '1' },
+      env: { ...launch.env, [DAEMON_ENV]: '1' },
     });
     child.send({ configText });
     child.on('message', (m: ParentMessage) => {
@@ -268,7 +290,7 @@ function receiveConfigText(): Promise<string> {
 }
 
 function reportToParent(message: ParentMessage): void {
-  if (process.send === undefined || !process.connected) return;
+  if (process.env[DAEMON_ENV] !== '1' || process.send === undefined || !process.connected) return;
   process.send(message);
   process.disconnect();
 }

@@ -1,3 +1,5 @@
+import { OOM_ERROR } from '../core/errors.js';
+
 /** Redis's exact error texts shared by many commands. */
 export const ERR = {
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
@@ -9,4 +11,5 @@ export const ERR = {
   dbIndexOutOfRange: 'ERR DB index is out of range',
   outOfRangePositive: 'ERR value is out of range, must be positive',
   invalidCursor: 'ERR invalid cursor',
+  oom: OOM_ERROR,
 } as const;

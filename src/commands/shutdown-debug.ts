@@ -157,6 +157,11 @@ function debugPopulate(ctx: CommandContext, argv: string[]): void {
   }
   const prefix = argv.length >= 4 ? argv[3] : 'key';
   for (let j = 0; j < count; j++) {
+    // One command can create more keys than the heap holds: it stops at the ceiling.
+    if ((j & 0xffff) === 0xffff && ctx.server.admin.heapFull()) {
+      ctx.reply.error(ERR.oom);
+      return;
+    }
     // Redis formats the key into a 128-byte buffer.
     const key = `${prefix}:${j}`.slice(0, 127);
     if (ctx.db.get(key) !== undefined) continue;

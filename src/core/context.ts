@@ -502,6 +502,8 @@ export interface AdminContext {
   memory(): MemoryFigures;
   /** MEMORY PURGE: a major GC, so garbage outside the heap (buffers) goes back; false if unavailable. */
   purgeMemory(): boolean;
+  /** The heap is at its ceiling (a reading now): a command creating data without end must stop. */
+  heapFull(): boolean;
   /** RDB serialized length of a value (DEBUG OBJECT), null for a type the codec lacks. */
   serializedLength(value: unknown): number | null;
 }

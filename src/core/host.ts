@@ -50,6 +50,8 @@ export interface Host {
   readonly roleName: string;
   /** used_memory, as INFO memory reports it. */
   usedMemory(): number;
+  /** The error a load stops with once the heap reached its ceiling (null while it has room). */
+  heapFull(): string | null;
   fakeClient(): FakeClient;
   /** The TCP port listened on (0: none). */
   readonly port: number;

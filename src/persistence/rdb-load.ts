@@ -29,6 +29,8 @@ export interface LoadTarget {
    * loaded ones. Returns the error text when one cannot be loaded.
    */
   functions(codes: string[]): string | null;
+  /** Between slices: the error to stop with when the heap has no room left (null: go on). */
+  heapFull?(): string | null;
   /** key-load-delay: microseconds per key (tests use it to make loading slow). */
   keyDelayUs?: number;
   /** DEBUG RELOAD MERGE: a key already present is replaced instead of failing the load. */
@@ -191,6 +193,8 @@ export class RdbLoad {
         }
         this.releaseRoom();
         if (finished) return this.finish();
+        const full = this.target.heapFull?.() ?? null;
+        if (full !== null) throw new LoadError(full);
         if (parser.starved) {
           await new Promise<void>((r) => {
             this.wake = r;

@@ -82,6 +82,7 @@ export class RdbLoading {
       },
       // DEBUG RELOAD MERGE keeps the libraries it does not replace (RDBFLAGS_ALLOW_DUP).
       functions: (codes) => this.p.functions.restore(codes, options.allowDuplicates ? 'replace' : 'flush'),
+      heapFull: () => server.heapFull(),
       keyDelayUs: Math.max(0, Number(server.config.get('key-load-delay') ?? 0)),
       allowDuplicates: options.allowDuplicates,
       expired: options.expired,

@@ -4,6 +4,12 @@ import { splitArgs } from './split-args.js';
 /** Redis closes the connection after replying with one of these ("-ERR Protocol error: <message>"). */
 export class ProtocolError extends Error {}
 
+/** A bulk the heap has no room for: its text is the whole error reply, and the client is closed. */
+export class NoRoomError extends ProtocolError {}
+
+/** Bulks at least this long are checked against the heap's room before they are buffered. */
+const ROOM_CHECK_MIN = 1024 * 1024;
+
 /** The client exceeded client-query-buffer-limit: Redis closes it without a reply. */
 export class QueryBufferLimitError extends Error {}
 
@@ -31,6 +37,10 @@ const BLOCKED = Number.MAX_SAFE_INTEGER;
 export interface ParserLimits {
   maxBulkLen: number;
   maxQueryBuffer: number;
+  /** For large bulks: whether the heap can take one of len bytes (else the request is refused). */
+  bulkFits?: (len: number) => boolean;
+  /** The error a refused bulk gets. */
+  noRoomError?: string;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -204,7 +214,8 @@ export class RequestParser {
   /** The largest bulk length the fast path may accept; the general path reports anything bigger. */
   private fastBulkMax(): number {
     if (this.unauthenticated) return UNAUTHENTICATED_MAX_BULK;
-    return this.trusted ? MAX_ARGUMENT_LEN : Math.min(this.limits.maxBulkLen, MAX_ARGUMENT_LEN);
+    const max = this.trusted ? MAX_ARGUMENT_LEN : Math.min(this.limits.maxBulkLen, MAX_ARGUMENT_LEN);
+    return this.limits.bulkFits === undefined ? max : Math.min(max, ROOM_CHECK_MIN - 1);
   }
 
   /**
@@ -345,6 +356,10 @@ export class RequestParser {
         }
         if (len > UNAUTHENTICATED_MAX_BULK && this.unauthenticated) {
           throw new ProtocolError('unauthenticated bulk length');
+        }
+        // The argument becomes a string on the heap; one the heap cannot hold would kill the process.
+        if (len >= ROOM_CHECK_MIN && this.limits.bulkFits?.(len) === false) {
+          throw new NoRoomError(this.limits.noRoomError ?? 'OOM no room for the request');
         }
         this.advance(cr + 2);
         this.bulkLen = len;

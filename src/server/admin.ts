@@ -90,6 +90,10 @@ export class Admin implements AdminContext {
     return collectGarbage();
   }
 
+  heapFull(): boolean {
+    return this.server.heapGuard.check();
+  }
+
   userExists(name: string): boolean {
     return name === 'default';
   }

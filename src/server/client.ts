@@ -16,7 +16,12 @@ import type { OutputBufferLimit } from '../core/output-limit.js';
 import { OutputLimitState } from '../core/output-limit.js';
 import { ReplTarget } from '../core/scripting.js';
 import { RespWriter } from '../protocol/reply.js';
-import { ProtocolError, QueryBufferLimitError, RequestParser } from '../protocol/request-parser.js';
+import {
+  NoRoomError,
+  ProtocolError,
+  QueryBufferLimitError,
+  RequestParser,
+} from '../protocol/request-parser.js';
 import { quoteRepr } from '../protocol/split-args.js';
 import type { Database, Watcher } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
@@ -283,7 +288,7 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
         argv = this.parser.next();
       } catch (e) {
         if (!(e instanceof ProtocolError)) throw e;
-        this.reply.error(`ERR Protocol error: ${e.message}`);
+        this.reply.error(e instanceof NoRoomError ? e.message : `ERR Protocol error: ${e.message}`);
         this.server.log('verbose', `Protocol error (${e.message}) from client: ${this.describe()}`);
         this.closeAfterReply = true;
         break;

@@ -119,22 +119,23 @@ function processCommand(server: Server, c: Client, argv: string[]): void {
   // A script with a shebang is judged by the flags it declares (evalGetCommandFlags).
   const flags = SCRIPT_COMMANDS.has(cmd.name) ? scriptCommandFlags(server, cmd, argv) : cmd.flags;
   const evictor = server.evictor;
-  server.preCommandOom = false;
-  if (evictor.maxmemory > 0) {
-    const outOfMemory = evictor.performEvictions() === EVICT_FAIL;
-    server.preCommandOom = outOfMemory;
-    const denyOom =
-      (flags & Flag.denyoom) !== 0 ||
+  // maxmemory, and the heap's ceiling, which holds even without it: past it the process would die.
+  // Our master's stream is applied regardless (refusing it would fork the data set).
+  const outOfMemory =
+    (evictor.maxmemory > 0 && evictor.performEvictions() === EVICT_FAIL) ||
+    (server.heapGuard.refusing() && !c.fromMaster);
+  server.preCommandOom = outOfMemory;
+  if (
+    outOfMemory &&
+    ((flags & Flag.denyoom) !== 0 ||
       (queued !== null && (queued.any & Flag.denyoom) !== 0) ||
-      (c.multi !== null && !MULTI_OOM_ALLOWED.has(cmd.name));
-    if (outOfMemory && denyOom) {
-      cmd.rejectedCalls++;
-      reject(server, c, cmd, argv, OOM_ERROR);
-      return;
-    }
-  } else if ((++commandsSincePeakSample & PEAK_SAMPLE_MASK) === 0) {
-    evictor.usedMemory();
+      (c.multi !== null && !MULTI_OOM_ALLOWED.has(cmd.name)))
+  ) {
+    cmd.rejectedCalls++;
+    reject(server, c, cmd, argv, OOM_ERROR);
+    return;
   }
+  if (evictor.maxmemory === 0 && (++commandsSincePeakSample & PEAK_SAMPLE_MASK) === 0) evictor.usedMemory();
   const isWrite = (flags & Flag.write) !== 0 || (queued !== null && (queued.any & Flag.write) !== 0);
   // Writes (and PING) are refused while persistence is failing (stop-writes-on-bgsave-error, AOF errors).
   const diskError = server.persistence.diskError;

@@ -13,6 +13,7 @@
  * what the key was counted for, which is what the eviction loop needs.
  */
 import { performance } from 'node:perf_hooks';
+import { OOM_ERROR } from '../core/errors.js';
 import { type EvictionPolicy, EvictionPool } from '../store/eviction-pool.js';
 import type { Server } from './server.js';
 
@@ -22,8 +23,7 @@ export const EVICT_RUNNING = 1;
 export const EVICT_FAIL = 2;
 export type EvictResult = typeof EVICT_OK | typeof EVICT_RUNNING | typeof EVICT_FAIL;
 
-/** Redis's shared.oomerr. */
-export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
+export { OOM_ERROR };
 
 /** How long the summed client and replication buffer sizes are reused. */
 const OVERHEAD_REFRESH_MS = 100;

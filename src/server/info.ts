@@ -4,6 +4,7 @@
  */
 import { arch, machine, type as osType, release, totalmem } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import type { CommandDef } from '../core/command-table.js';
 import { nowUsec } from '../lib/clock.js';
 import { REDIS_VERSION, TSREDIS_VERSION } from '../lib/version.js';
@@ -217,6 +218,8 @@ function memoryFields(server: Server): Field[] {
   const evictor = server.evictor;
   const m = evictor.memory();
   const v8Memory = process.memoryUsage();
+  const heap = getHeapStatistics();
+  const guard = server.heapGuard;
   const maxmemory = evictor.maxmemory;
   const overhead = m.used - m.dataset;
   const netUsed = m.used - m.startup;
@@ -281,6 +284,14 @@ function memoryFields(server: Server): Field[] {
     ['active_defrag_running', 0],
     ['lazyfree_pending_objects', 0],
     ['lazyfreed_objects', 0],
+    // tsredis's own: the V8 heap's limit and the ceiling past which writes get -OOM (heap-guard.ts).
+    ['heap_used', heap.used_heap_size],
+    ['heap_used_human', bytesToHuman(heap.used_heap_size)],
+    ['heap_limit', guard.limit],
+    ['heap_limit_human', bytesToHuman(guard.limit)],
+    ['heap_limit_source', guard.source],
+    ['heap_ceiling', guard.ceiling],
+    ['heap_oom', guard.over ? 1 : 0],
   ];
 }
 

@@ -73,7 +73,6 @@ export class ScriptCommandClient implements ScriptClient {
     }
     if (
       !run.allowOom &&
-      server.evictor.maxmemory > 0 &&
       !fromMaster &&
       !repl.isReplica &&
       !run.wroteDirty &&

@@ -28,10 +28,11 @@ import { Config } from './config.js';
 import { NOTIFY, parseNotifyFlags } from './config-special.js';
 import { DirectClient } from './direct-client.js';
 import { call, execute, unknownCommandError } from './dispatch.js';
-import { Evictor } from './evictor.js';
+import { Evictor, OOM_ERROR } from './evictor.js';
+import { HeapGuard } from './heap-guard.js';
 import { Listeners } from './listeners.js';
 import { Logger } from './log.js';
-import { MemoryReleaser } from './memory-release.js';
+import { collectGarbage, MemoryReleaser } from './memory-release.js';
 import { removeRunFiles, writePidFile } from './pid-file.js';
 import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
@@ -68,7 +69,18 @@ export class Server implements ServerContext, Host {
   currentClient: Client | null = null;
   readonly pubsub: PubSub;
   readonly clients = new Map<number, Client>();
-  readonly parserLimits: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
+  /** The V8 heap's ceiling, kept like maxmemory (server/heap-guard.ts). */
+  readonly heapGuard = new HeapGuard(
+    (level, message) => this.log(level, message),
+    () => this.keyspace.datasetBytes,
+    collectGarbage,
+  );
+  readonly parserLimits: ParserLimits = {
+    maxBulkLen: 512 * 1024 * 1024,
+    maxQueryBuffer: 1024 * 1024 * 1024,
+    bulkFits: (len) => this.heapGuard.hasRoomFor(len),
+    noRoomError: OOM_ERROR,
+  };
   /** What persistence, replication and the rest hear of (core/events.ts). */
   readonly events = new ServerEvents();
   /** Clients fed by the MONITOR command. */
@@ -306,6 +318,10 @@ export class Server implements ServerContext, Host {
     return new DirectClient(this, client);
   }
 
+  heapFull(): string | null {
+    return this.heapGuard.loadError();
+  }
+
   usedMemory(): number {
     return this.evictor.usedMemory(true);
   }
@@ -512,6 +528,7 @@ export class Server implements ServerContext, Host {
     // beforeSleep handles ready keys.
     if (this.blocking.hasReadyKeys) this.blocking.handleReadyKeys();
     this.admin.samplePeakMemory();
+    this.heapGuard.check();
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       for (const c of this.clients.values()) {

@@ -31,13 +31,15 @@ function parseInfo(text: string): Section[] {
 
 /** Field families whose members depend on what ran (commands, errors). */
 const DYNAMIC = /^(cmdstat_|latency_percentiles_usec_|errorstat_)/;
+/** tsredis's own fields, at the end of their sections: its version and the V8 heap's limit. */
+const TSREDIS_OWN = /^(tsredis_version$|heap_)/;
 
 function shape(sections: Section[]): string[] {
   return sections.map(
     (s) =>
       `${s.title}: ${s.fields
         .map(([n]) => n)
-        .filter((n) => !DYNAMIC.test(n) && n !== 'tsredis_version')
+        .filter((n) => !DYNAMIC.test(n) && !TSREDIS_OWN.test(n))
         .join(' ')}`,
   );
 }

@@ -26,7 +26,7 @@ const FIXTURES = join(DIST, '..', 'test', 'fixtures', 'config');
 
 /**
  * Log text with pids, dates and signal-handler times masked; our extra lines dropped (the
- * accepted-but-ignored notice, and the reachability warning that takes the place of Redis's
+ * accepted-but-ignored notice, the heap limit, and the reachability warning that takes the place of Redis's
  * overcommit WARNING).
  */
 function normalizeLog(text: string): string[] {
@@ -37,6 +37,7 @@ function normalizeLog(text: string): string[] {
         l !== '' &&
         !l.includes('WARNING Memory overcommit') &&
         !l.includes('without effect in tsredis') &&
+        !l.includes(' * Heap limit ') &&
         !l.includes('# WARNING: listening on loopback only') &&
         !l.includes('# WARNING: protected-mode is on'),
     )

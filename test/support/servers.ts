@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningServer, type StartOptions, startServer } from '../../src/index.js';
+import { heapFlag, planHeap } from '../../src/lib/heap-plan.js';
 
 /** dist/ root of the compiled project (tests run from dist/test). */
 export const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -73,21 +74,31 @@ export interface ProcessServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * node flags for a tsredis-server: the heap it would choose itself, given up front so the process
+ * spawned is the server (pid, RSS, signals) rather than the launcher that relaunches it (test/process/heap.test.ts).
+ */
+export const NODE_FLAGS = [heapFlag(planHeap(0))];
+
 /** Spawns a server process and resolves once it logs "Ready to accept connections". */
 export async function spawnServer(
   bin: string,
   args: string[],
-  options: { port?: number; dir?: string; readyPattern?: RegExp; cwd?: string } = {},
+  options: { port?: number; dir?: string; readyPattern?: RegExp; cwd?: string; nodeFlags?: string[] } = {},
 ): Promise<ProcessServer> {
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? tempDir();
   const isNode = bin.endsWith('.js');
   const fullArgs = [...args];
   if (!args.includes('--port')) fullArgs.push('--port', String(port));
-  const proc = spawn(isNode ? process.execPath : bin, isNode ? [bin, ...fullArgs] : fullArgs, {
-    cwd: options.cwd ?? dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    isNode ? process.execPath : bin,
+    isNode ? [...(options.nodeFlags ?? NODE_FLAGS), bin, ...fullArgs] : fullArgs,
+    {
+      cwd: options.cwd ?? dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const outputSeen = new EventEmitter();
   const onData = (chunk: Buffer) => {
