@@ -22,6 +22,11 @@ export class HeapGuard {
   readonly limit: number;
   /** Above this heap use, denyoom commands are refused. */
   readonly ceiling: number;
+  /**
+   * Once refusing, writes are accepted again only below this: without the margin, the garbage of
+   * the refused requests themselves would make the server flap at the ceiling.
+   */
+  readonly resumeBelow: number;
   /** What chose the limit (INFO memory heap_limit_source). */
   readonly source = heapSource();
   /** The last reading: over the ceiling. */
@@ -41,6 +46,7 @@ export class HeapGuard {
     this.limit = limit;
     // A tenth of the heap, at least 64 MB: room for the request in hand and the collector's work.
     this.ceiling = limit - Math.max(64 * MB, Math.floor(limit / 10));
+    this.resumeBelow = this.ceiling - (limit - this.ceiling) / 2;
   }
 
   /** Per command: whether denyoom commands are to be refused (the heap is read now and then). */
@@ -57,7 +63,7 @@ export class HeapGuard {
       this.datasetAtCollection = this.datasetBytes();
       used = getHeapStatistics().used_heap_size;
     }
-    const over = used > this.ceiling;
+    const over = used > (this.over ? this.resumeBelow : this.ceiling);
     if (over !== this.over) {
       this.over = over;
       this.datasetAtCollection = this.datasetBytes();

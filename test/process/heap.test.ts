@@ -162,24 +162,54 @@ describe('at the heap ceiling the server refuses writes instead of dying', () =>
     c.close();
   });
 
-  test('an RDB bigger than the heap: start-up fails with a clear message, exit code 1', async () => {
-    const dir = tempDir();
-    const roomy = await spawnServer(SERVER_BIN, ['--bind', '127.0.0.1', '--save', '', '--dir', dir], { dir });
+  /** A server with a normal heap holding ~250 MB of 1 KB strings, stopped (its files kept) unless asked. */
+  async function roomyWithData(args: string[], dir: string, keep = false): Promise<ProcessServer> {
+    const roomy = await spawnServer(
+      SERVER_BIN,
+      ['--bind', '127.0.0.1', '--save', '', '--dir', dir, ...args],
+      {
+        dir,
+      },
+    );
     const c = await RawClient.connect(roomy.port);
     const value = 'w'.repeat(1024);
     for (let batch = 0; batch < 250; batch++) {
       for (let i = 0; i < 1000; i++) c.send(['SET', `k:${batch}:${i}`, value]);
       for (let i = 0; i < 1000; i++) await c.read(30_000);
     }
-    assert.equal(await c.callRaw('SAVE'), '+OK\r\n');
     c.close();
-    await roomy.stop();
-    await assert.rejects(
-      small([], dir),
-      (e: Error) =>
-        /server exited with 1 before ready/.test(e.message) &&
-        /Not enough memory to hold the data set: the heap reached its ceiling/.test(e.message) &&
-        !/Ready to accept connections/.test(e.message),
-    );
+    if (!keep) await roomy.stop();
+    return roomy;
+  }
+
+  const tooBig = (e: Error) =>
+    /server exited with 1 before ready/.test(e.message) &&
+    /Not enough memory to hold the data set: the heap reached its ceiling/.test(e.message) &&
+    !/Ready to accept connections/.test(e.message);
+
+  test('an RDB bigger than the heap: start-up fails with a clear message, exit code 1', async () => {
+    const dir = tempDir();
+    await roomyWithData(['--save', '3600 1'], dir);
+    await assert.rejects(small([], dir), tooBig);
+  });
+
+  test('an AOF bigger than the heap: the same', async () => {
+    const dir = tempDir();
+    await roomyWithData(['--appendonly', 'yes', '--appendfsync', 'no'], dir);
+    await assert.rejects(small(['--appendonly', 'yes'], dir), tooBig);
+  });
+
+  test("a replica whose heap cannot hold its master's data set: the sync fails, logged, nothing half-loaded", async () => {
+    const master = await roomyWithData(['--repl-diskless-sync-delay', '0'], tempDir(), true);
+    servers.push(master);
+    const replica = await small();
+    const c = await RawClient.connect(replica.port);
+    assert.equal(await c.callRaw(`REPLICAOF 127.0.0.1 ${master.port}`), '+OK\r\n');
+    await replica.waitForOutput(/Not enough memory to hold the data set/, 60_000);
+    assert.equal(await c.callRaw('PING'), '+PONG\r\n');
+    assert.equal(await c.callRaw('DBSIZE'), ':0\r\n');
+    assert.match(await c.callRaw('INFO replication'), /master_link_status:down/);
+    assert.equal(await c.callRaw('REPLICAOF NO ONE'), '+OK\r\n');
+    c.close();
   });
 });

@@ -217,6 +217,12 @@ export class AofLoader {
         }
         if (!this.runLoaded(client, r, name)) return 'failed';
         if (performance.now() - t0 > 10) {
+          // A file the heap cannot hold fails here, not as a crash or a half-loaded data set.
+          const full = this.host.heapFull();
+          if (full !== null) {
+            this.log('warning', full);
+            return 'failed';
+          }
           await new Promise((res) => setImmediate(res));
           t0 = performance.now();
         }
