@@ -21,6 +21,7 @@ import {
   startTsredisProcess,
   tempDir,
 } from '../support/servers.js';
+import { isAlive } from '../support/topology-support.js';
 
 const FIXTURES = join(DIST, '..', 'test', 'fixtures', 'config');
 
@@ -76,15 +77,6 @@ function goldenExchanges(section: number): Array<{ sent: string; reply: string }
     else out.push({ sent, reply: decode(m[2]) });
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -279,10 +271,10 @@ describe('process directives', () => {
     c.close();
     const pid = Number(readFileSync(pidfile, 'latin1'));
     assert.match(readFileSync(pidfile, 'latin1'), /^\d+\n$/);
-    assert.ok(alive(pid));
+    assert.ok(isAlive(pid));
     assert.notEqual(pid, r.pid);
     process.kill(pid, 'SIGTERM');
-    await waitFor(() => !alive(pid), 'the daemon to exit');
+    await waitFor(() => !isAlive(pid), 'the daemon to exit');
     assert.equal(existsSync(pidfile), false);
     const log = readFileSync(logfile, 'latin1');
     assert.match(log, new RegExp(`^${pid}:C .* # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo$`, 'm'));
@@ -457,7 +449,7 @@ describe('process directives', () => {
     assert.equal(await c.callRaw('CONFIG GET daemonize'), '*2\r\n$9\r\ndaemonize\r\n$3\r\nyes\r\n');
     c.close();
     process.kill(pid, 'SIGTERM');
-    await waitFor(() => !alive(pid), 'the daemon to exit');
+    await waitFor(() => !isAlive(pid), 'the daemon to exit');
     // The seed's `slaveof master 6379` is acted on: the replica looks for its master by that name.
     assert.match(readFileSync(join(dir, 'log'), 'latin1'), /Connecting to MASTER master:6379/);
   });

@@ -10,18 +10,10 @@ import { availableMemory, planHeap } from '../../src/lib/heap-plan.js';
 import { RawClient } from '../support/raw-client.js';
 import { freePort, type ProcessServer, SERVER_BIN, spawnServer, tempDir } from '../support/servers.js';
 import { waitFor } from '../support/tcp-proxy.js';
+import { isAlive } from '../support/topology-support.js';
 
 const MB = 1024 * 1024;
 const OOM = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function infoField(info: string, name: string): string {
   const m = new RegExp(`^${name}:(.*)\\r$`, 'm').exec(info);
@@ -62,11 +54,11 @@ describe('the heap limit is chosen at start-up', () => {
     assert.match(output(), new RegExp(`Heap limit \\d+ MB \\(${plan.source}\\)`));
     const pid = await serverPid(port);
     assert.notEqual(pid, launcher.pid);
-    assert.ok(alive(pid));
+    assert.ok(isAlive(pid));
     const exited = new Promise<number | null>((r) => launcher.once('exit', (code) => r(code)));
     launcher.kill('SIGTERM');
     assert.equal(await exited, 0);
-    assert.ok(!alive(pid), 'the server exited before its launcher');
+    assert.ok(!isAlive(pid), 'the server exited before its launcher');
     assert.match(output(), /Received SIGTERM scheduling shutdown/);
   });
 
@@ -74,7 +66,7 @@ describe('the heap limit is chosen at start-up', () => {
     const { launcher, port } = await startPlain();
     const pid = await serverPid(port);
     launcher.kill('SIGKILL');
-    await waitFor('the server to end', async () => !alive(pid), 5000);
+    await waitFor('the server to end', async () => !isAlive(pid), 5000);
   });
 
   test('the plan: three quarters of the memory, or what maxmemory needs', () => {
