@@ -50,6 +50,10 @@ export function relaunch(script: string, plan: HeapPlan, configText: string, cwd
     return [signal, forward] as const;
   });
   return new Promise((resolve) => {
+    child.once('error', (e) => {
+      process.stderr.write(`Could not start the server with its heap (${heapFlag(plan)}): ${e.message}\n`);
+      resolve(1);
+    });
     child.on('exit', (code, signal) => {
       for (const [name, forward] of forwarders) process.removeListener(name, forward);
       // Died of a signal: so does the launcher, for whoever waits on it.
