@@ -4,7 +4,7 @@
  * the copy-on-write hooks that keep background snapshots consistent. The same snapshot engine is
  * available to replication (startSnapshot) for full syncs to disk or straight to sockets.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CommandInfo } from '../core/command.js';
@@ -22,7 +22,7 @@ import { type AccessInfo, type CodecLimits, limitsFrom } from '../rdb/value-code
 import { Aof } from './aof/aof.js';
 import { rdbEncoders } from './encoders.js';
 import { FileSink, fsyncDir, writeAllSync } from './file-sink.js';
-import { FatalLoadError, type LoadStats, type RdbLoad } from './rdb-load.js';
+import { FatalLoadError, type LoadStats } from './rdb-load.js';
 import { RdbLoading } from './rdb-loading.js';
 import {
   type ChunkSink,
@@ -476,18 +476,18 @@ export class Persistence implements PersistenceControl {
       return;
     }
     const path = this.rdbPath;
-    let buf: Buffer;
+    // The header is checked first (a bad one is refused as Redis's rdbLoad does, before LOADING);
+    // the file is then streamed: reads overlap the parse and it is never held whole in memory.
+    let header: Buffer;
     try {
-      buf = readFileSync(path);
+      header = readHeader(path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       this.log('warning', `Fatal error loading the DB: ${strerror(e)}. Exiting.`);
       throw new FatalLoadError(strerror(e));
     }
-    let load: RdbLoad;
     try {
-      const expired = this.replication?.startupLoadFeed() ?? undefined;
-      load = this.loads.loadRdbBuffer(buf, { expired });
+      this.loads.loadRdbBuffer(header);
     } catch (e) {
       this.loads.reportLoadError(e);
       this.log('warning', 'Fatal error loading the DB: Invalid argument. Exiting.');
@@ -495,11 +495,8 @@ export class Persistence implements PersistenceControl {
     }
     let stats: LoadStats;
     try {
-      stats = await this.loads.withLoading(
-        buf.length,
-        () => load.position,
-        () => load.run(),
-      );
+      const expired = this.replication?.startupLoadFeed() ?? undefined;
+      stats = await this.loads.loadRdbFile(path, { expired });
     } catch (e) {
       this.loads.reportLoadError(e);
       this.log('warning', 'Terminating server after rdb file reading failure.');
@@ -574,5 +571,16 @@ function removeQuietly(path: string): void {
     unlinkSync(path);
   } catch {
     // Already gone.
+  }
+}
+
+/** The first 9 bytes of an RDB file (signature and version; fewer when the file is shorter). */
+function readHeader(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(9);
+    return header.subarray(0, readSync(fd, header, 0, 9, 0));
+  } finally {
+    closeSync(fd);
   }
 }

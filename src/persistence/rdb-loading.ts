@@ -3,7 +3,7 @@
  * by a replica link, with the server in LOADING state meanwhile, Redis's rules for expired keys
  * and LRU/LFU data, its log lines for failures, and the figures INFO reports.
  */
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, read } from 'node:fs';
 import type { Host } from '../core/host.js';
 import { RdbError } from '../rdb/cursor.js';
 import { RdbChecksumError } from '../rdb/reader.js';
@@ -104,9 +104,11 @@ export class RdbLoading {
    * or the I/O error.
    */
   async loadRdbFile(path: string, options: LoadOptions = {}): Promise<LoadStats> {
-    const fh = await open(path, 'r');
+    // Opened synchronously: LOADING is set before the event loop runs again, so no client is
+    // served from a data set that is not loaded yet.
+    const fd = openSync(path, 'r');
     try {
-      const size = (await fh.stat()).size;
+      const size = fstatSync(fd).size;
       const load = this.loadRdbStream(options);
       const feed = (async () => {
         let pos = 0;
@@ -114,7 +116,7 @@ export class RdbLoading {
           await load.waitForRoom(FILE_READ_AHEAD);
           if (load.closed) return;
           const chunk = Buffer.allocUnsafe(FILE_CHUNK);
-          const { bytesRead } = await fh.read(chunk, 0, FILE_CHUNK, pos);
+          const bytesRead = await readAt(fd, chunk, pos);
           if (bytesRead === 0) {
             load.endInput();
             return;
@@ -138,7 +140,7 @@ export class RdbLoading {
         throw e;
       }
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 
@@ -189,4 +191,11 @@ export class RdbLoading {
       this.log('warning', `Error loading the DB: ${(e as Error).message ?? e}`);
     }
   }
+}
+
+/** Reads up to chunk.length bytes at pos (on the thread pool); resolves with the count read. */
+function readAt(fd: number, chunk: Buffer, pos: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, chunk, 0, chunk.length, pos, (e, n) => (e === null ? resolve(n) : reject(e)));
+  });
 }

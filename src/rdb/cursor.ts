@@ -1,4 +1,5 @@
 /** A read position over RDB bytes (lengths, encoded strings, numbers) and the errors it raises. */
+import { latin1 } from '../lib/latin1.js';
 import { lzfDecompressInto } from '../lib/lzf.js';
 import { parseDouble } from '../lib/numbers.js';
 import { RDB_ENC_INT8, RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_LZF } from './constants.js';
@@ -145,7 +146,7 @@ export class Cursor {
     const value = this.lengthOrEncoding();
     if (!this.encoded) {
       this.need(value);
-      const s = this.buf.latin1Slice(this.pos, this.pos + value);
+      const s = latin1(this.buf, this.pos, this.pos + value);
       this.pos += value;
       return s;
     }

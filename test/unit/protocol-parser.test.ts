@@ -1,8 +1,8 @@
 /** RequestParser on its own: every way of cutting the input gives the same commands; limits hold. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { latin1 } from '../../src/lib/latin1.js';
 import {
-  latin1,
   MAX_ARGUMENT_LEN,
   ProtocolError,
   QueryBufferLimitError,
