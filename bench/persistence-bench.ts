@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BenchConnection, benchKey, loadPipelined } from './loader.js';
+import { formatFigure, printRatioRows, type RatioRow } from './ratio-table.js';
 import { findTool, TSREDIS_NODE_FLAGS, TSREDIS_SERVER_BIN } from './servers.js';
 
 const VALUE_100 = 'v'.repeat(100);
@@ -236,11 +237,9 @@ export async function runPersistenceBench(keys: number): Promise<PersistenceResu
 
 export function printPersistence(results: PersistenceResult[]): void {
   const [ts, rd] = results;
-  const fmt = (n: number, d = 0) =>
-    Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: d });
-  const ratio = (a: number, b: number) => (b > 0 && !Number.isNaN(a) ? `${(a / b).toFixed(2)}x` : '-');
+  const fmt = formatFigure;
   console.log(`\nPersistence: ${fmt(ts.keys)} keys of 100 bytes`);
-  const rows: Array<[string, number, number, number]> = [
+  const rows: RatioRow[] = [
     ['SAVE time (ms)', ts.saveMs, rd.saveMs, 0],
     ['RDB file size (bytes)', ts.fileBytes, rd.fileBytes, 0],
     ['load at start-up, logged (ms)', ts.loadLoggedMs, rd.loadLoggedMs, 0],
@@ -251,11 +250,7 @@ export function printPersistence(results: PersistenceResult[]): void {
     ['commands/s, redis-benchmark SET -c 50, no save', ts.rpsAlone, rd.rpsAlone, 0],
     ['commands/s, same, during BGSAVE', ts.rpsDuringBgsave, rd.rpsDuringBgsave, 0],
   ];
-  const w = Math.max(...rows.map((r) => r[0].length));
-  console.log(`${'measure'.padEnd(w)}  ${'tsredis'.padStart(12)}  ${'redis'.padStart(12)}  ratio`);
-  for (const [label, a, b, d] of rows) {
-    console.log(`${label.padEnd(w)}  ${fmt(a, d).padStart(12)}  ${fmt(b, d).padStart(12)}  ${ratio(a, b)}`);
-  }
+  printRatioRows(rows);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BenchConnection, benchKey, infoNumber, loadPipelined } from './loader.js';
+import { formatFigure, printRatioRows, type RatioRow } from './ratio-table.js';
 import { findTool, startRedis, startTsredis, type Target } from './servers.js';
 
 const VALUE_100 = 'v'.repeat(100);
@@ -172,11 +173,7 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleResult[]> {
 }
 
 export function printScale(results: ScaleResult[]): void {
-  const fmt = (n: number, d = 0) =>
-    Number.isNaN(n)
-      ? 'n/a'
-      : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-  const ratio = (a: number, b: number) => (b > 0 && !Number.isNaN(a) ? `${(a / b).toFixed(2)}x` : '-');
+  const fmt = formatFigure;
   const sizes = [...new Set(results.map((r) => r.keys))];
   for (const keys of sizes) {
     const ts = results.find((r) => r.keys === keys && r.name === 'tsredis')!;
@@ -184,7 +181,7 @@ export function printScale(results: ScaleResult[]): void {
     console.log(
       `\nScale: ${fmt(keys)} keys of 100 bytes; PING every ms during redis-benchmark SET -P 16 -n ${fmt(LOAD_REQUESTS)} -r ${fmt(keys)} (${fmt(ts.loadSeconds, 1)} s / ${fmt(rd.loadSeconds, 1)} s)`,
     );
-    const rows: Array<[string, number, number, number]> = [
+    const rows: RatioRow[] = [
       ['RSS growth per key (B)', ts.rssPerKey, rd.rssPerKey, 0],
       ['used_memory growth per key (B)', ts.usedPerKey, rd.usedPerKey, 0],
       ['fill, pipelined SETs (ms)', ts.fillMs, rd.fillMs, 0],
@@ -197,11 +194,7 @@ export function printScale(results: ScaleResult[]): void {
       ['start-up load, start to ready (ms)', ts.startupLoadMs, rd.startupLoadMs, 0],
       ['full sync of an empty replica (ms)', ts.fullSyncMs, rd.fullSyncMs, 0],
     ];
-    const w = Math.max(...rows.map((r) => r[0].length));
-    console.log(`${'measure'.padEnd(w)}  ${'tsredis'.padStart(12)}  ${'redis'.padStart(12)}  ratio`);
-    for (const [label, a, b, d] of rows) {
-      console.log(`${label.padEnd(w)}  ${fmt(a, d).padStart(12)}  ${fmt(b, d).padStart(12)}  ${ratio(a, b)}`);
-    }
+    printRatioRows(rows);
   }
 }
 
