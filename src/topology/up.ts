@@ -269,7 +269,6 @@ export async function up(opts: UpOptions): Promise<number> {
  */
 function foreground(ws: Workspace, confs: NodeConf[], dashboard: { close(): void } | null): Promise<number> {
   const tty = process.stdout.isTTY === true;
-  out(`Running in the foreground: Ctrl-C stops all nodes (or start with --detach to leave them running).\n`);
   return new Promise((resolve) => {
     let lastKey = '';
     let busy = false;
@@ -292,8 +291,7 @@ function foreground(ws: Workspace, confs: NodeConf[], dashboard: { close(): void
         busy = false;
       }
     };
-    const timer = setInterval(() => void tick(), 1000);
-    void tick();
+    let timer: NodeJS.Timeout | undefined;
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) return;
@@ -320,9 +318,16 @@ function foreground(ws: Workspace, confs: NodeConf[], dashboard: { close(): void
       out('All nodes stopped.\n');
       resolve(0);
     };
+    // Listening before the line that invites Ctrl-C: a signal with no listener kills the process
+    // without stopping the nodes.
     process.on('SIGINT', (s) => void stop(s));
     process.on('SIGTERM', (s) => void stop(s));
     process.on('SIGHUP', (s) => void stop(s));
+    out(
+      `Running in the foreground: Ctrl-C stops all nodes (or start with --detach to leave them running).\n`,
+    );
+    timer = setInterval(() => void tick(), 1000);
+    void tick();
   });
 }
 
