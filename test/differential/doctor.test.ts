@@ -89,8 +89,9 @@ test("the seed's pitfall on real redis-server: the master bound to 127.0.0.2, re
 });
 
 test('master unreachable from a real redis-server replica', { skip: skipWithoutRedis() }, async () => {
-  const closed = await freePort();
-  const replica = await node('redis', ['--replicaof', '127.0.0.1', String(closed)]);
+  // Both ports from one reserved range: a fresh ephemeral port for the replica could be `closed` itself.
+  const closed = await freePortRange(2);
+  const replica = await node('redis', ['--replicaof', '127.0.0.1', String(closed)], closed + 1);
   await replica.waitForOutput(/Connection refused/);
   const d = await doctor([at(replica), '--sample', '0']);
   assert.equal(d.code, 1);
@@ -189,8 +190,8 @@ test('a replica of itself on real redis-server', { skip: skipWithoutRedis() }, a
 });
 
 test('master unreachable', async () => {
-  const closed = await freePort();
-  const replica = await node('tsredis', ['--replicaof', '127.0.0.1', String(closed)]);
+  const closed = await freePortRange(2);
+  const replica = await node('tsredis', ['--replicaof', '127.0.0.1', String(closed)], closed + 1);
   const d = await doctor([at(replica), '--sample', '0']);
   assert.equal(d.code, 1);
   const f = d.findings.find((x) => x.id === 'master-unreachable');

@@ -9,8 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { DiffPair } from '../support/diff.js';
 import { RawClient } from '../support/raw-client.js';
 import { cmd, digest, info, startNode, waitInSync, waitReplicaCaughtUp } from '../support/replication.js';
-import { DIST, freePort, type ProcessServer, skipWithoutRedis } from '../support/servers.js';
+import { DIST, type ProcessServer, skipWithoutRedis } from '../support/servers.js';
 import { waitFor } from '../support/tcp-proxy.js';
+import { freePortRange } from '../support/topology-support.js';
 
 const FIXTURES = join(DIST, '..', 'test', 'fixtures', 'info');
 const started: ProcessServer[] = [];
@@ -68,7 +69,8 @@ describe('replication commands on a master: differential', { skip: skipWithoutRe
 
 describe('a replica whose master is unreachable: differential', { skip: skipWithoutRedis() }, () => {
   test('MASTERDOWN with replica-serve-stale-data no, READONLY for writes, ROLE', async () => {
-    const closed = await freePort();
+    // Below the ephemeral range the servers' own ports come from, so neither node can be listening there.
+    const closed = await freePortRange(1);
     const args = ['--replicaof', '127.0.0.1', String(closed), '--replica-serve-stale-data', 'no'];
     const [r, t] = await Promise.all([node('redis', args), node('tsredis', args)]);
     const script = [

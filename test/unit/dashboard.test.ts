@@ -13,7 +13,6 @@ import { after, test } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
 import { RawClient } from '../support/raw-client.js';
 import { cmd } from '../support/replication.js';
-import { freePort } from '../support/servers.js';
 import { waitFor } from '../support/tcp-proxy.js';
 import {
   Folders,
@@ -176,7 +175,7 @@ test('tsredis up --dashboard in headless Chromium: graph, links, ops/s, memory, 
   await late.close();
 
   // A broken link and a stopped node are shown as such.
-  const closed = await freePort();
+  const closed = await freePortRange(1);
   assert.equal(await cmd(portOf(dir, 'replica1'), 'REPLICAOF', '127.0.0.1', String(closed)), 'OK');
   await page.waitForSelector('[data-edge="replica1"][data-state="down"]', { timeout: 10000 });
   assert.match((await page.textContent('#reasons')) ?? '', /replica1: link down \(.*refused/);
