@@ -9,6 +9,10 @@
  * often, so a refusal that garbage caused lasts until the next collection. While refusing, once the
  * data set shrank by half the headroom (deletes, FLUSHALL), a collection is run at once rather than
  * waiting for V8's, so writes come back as soon as the memory does.
+ *
+ * The keyspace's packed string values live outside the heap (store/string-arena.ts) but in the
+ * same memory the limit was planned from, so they count as heap here: heap use plus arenas stays
+ * under the ceiling, which also keeps the heap alone under its limit.
  */
 import { getHeapStatistics } from 'node:v8';
 import { heapSource } from '../lib/heap-plan.js';
@@ -41,6 +45,8 @@ export class HeapGuard {
     private readonly datasetBytes: () => number,
     /** A full collection now (false when it cannot be run). */
     private readonly collect: () => boolean,
+    /** Bytes the data set holds outside the V8 heap (string arenas). */
+    private readonly outsideHeap: () => number,
     limit = getHeapStatistics().heap_size_limit,
   ) {
     this.limit = limit;
@@ -57,11 +63,11 @@ export class HeapGuard {
 
   /** Reads the heap now; logs when the server starts or stops refusing. */
   check(): boolean {
-    let used = getHeapStatistics().used_heap_size;
+    let used = this.used();
     if (this.over && this.datasetBytes() < this.datasetAtCollection - (this.limit - this.ceiling) / 2) {
       this.collect();
       this.datasetAtCollection = this.datasetBytes();
-      used = getHeapStatistics().used_heap_size;
+      used = this.used();
     }
     const over = used > (this.over ? this.resumeBelow : this.ceiling);
     if (over !== this.over) {
@@ -82,9 +88,14 @@ export class HeapGuard {
     return over;
   }
 
+  /** Heap in use plus the data set's bytes outside it. */
+  used(): number {
+    return getHeapStatistics().used_heap_size + this.outsideHeap();
+  }
+
   /** Whether n more bytes fit under the ceiling (a request or a load about to allocate them). */
   hasRoomFor(n: number): boolean {
-    return getHeapStatistics().used_heap_size + n <= this.ceiling;
+    return this.used() + n <= this.ceiling;
   }
 
   /** The error a load stops with when the heap is full (null while it fits). */

@@ -74,6 +74,7 @@ export class Server implements ServerContext, Host {
     (level, message) => this.log(level, message),
     () => this.keyspace.datasetBytes,
     collectGarbage,
+    () => this.keyspace.arenaBytes,
   );
   readonly parserLimits: ParserLimits = {
     maxBulkLen: 512 * 1024 * 1024,

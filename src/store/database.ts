@@ -1,6 +1,13 @@
 import type { Int64 } from '../lib/numbers.js';
 import { Dict, hashKey } from './dict.js';
-import { accountedBytes, EXPIRE_ENTRY, keyBytes, measure, remeasure } from './memory-estimate.js';
+import {
+  accountedBytes,
+  EXPIRE_ENTRY,
+  keyBytes,
+  measure,
+  remeasure,
+  storedStringBytes,
+} from './memory-estimate.js';
 import type { Value } from './values.js';
 
 /** Something that WATCHes keys: flagged when one of them is modified (Redis's CLIENT_DIRTY_CAS). */
@@ -39,12 +46,17 @@ export interface DatabaseHost {
   readonly onNewKey: ((db: Database, key: string) => void) | null;
 }
 
+/** The main dict: access stamps for LRU/LFU, string values packed outside the heap. */
+function newKeyDict(): Dict<Value> {
+  return new Dict<Value>({ trackAccess: true, packStrings: true });
+}
+
 /**
  * One numbered database: the main dictionary (with a per-key access stamp for OBJECT IDLETIME/FREQ
  * and eviction) plus the expires dictionary of absolute unix times in ms, as in Redis.
  */
 export class Database {
-  data = new Dict<Value>({ trackAccess: true });
+  data = newKeyDict();
   expires = new Dict<number>({ numeric: true });
   /**
    * Expire times beyond ±2^53 ms (only reachable with huge EXPIREAT/PEXPIREAT arguments): the
@@ -169,7 +181,7 @@ export class Database {
     if (i >= 0) {
       // An overwrite: LFU keeps the key's counter after counting this access (lookupKeyWrite).
       // The old figure first: the new value may be the same object, changed in place.
-      const old = accountedBytes(data.valueAt(i));
+      const old = this.accountedAt(i);
       this.usedBytes += measure(value) - old;
       data.setValueAt(i, value);
       data.setStampAt(i, host.lfu ? host.lfuTouch(data.stampAt(i)) : host.lruClock);
@@ -190,12 +202,18 @@ export class Database {
       this.usedBytes += keyBytes(key) + measure(value);
     } else {
       // The old figure first: the new value may be the same object, changed in place.
-      const old = accountedBytes(data.valueAt(i));
+      const old = this.accountedAt(i);
       this.usedBytes += measure(value) - old;
       data.setValueAt(i, value);
       if (!this.host.lfu) data.setStampAt(i, this.host.lruClock);
     }
     this.lastStringKey = typeof value === 'string' ? key : null;
+  }
+
+  /** The accounted bytes of the value in a main-dict slot (a packed string is not read for it). */
+  private accountedAt(slot: number): number {
+    const len = this.data.packedLengthAt(slot);
+    return len >= 0 ? storedStringBytes(len) : accountedBytes(this.data.valueAt(slot));
   }
 
   delete(key: string): boolean {
@@ -309,7 +327,7 @@ export class Database {
   }
 
   clear(): void {
-    this.data = new Dict<Value>({ trackAccess: true });
+    this.data = newKeyDict();
     this.expires = new Dict<number>({ numeric: true });
     this.exactExpires = null;
     this.expireCursor = 0;

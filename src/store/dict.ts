@@ -7,12 +7,15 @@
  * Layout, chosen for memory and cache misses on the GET/SET path: entries live in slots; a slot's
  * key and value sit side by side in one JS array, and its hash, chain link and access stamp side by
  * side in one Int32Array, so a lookup touches about one cache line in each. A numeric dict (the
- * expires table) keeps its values as unboxed doubles in that Int32Array's buffer instead.
+ * expires table) keeps its values as unboxed doubles in that Int32Array's buffer instead. With
+ * packStrings (the keyspace), a string value's slot holds its cell in a StringArena, a small integer.
  *
  * Resizing is immediate (no incremental rehash as in Redis), which keeps the single-table form of
  * the cursor argument: growing splits bucket b into b and b+size, which the reverse-binary order
  * visits together; shrinking merges buckets, which can repeat keys but never skips one.
  */
+
+import { PACK_MAX, StringArena } from './string-arena.js';
 
 /** One hash seed per process (Redis keeps one siphash key): a db hashes a key once for both its dicts. */
 const SEED = (Math.random() * 0x100000000) | 0;
@@ -34,6 +37,12 @@ export interface DictOptions {
   trackAccess?: boolean;
   /** Values are numbers, stored unboxed (the expires table). Excludes trackAccess. */
   numeric?: boolean;
+  /**
+   * String values are copied into a StringArena, outside the heap's object graph (the keyspace:
+   * store/string-arena.ts). valueAt() then makes a new string for each read. Such a dict must
+   * not hold number values: in its slots a number is a cell.
+   */
+  packStrings?: boolean;
 }
 
 /** Offsets in a slot's meta record: [hash, next slot of the bucket's chain (-1 ends), stamp]. */
@@ -59,6 +68,8 @@ export class Dict<V> {
   private freeHead = -1;
   /** While > 0, entries must not move (no compaction): an iteration is in progress. */
   private iterating = 0;
+  /** Where packed string values live (packStrings), else null. */
+  private arena: StringArena | null;
 
   /** options may be just the initial bucket count (a power of two). */
   constructor(options: DictOptions | number = {}) {
@@ -70,6 +81,17 @@ export class Dict<V> {
     this.stride = options.numeric ? 4 : options.trackAccess ? 3 : 2;
     this.meta = new Int32Array(size * this.stride);
     this.nums = options.numeric ? new Float64Array(this.meta.buffer) : null;
+    this.arena = options.packStrings ? new StringArena() : null;
+  }
+
+  /** Bytes of packed values' arena (outside the V8 heap; 0 without packStrings). */
+  get arenaBytes(): number {
+    return this.arena?.allocatedBytes ?? 0;
+  }
+
+  /** Bytes of the arena's cells in use (freed cells wait on free lists for values of their size). */
+  get packedBytes(): number {
+    return this.arena?.liveBytes ?? 0;
   }
 
   get size(): number {
@@ -95,7 +117,15 @@ export class Dict<V> {
   }
 
   valueAt(slot: number): V {
-    return (this.nums !== null ? this.nums[slot * 2 + 1] : this.ents[slot * 2 + 1]) as V;
+    if (this.nums !== null) return this.nums[slot * 2 + 1] as V;
+    const v = this.ents[slot * 2 + 1];
+    return (typeof v === 'number' && this.arena !== null ? this.arena.read(v) : v) as V;
+  }
+
+  /** The length of a live slot's value if it is a packed string (read without making it), else -1. */
+  packedLengthAt(slot: number): number {
+    const v = this.ents[slot * this.kstride + 1];
+    return typeof v === 'number' && this.arena !== null ? this.arena.lengthOf(v) : -1;
   }
 
   keyAt(slot: number): string {
@@ -104,8 +134,23 @@ export class Dict<V> {
 
   /** Replaces the value in a live slot (in-place updates that found the slot already). */
   setValueAt(slot: number, value: V): void {
-    if (this.nums !== null) this.nums[slot * 2 + 1] = value as number;
-    else this.ents[slot * 2 + 1] = value;
+    if (this.nums !== null) {
+      this.nums[slot * 2 + 1] = value as number;
+      return;
+    }
+    const arena = this.arena;
+    if (arena === null) {
+      this.ents[slot * 2 + 1] = value;
+      return;
+    }
+    const old = this.ents[slot * 2 + 1];
+    if (typeof old === 'number') arena.free(old);
+    let stored: unknown = value;
+    if (typeof value === 'string' && value.length <= PACK_MAX) {
+      const h = arena.pack(value);
+      if (h >= 0) stored = h;
+    }
+    this.ents[slot * 2 + 1] = stored;
   }
 
   /** The access stamp of a live slot (0 when the dict does not track access). */
@@ -201,7 +246,11 @@ export class Dict<V> {
     const value = this.valueAt(i);
     // Free slots hold no references, so deleted keys and values can be collected.
     this.ents[i * this.kstride] = undefined;
-    if (this.nums === null) this.ents[i * 2 + 1] = undefined;
+    if (this.nums === null) {
+      const stored = this.ents[i * 2 + 1];
+      if (typeof stored === 'number' && this.arena !== null) this.arena.free(stored);
+      this.ents[i * 2 + 1] = undefined;
+    }
     meta[m + NEXT] = this.freeHead;
     // Stamps are 24-bit: a negative one marks a free slot (sampling reads only meta).
     if (stride === 3) meta[m + STAMP] = -1;
@@ -213,6 +262,7 @@ export class Dict<V> {
 
   clear(): void {
     this.ents = [];
+    if (this.arena !== null) this.arena = new StringArena();
     this.buckets = new Int32Array(4).fill(-1);
     this.mask = 3;
     this.setMeta(new Int32Array(4 * this.stride));
@@ -248,13 +298,20 @@ export class Dict<V> {
     const ents: unknown[] = [];
     const old = this.meta;
     const oldNums = this.nums;
+    // Most of the keys went: their values' cells as well, so the survivors move to a new arena.
+    const oldArena = this.arena;
+    const repack = oldArena !== null && oldArena.liveBytes < oldArena.allocatedBytes / 2;
+    if (repack) this.arena = new StringArena();
     this.setMeta(new Int32Array(Math.max(4, this.used) * stride));
     let j = 0;
     for (let i = 0; i < this.top; i++) {
       const key = this.ents[i * kstride];
       if (key === undefined) continue;
       ents.push(key);
-      if (kstride === 2) ents.push(this.ents[i * 2 + 1]);
+      if (kstride === 2) {
+        const v = this.ents[i * 2 + 1];
+        ents.push(repack && typeof v === 'number' ? this.repacked(oldArena, v) : v);
+      }
       this.meta[j * stride + HASH] = old[i * stride + HASH];
       if (stride === 3) this.meta[j * 3 + STAMP] = old[i * 3 + STAMP];
       if (oldNums !== null) this.nums![j * 2 + 1] = oldNums[i * 2 + 1];
@@ -263,6 +320,12 @@ export class Dict<V> {
     this.ents = ents;
     this.top = j;
     this.freeHead = -1;
+  }
+
+  /** A value's cell copied from the old arena to the new, or its string when the new one is full. */
+  private repacked(from: StringArena, h: number): unknown {
+    const moved = this.arena!.copyFrom(from, h);
+    return moved >= 0 ? moved : from.read(h);
   }
 
   private rehash(size: number): void {

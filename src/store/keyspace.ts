@@ -175,6 +175,13 @@ export class Keyspace implements DatabaseHost {
     return n;
   }
 
+  /** Bytes of every db's string arenas (outside the V8 heap). */
+  get arenaBytes(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.data.arenaBytes;
+    return n;
+  }
+
   get keyCount(): number {
     let n = 0;
     for (const db of this.dbs) n += db.size;

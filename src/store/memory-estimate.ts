@@ -8,6 +8,8 @@
  * representation (a latin1 string is a 16-byte header plus its characters rounded to 8, a dict slot
  * about 48 bytes, …; checked against heap deltas after a full GC) and changes exactly when keys do.
  */
+
+import { cellBytes, PACK_MAX } from './string-arena.js';
 import type { HashValue } from './types/hash.js';
 import type { ListValue } from './types/list.js';
 import type { SetValue } from './types/set.js';
@@ -40,6 +42,11 @@ const SAMPLES = 4;
 /** A flat latin1 JS string of len chars. */
 export function stringBytes(len: number): number {
   return 16 + ((len + 7) & ~7);
+}
+
+/** A string stored as a key's value: its arena cell when packed (store/string-arena.ts), else a JS string. */
+export function storedStringBytes(len: number): number {
+  return len <= PACK_MAX ? cellBytes(len) : stringBytes(len);
 }
 
 /** A key's own cost: its string and its slot in the main dict. */
@@ -137,7 +144,7 @@ function zsetBytes(z: ZSetValue): number {
  * from the string itself.
  */
 export function accountedBytes(v: Value): number {
-  return typeof v === 'string' ? stringBytes(v.length) : v.accountedBytes;
+  return typeof v === 'string' ? storedStringBytes(v.length) : v.accountedBytes;
 }
 
 /** Measures a value and remembers the figure (for objects); returns the change since last time. */
@@ -150,7 +157,7 @@ export function remeasure(v: Value): number {
 
 /** Measures a value that is entering a db; returns its cost. */
 export function measure(v: Value): number {
-  if (typeof v === 'string') return stringBytes(v.length);
+  if (typeof v === 'string') return storedStringBytes(v.length);
   v.accountedBytes = valueBytes(v);
   return v.accountedBytes;
 }

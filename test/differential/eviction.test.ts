@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { ManualClock, type RunningServer, startServer } from '../../src/index.js';
 import { evictionTimeLimitUs } from '../../src/server/evictor.js';
 import type { Database } from '../../src/store/database.js';
-import { EXPIRE_ENTRY, keyBytes, valueBytes } from '../../src/store/memory-estimate.js';
+import { EXPIRE_ENTRY, keyBytes, storedStringBytes, valueBytes } from '../../src/store/memory-estimate.js';
 import { DiffPair, type Step } from '../support/diff.js';
 import { PropagationDiff, type TappedCommand } from '../support/propagation-diff.js';
 import { RawClient, type Reply } from '../support/raw-client.js';
@@ -457,7 +457,7 @@ test('noeviction refuses writes at the limit; an estimate-based used_memory drop
 function recount(db: Database): number {
   let n = db.expiresCount * EXPIRE_ENTRY;
   db.data.forEach((key, value) => {
-    n += keyBytes(key) + valueBytes(value);
+    n += keyBytes(key) + (typeof value === 'string' ? storedStringBytes(value.length) : valueBytes(value));
   });
   return n;
 }
