@@ -2,14 +2,7 @@
 
 import type { CommandContext, CommandFamily } from '../core/context.js';
 import { parseInt64 } from '../lib/numbers.js';
-import {
-  isString,
-  MutableString,
-  type StringValue,
-  stringEncoding,
-  stringToLatin1,
-  type Value,
-} from '../store/values.js';
+import { isString, type StringValue, stringEncoding, stringToLatin1, type Value } from '../store/values.js';
 import { is } from './args.js';
 import { datasetDigest, valueDigest } from './debug-digest.js';
 import { DEBUG_HELP, replyHelp, subcommandSyntaxError } from './help-replies.js';
@@ -170,7 +163,8 @@ function debugPopulate(ctx: CommandContext, argv: string[]): void {
     if (size > 0) {
       const bytes = Buffer.alloc(size);
       bytes.latin1Write(text.slice(0, size), 0);
-      value = size <= 44 ? bytes.latin1Slice(0, size) : new MutableString(bytes, size);
+      // A plain string, packed like any SET's value (OBJECT ENCODING says raw past 44 bytes anyway).
+      value = bytes.latin1Slice(0, size);
     }
     ctx.db.set(key, value);
     ctx.db.touch(key);
