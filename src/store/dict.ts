@@ -8,7 +8,8 @@
  * key and value sit side by side in one JS array, and its hash, chain link and access stamp side by
  * side in one Int32Array, so a lookup touches about one cache line in each. A numeric dict (the
  * expires table) keeps its values as unboxed doubles in that Int32Array's buffer instead. With
- * packStrings (the keyspace), a string value's slot holds its cell in a StringArena, a small integer.
+ * packStrings (the keyspace), the key and a string value are held as cells in a StringArena:
+ * small integers, so the dict holds no object per key for the collector to trace.
  *
  * Resizing is immediate (no incremental rehash as in Redis), which keeps the single-table form of
  * the cursor argument: growing splits bucket b into b and b+size, which the reverse-binary order
@@ -38,9 +39,9 @@ export interface DictOptions {
   /** Values are numbers, stored unboxed (the expires table). Excludes trackAccess. */
   numeric?: boolean;
   /**
-   * String values are copied into a StringArena, outside the heap's object graph (the keyspace:
-   * store/string-arena.ts). valueAt() then makes a new string for each read. Such a dict must
-   * not hold number values: in its slots a number is a cell.
+   * Keys and string values are copied into a StringArena, outside the heap's object graph (the
+   * keyspace: store/string-arena.ts). keyAt() and valueAt() then make a new string for each read.
+   * Such a dict must not hold number values: in its slots a number is a cell.
    */
   packStrings?: boolean;
 }
@@ -110,7 +111,7 @@ export class Dict<V> {
     let i = this.buckets[h & this.mask];
     while (i >= 0) {
       const m = i * stride;
-      if (meta[m + HASH] === h && this.ents[i * this.kstride] === key) return i;
+      if (meta[m + HASH] === h && this.keyIs(i, key)) return i;
       i = meta[m + NEXT];
     }
     return -1;
@@ -129,7 +130,21 @@ export class Dict<V> {
   }
 
   keyAt(slot: number): string {
-    return this.ents[slot * this.kstride] as string;
+    const k = this.ents[slot * this.kstride];
+    return (typeof k === 'number' ? this.arena!.read(k) : k) as string;
+  }
+
+  /** Whether a live slot's key is key (a packed key is compared in place). */
+  private keyIs(slot: number, key: string): boolean {
+    const k = this.ents[slot * this.kstride];
+    return typeof k === 'number' ? this.arena!.equals(k, key) : k === key;
+  }
+
+  /** What a slot holds for a string: its cell when packed, else the string itself. */
+  private stored(s: string): unknown {
+    if (s.length > PACK_MAX) return s;
+    const h = this.arena!.pack(s);
+    return h >= 0 ? h : s;
   }
 
   /** Replaces the value in a live slot (in-place updates that found the slot already). */
@@ -145,12 +160,7 @@ export class Dict<V> {
     }
     const old = this.ents[slot * 2 + 1];
     if (typeof old === 'number') arena.free(old);
-    let stored: unknown = value;
-    if (typeof value === 'string' && value.length <= PACK_MAX) {
-      const h = arena.pack(value);
-      if (h >= 0) stored = h;
-    }
-    this.ents[slot * 2 + 1] = stored;
+    this.ents[slot * 2 + 1] = typeof value === 'string' ? this.stored(value) : value;
   }
 
   /** The access stamp of a live slot (0 when the dict does not track access). */
@@ -193,7 +203,7 @@ export class Dict<V> {
       slot = this.top++;
       if (slot * stride >= this.meta.length) this.growSlots();
     }
-    this.ents[slot * this.kstride] = key;
+    this.ents[slot * this.kstride] = this.arena !== null ? this.stored(key) : key;
     this.setValueAt(slot, value);
     const meta = this.meta;
     const m = slot * stride;
@@ -217,7 +227,7 @@ export class Dict<V> {
     let i = this.buckets[b];
     while (i >= 0) {
       const m = i * stride;
-      if (meta[m + HASH] === h && this.ents[i * this.kstride] === key) return this.unlink(b, prev, i);
+      if (meta[m + HASH] === h && this.keyIs(i, key)) return this.unlink(b, prev, i);
       prev = i;
       i = meta[m + NEXT];
     }
@@ -244,13 +254,16 @@ export class Dict<V> {
     if (prev < 0) this.buckets[b] = meta[m + NEXT];
     else meta[prev * stride + NEXT] = meta[m + NEXT];
     const value = this.valueAt(i);
+    const arena = this.arena;
+    if (arena !== null) {
+      const k = this.ents[i * 2];
+      const v = this.ents[i * 2 + 1];
+      if (typeof k === 'number') arena.free(k);
+      if (typeof v === 'number') arena.free(v);
+    }
     // Free slots hold no references, so deleted keys and values can be collected.
     this.ents[i * this.kstride] = undefined;
-    if (this.nums === null) {
-      const stored = this.ents[i * 2 + 1];
-      if (typeof stored === 'number' && this.arena !== null) this.arena.free(stored);
-      this.ents[i * 2 + 1] = undefined;
-    }
+    if (this.nums === null) this.ents[i * 2 + 1] = undefined;
     meta[m + NEXT] = this.freeHead;
     // Stamps are 24-bit: a negative one marks a free slot (sampling reads only meta).
     if (stride === 3) meta[m + STAMP] = -1;
@@ -307,7 +320,7 @@ export class Dict<V> {
     for (let i = 0; i < this.top; i++) {
       const key = this.ents[i * kstride];
       if (key === undefined) continue;
-      ents.push(key);
+      ents.push(repack && typeof key === 'number' ? this.repacked(oldArena, key) : key);
       if (kstride === 2) {
         const v = this.ents[i * 2 + 1];
         ents.push(repack && typeof v === 'number' ? this.repacked(oldArena, v) : v);
@@ -371,8 +384,7 @@ export class Dict<V> {
     try {
       const top = this.top;
       for (let i = 0; i < top; i++) {
-        const key = this.ents[i * this.kstride];
-        if (key !== undefined) fn(key as string, this.valueAt(i));
+        if (this.ents[i * this.kstride] !== undefined) fn(this.keyAt(i), this.valueAt(i));
       }
     } finally {
       this.iterating--;
@@ -383,8 +395,7 @@ export class Dict<V> {
   keyList(): string[] {
     const out: string[] = [];
     for (let i = 0; i < this.top; i++) {
-      const key = this.ents[i * this.kstride];
-      if (key !== undefined) out.push(key as string);
+      if (this.ents[i * this.kstride] !== undefined) out.push(this.keyAt(i));
     }
     return out;
   }
@@ -456,7 +467,7 @@ export class Dict<V> {
 
   /** The key in a slot, undefined for a free slot. */
   entryAt(slot: number): string | undefined {
-    return this.ents[slot * this.kstride] as string | undefined;
+    return this.ents[slot * this.kstride] === undefined ? undefined : this.keyAt(slot);
   }
 
   /** The slot of a key, or -1 (slotOf without a precomputed hash). */

@@ -98,6 +98,18 @@ export class StringArena {
     return latin1(this.bufs[chunk], offset + HEADER, offset + HEADER + len);
   }
 
+  /** Whether a cell holds s (compared in place, no string is made). */
+  equals(h: number, s: string): boolean {
+    const chunk = h >>> OFFSET_BITS;
+    const offset = (h & OFFSET_MASK) << UNIT_SHIFT;
+    const len = this.words[chunk][offset >> 2];
+    if (len !== s.length) return false;
+    const buf = this.bufs[chunk];
+    const at = offset + HEADER;
+    for (let i = 0; i < len; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
+    return true;
+  }
+
   /** The length of the string in a cell (no string is made). */
   lengthOf(h: number): number {
     return this.words[h >>> OFFSET_BITS][((h & OFFSET_MASK) << UNIT_SHIFT) >> 2];

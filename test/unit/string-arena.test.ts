@@ -1,5 +1,5 @@
 /**
- * The packed representation of string values (store/string-arena.ts) against a plain Map: random
+ * The packed representation of keys and string values (store/string-arena.ts) against a plain Map: random
  * sets, overwrites with other sizes, deletes, clears and compaction, with binary content and
  * values just below and above the packing limit.
  */
@@ -65,18 +65,23 @@ describe('StringArena', () => {
   });
 });
 
-describe('Dict with packed string values: a model test against a Map', () => {
+describe('Dict with packed keys and string values: a model test against a Map', () => {
   test('random sets, overwrites, deletes, objects in between, compaction and clear', () => {
     const random = rng(42);
     const d = new Dict<unknown>({ trackAccess: true, packStrings: true });
     const model = new Map<string, unknown>();
+    // Keys are packed too: short and binary ones, the empty key, and some too long to pack.
+    const keys: string[] = [];
+    for (let i = 0; i < 1500; i++) keys.push(`k${i}`);
+    for (let i = 0; i < 100; i++) keys.push(bytes(random, (random() * 30) | 0));
+    keys.push('', 'k'.repeat(PACK_MAX), 'k'.repeat(PACK_MAX + 1), 'x'.repeat(9000));
     const check = (): void => {
       assert.equal(d.size, model.size);
       for (const [k, v] of model) assert.deepEqual(d.get(k), v, `key ${JSON.stringify(k)}`);
     };
     for (let round = 0; round < 4; round++) {
       for (let op = 0; op < 6000; op++) {
-        const key = `k${(random() * 1500) | 0}`;
+        const key = keys[(random() * keys.length) | 0];
         const r = random();
         if (r < 0.55) {
           const v = bytes(random, valueLength(random));
@@ -106,6 +111,13 @@ describe('Dict with packed string values: a model test against a Map', () => {
         assert.deepEqual(v, model.get(k));
       });
       assert.equal(visited, model.size);
+      assert.deepEqual(new Set(d.keyList()), new Set(model.keys()));
+      const scanned = new Set<string>();
+      let cursor = 0;
+      do cursor = d.scan(cursor, (k) => scanned.add(k));
+      while (cursor !== 0);
+      assert.deepEqual(scanned, new Set(model.keys()));
+      for (let i = 0; i < 20 && model.size > 0; i++) assert.ok(model.has(d.randomKey()!));
       // Deleting most keys shrinks the table (compaction moves slots, and their handles with them).
       for (const k of [...model.keys()].slice(0, Math.floor(model.size * 0.95))) {
         d.delete(k);
@@ -120,14 +132,15 @@ describe('Dict with packed string values: a model test against a Map', () => {
     assert.equal(d.get('k1'), 'again');
   });
 
-  test('a keyspace that shrank to a tenth repacks its values into a new arena and gives the chunks back', () => {
+  test('a keyspace that shrank to a tenth repacks its keys and values into a new arena and gives the chunks back', () => {
     const d = new Dict<string>({ packStrings: true });
     for (let i = 0; i < 20_000; i++) d.set(`k${i}`, `${i}:`.padEnd(200, 'v'));
     const before = d.arenaBytes;
     assert.ok(before > 4_000_000, `${before}`);
     for (let i = 100; i < 20_000; i++) d.delete(`k${i}`);
     assert.ok(d.arenaBytes <= 1024 * 1024, `${d.arenaBytes} bytes after the shrink`);
-    assert.equal(d.packedBytes, 100 * 208);
+    // 100 values of 200 bytes and their keys ('k0' … 'k99': 8-byte cells).
+    assert.equal(d.packedBytes, 100 * (208 + 8));
     for (let i = 0; i < 100; i++) assert.equal(d.get(`k${i}`), `${i}:`.padEnd(200, 'v'));
   });
 
