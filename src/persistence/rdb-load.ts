@@ -79,6 +79,7 @@ export class RdbLoad {
       {
         aux: (k, v) => this.onAux(k, v),
         entry: (e) => this.onEntry(e),
+        resizeDb: (db, size, expires) => target.dbs[db]?.expandFor(size, expires),
         functionLibrary: (code) => this.libraries.push(code),
         moduleAux: (_id, name) =>
           target.log(

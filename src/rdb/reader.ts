@@ -171,7 +171,7 @@ export class RdbParser {
   /** Streaming: the input is complete (a record still cut short is then a truncated file). */
   endInput(): void {
     this.final = true;
-    this.r.partial = false;
+    this.r.partial = this.chunkBytes > 0;
   }
 
   /** Input held and not consumed yet (the current record and what follows). */
@@ -184,18 +184,31 @@ export class RdbParser {
     return !this.done && !this.final && this.buffered < this.want;
   }
 
-  /** Joins pushed input to what is left of the cursor's buffer, dropping what was consumed. */
+  /**
+   * Joins pushed input to what is left of the cursor's buffer, dropping what was consumed: only
+   * once that is less than the current record wants, and only as many chunks as it wants, so each
+   * byte is copied about once (joining every pending chunk at every step copied the read-ahead over
+   * and over).
+   */
   private join(): void {
-    if (this.chunkBytes === 0) return;
     const r = this.r;
+    const rest = r.buf.length - r.pos;
+    if (this.chunkBytes === 0 || rest >= this.want) return;
     this.updateCrc(r.pos);
-    const rest = r.buf.subarray(r.pos);
-    const parts = rest.length > 0 ? [rest, ...this.chunks] : this.chunks;
-    r.buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, rest.length + this.chunkBytes);
+    const parts = rest > 0 ? [r.buf.subarray(r.pos)] : [];
+    let n = rest;
+    let taken = 0;
+    while (taken < this.chunks.length && n < this.want) {
+      n += this.chunks[taken].length;
+      parts.push(this.chunks[taken++]);
+    }
+    r.buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
     this.base += r.pos;
     r.pos = 0;
-    this.chunks = [];
-    this.chunkBytes = 0;
+    this.chunks.splice(0, taken);
+    this.chunkBytes -= n - rest;
+    // Input still waiting in chunks means a record cut short here is not the end of the file.
+    r.partial = !this.final || this.chunkBytes > 0;
   }
 
   private updateCrc(to: number): void {

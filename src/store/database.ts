@@ -46,6 +46,9 @@ export interface DatabaseHost {
   readonly onNewKey: ((db: Database, key: string) => void) | null;
 }
 
+/** A size announced by a file is trusted up to this many keys (past it the dicts grow as they fill). */
+const PRESIZE_MAX = 1 << 24;
+
 /** The main dict: access stamps for LRU/LFU, string values packed outside the heap. */
 function newKeyDict(): Dict<Value> {
   return new Dict<Value>({ trackAccess: true, packStrings: true });
@@ -407,6 +410,12 @@ export class Database {
    * Adds a key read from an RDB file or payload: value, absolute expire time (ms, or -1) and access
    * stamp. Returns false, leaving the db unchanged, if the key already exists (a corrupt file).
    */
+  /** A load announces its size (RESIZEDB): both dicts sized for it at once, up to a sane bound. */
+  expandFor(keys: number, expires: number): void {
+    this.data.expand(Math.min(keys, PRESIZE_MAX));
+    this.expires.expand(Math.min(expires, PRESIZE_MAX));
+  }
+
   loadEntry(key: string, value: Value, expireMs: number, stamp: number): boolean {
     // A duplicate overwrites, but the caller aborts the load then anyway.
     if (!this.data.set(key, value, stamp)) return false;

@@ -289,6 +289,21 @@ export class Dict<V> {
     if (this.nums !== null) this.nums = new Float64Array(meta.buffer);
   }
 
+  /**
+   * Makes room for n entries at once (a load that knows its size: RDB's RESIZEDB), so filling the
+   * dict does not rehash it again and again. Never shrinks.
+   */
+  expand(n: number): void {
+    let size = this.buckets.length;
+    while (size < n) size *= 2;
+    if (size > this.buckets.length) this.rehash(size);
+    if (n * this.stride > this.meta.length) {
+      const meta = new Int32Array(n * this.stride);
+      meta.set(this.meta);
+      this.setMeta(meta);
+    }
+  }
+
   private growSlots(): void {
     const meta = new Int32Array(this.meta.length * 2);
     meta.set(this.meta);
