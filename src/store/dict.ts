@@ -69,7 +69,7 @@ export class Dict<V> {
   private freeHead = -1;
   /** While > 0, entries must not move (no compaction): an iteration is in progress. */
   private iterating = 0;
-  /** Where packed string values live (packStrings), else null. */
+  /** Where packed keys and string values live (packStrings), else null. */
   private arena: StringArena | null;
 
   /** options may be just the initial bucket count (a power of two). */
@@ -85,7 +85,7 @@ export class Dict<V> {
     this.arena = options.packStrings ? new StringArena() : null;
   }
 
-  /** Bytes of packed values' arena (outside the V8 heap; 0 without packStrings). */
+  /** Bytes of the arena of packed keys and values (outside the V8 heap; 0 without packStrings). */
   get arenaBytes(): number {
     return this.arena?.allocatedBytes ?? 0;
   }

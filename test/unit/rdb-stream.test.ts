@@ -38,7 +38,11 @@ function recorder(events: string[]) {
 }
 
 /** Feeds `buf` in pieces from sizes(), stepping the parser whenever it can go on. */
-function streamParse(buf: Buffer, sizes: () => number): { events: string[]; error: string | null } {
+function streamParse(
+  buf: Buffer,
+  sizes: () => number,
+  stepWhilePushing = true,
+): { events: string[]; error: string | null } {
   const events: string[] = [];
   const p = new RdbParser(null, recorder(events));
   try {
@@ -46,7 +50,7 @@ function streamParse(buf: Buffer, sizes: () => number): { events: string[]; erro
       const n = Math.max(1, sizes());
       p.push(buf.subarray(i, i + n));
       i += n;
-      while (!p.step(3) && !p.starved) {
+      while (stepWhilePushing && !p.step(3) && !p.starved) {
         // Entry budget reached: go on.
       }
     }
@@ -73,6 +77,21 @@ describe('streaming RDB parse', () => {
       }
     });
   }
+
+  test('input all pushed before the parse starts (a file read ahead): same records, same errors', () => {
+    for (const file of files) {
+      const buf = readFileSync(join(FIXTURES, file));
+      const want = wholeParse(buf);
+      for (const sizes of [() => 1, () => 7, () => 1 + Math.floor(random() * 300)]) {
+        assert.deepEqual(streamParse(buf, sizes, false), want, file);
+      }
+    }
+    const good = readFileSync(join(FIXTURES, 'strings.rdb'));
+    for (const cut of [3, 9, 20, 100, good.length - 3]) {
+      const part = good.subarray(0, cut);
+      assert.equal(streamParse(part, () => 5, false).error, wholeParse(part).error, `cut at ${cut}`);
+    }
+  });
 
   test('truncated input and a flipped byte are errors at the same offsets as a whole parse', () => {
     const good = readFileSync(join(FIXTURES, 'strings.rdb'));
