@@ -33,6 +33,15 @@ export interface MemoryScenario {
   count: number;
   /** The command that creates item i. */
   commandFor: (i: number) => string[];
+  /** The target: RSS per item at most this many times Redis's (default 2, issue 2's). */
+  limit?: number;
+}
+
+/** Ten [a(j), b(j)] pairs, flattened (the small collections of issue 19's memory target). */
+function tenPairs(a: (j: number) => string, b: (j: number) => string): string[] {
+  const out: string[] = [];
+  for (let j = 0; j < 10; j++) out.push(a(j), b(j));
+  return out;
 }
 
 /** Issue 16's script: one command, the key given as KEYS[1]. */
@@ -158,5 +167,58 @@ export const MEMORY_SCENARIOS: MemoryScenario[] = [
     name: 'streams: 5-field events in one stream',
     count: 1_000_000,
     commandFor: (i) => ['XADD', 'bench:events', `${i + 1}-0`, ...eventFields(i)],
+    limit: 1.5,
+  },
+  // Issue 19: memory per key no more than Redis's, for these too.
+  {
+    name: 'strings: 10-byte values',
+    count: 1_000_000,
+    commandFor: (i) => ['SET', benchKey(i), 'abcdefghij'],
+    limit: 1,
+  },
+  {
+    name: 'strings: integers',
+    count: 1_000_000,
+    commandFor: (i) => ['SET', benchKey(i), String(i * 7)],
+    limit: 1,
+  },
+  {
+    name: 'hashes of 10 fields',
+    count: 1_000_000,
+    commandFor: (i) => [
+      'HSET',
+      benchKey(i),
+      ...tenPairs(
+        (j) => `f${j}`,
+        (j) => `v${j}-${i % 1000}`,
+      ),
+    ],
+    limit: 1,
+  },
+  {
+    name: 'sets of 10 members',
+    count: 1_000_000,
+    commandFor: (i) => [
+      'SADD',
+      benchKey(i),
+      ...tenPairs(
+        (j) => `m${j}-${i % 1000}`,
+        (j) => `n${j}`,
+      ),
+    ],
+    limit: 1,
+  },
+  {
+    name: 'sorted sets of 10 members',
+    count: 1_000_000,
+    commandFor: (i) => [
+      'ZADD',
+      benchKey(i),
+      ...tenPairs(
+        (j) => String(j),
+        (j) => `m${j}-${i % 1000}`,
+      ),
+    ],
+    limit: 1,
   },
 ];
