@@ -10,7 +10,7 @@
  * data set shrank by half the headroom (deletes, FLUSHALL), a collection is run at once rather than
  * waiting for V8's, so writes come back as soon as the memory does.
  *
- * The keyspace's packed string values live outside the heap (store/string-arena.ts) but in the
+ * The keyspace's packed keys and string values live outside the heap (store/string-arena.ts) but in the
  * same memory the limit was planned from, so they count as heap here: heap use plus arenas stays
  * under the ceiling, which also keeps the heap alone under its limit.
  */

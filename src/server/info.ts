@@ -287,7 +287,7 @@ function memoryFields(server: Server): Field[] {
     // tsredis's own: the V8 heap's limit and the ceiling past which writes get -OOM (heap-guard.ts).
     ['heap_used', heap.used_heap_size],
     ['heap_used_human', bytesToHuman(heap.used_heap_size)],
-    // Packed string values, outside the heap but counted against its ceiling (store/string-arena.ts).
+    // Packed keys and string values, outside the heap but counted against its ceiling (store/string-arena.ts).
     ['heap_arenas', server.keyspace.arenaBytes],
     ['heap_arenas_human', bytesToHuman(server.keyspace.arenaBytes)],
     ['heap_limit', guard.limit],

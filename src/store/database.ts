@@ -49,7 +49,7 @@ export interface DatabaseHost {
 /** A size announced by a file is trusted up to this many keys (past it the dicts grow as they fill). */
 const PRESIZE_MAX = 1 << 24;
 
-/** The main dict: access stamps for LRU/LFU, string values packed outside the heap. */
+/** The main dict: access stamps for LRU/LFU, keys and string values packed outside the heap. */
 function newKeyDict(): Dict<Value> {
   return new Dict<Value>({ trackAccess: true, packStrings: true });
 }

@@ -44,14 +44,14 @@ export function stringBytes(len: number): number {
   return 16 + ((len + 7) & ~7);
 }
 
-/** A string stored as a key's value: its arena cell when packed (store/string-arena.ts), else a JS string. */
+/** A key or a string value as the keyspace stores it: its arena cell when packed (store/string-arena.ts), else a JS string. */
 export function storedStringBytes(len: number): number {
   return len <= PACK_MAX ? cellBytes(len) : stringBytes(len);
 }
 
-/** A key's own cost: its string and its slot in the main dict. */
+/** A key's own cost: its cell (or string, when too long to pack) and its slot in the main dict. */
 export function keyBytes(key: string): number {
-  return KEY_ENTRY + stringBytes(key.length);
+  return KEY_ENTRY + storedStringBytes(key.length);
 }
 
 /** Estimated bytes of a value (collections: exact when small, else from a few random elements). */

@@ -67,6 +67,19 @@ describe('Dict', () => {
     assert.equal(d.stampAt(0), 0);
   });
 
+  test('expand sizes the table once for a known count (RESIZEDB) and never shrinks it', () => {
+    const d = new Dict<string>({ trackAccess: true, packStrings: true });
+    d.set('before', 'x');
+    d.expand(3000);
+    assert.equal(d.bucketCount, 4096);
+    for (let i = 0; i < 3000; i++) d.set(`k${i}`, `v${i}`);
+    assert.equal(d.bucketCount, 4096, 'no rehash while filling');
+    d.expand(10);
+    assert.equal(d.bucketCount, 4096);
+    assert.equal(d.get('before'), 'x');
+    assert.equal(d.get('k2999'), 'v2999');
+  });
+
   test('binary-safe latin1 keys, including the empty key', () => {
     const d = new Dict<string>();
     const keys = ['', '\x00', '\x00\x00', '\xff\xfe', 'a\r\nb'];
