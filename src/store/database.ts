@@ -2,7 +2,7 @@ import type { Int64 } from '../lib/numbers.js';
 import { Dict, hashKey } from './dict.js';
 import {
   accountedBytes,
-  EXPIRE_ENTRY,
+  expireBytes,
   keyBytes,
   measure,
   remeasure,
@@ -54,13 +54,18 @@ function newKeyDict(): Dict<Value> {
   return new Dict<Value>({ trackAccess: true, packStrings: true });
 }
 
+/** The expires dict: unboxed times, keys packed like the main dict's (no object per volatile key). */
+function newExpiresDict(): Dict<number> {
+  return new Dict<number>({ numeric: true, packStrings: true });
+}
+
 /**
  * One numbered database: the main dictionary (with a per-key access stamp for OBJECT IDLETIME/FREQ
  * and eviction) plus the expires dictionary of absolute unix times in ms, as in Redis.
  */
 export class Database {
   data = newKeyDict();
-  expires = new Dict<number>({ numeric: true });
+  expires = newExpiresDict();
   /**
    * Expire times beyond ±2^53 ms (only reachable with huge EXPIREAT/PEXPIREAT arguments): the
    * expires dict holds the nearest double for comparisons, this the exact int64 for replies.
@@ -238,7 +243,7 @@ export class Database {
     if (key === this.lastStringKey) this.lastStringKey = null;
     if (this.expires.size !== 0 && this.expires.delete(key) !== undefined) {
       this.exactExpires?.delete(key);
-      this.usedBytes -= EXPIRE_ENTRY;
+      this.usedBytes -= expireBytes(key);
     }
   }
 
@@ -259,7 +264,7 @@ export class Database {
     // On a replica the master's stream applies with 'ignore'; 'hide' means one of its own clients.
     if (this.host.expireMode === 'hide') this.host.replicaSetExpire(this, key);
     const approx = Number(when);
-    if (this.expires.set(key, approx)) this.usedBytes += EXPIRE_ENTRY;
+    if (this.expires.set(key, approx)) this.usedBytes += expireBytes(key);
     if (typeof when === 'bigint' && !Number.isSafeInteger(approx)) {
       (this.exactExpires ??= new Map()).set(key, when);
     } else {
@@ -270,7 +275,7 @@ export class Database {
   removeExpire(key: string): boolean {
     if (this.expires.delete(key) === undefined) return false;
     this.exactExpires?.delete(key);
-    this.usedBytes -= EXPIRE_ENTRY;
+    this.usedBytes -= expireBytes(key);
     return true;
   }
 
@@ -331,7 +336,7 @@ export class Database {
 
   clear(): void {
     this.data = newKeyDict();
-    this.expires = new Dict<number>({ numeric: true });
+    this.expires = newExpiresDict();
     this.exactExpires = null;
     this.expireCursor = 0;
     this.avgTtl = 0;

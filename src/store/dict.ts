@@ -41,7 +41,8 @@ export interface DictOptions {
   /**
    * Keys and string values are copied into a StringArena, outside the heap's object graph (the
    * keyspace: store/string-arena.ts). keyAt() and valueAt() then make a new string for each read.
-   * Such a dict must not hold number values: in its slots a number is a cell.
+   * Such a dict must not hold number values unless numeric (then only its keys are packed): in
+   * its slots a number is a cell.
    */
   packStrings?: boolean;
 }
@@ -125,7 +126,8 @@ export class Dict<V> {
 
   /** The length of a live slot's value if it is a packed string (read without making it), else -1. */
   packedLengthAt(slot: number): number {
-    const v = this.ents[slot * this.kstride + 1];
+    if (this.nums !== null) return -1;
+    const v = this.ents[slot * 2 + 1];
     return typeof v === 'number' && this.arena !== null ? this.arena.lengthOf(v) : -1;
   }
 
@@ -256,9 +258,9 @@ export class Dict<V> {
     const value = this.valueAt(i);
     const arena = this.arena;
     if (arena !== null) {
-      const k = this.ents[i * 2];
-      const v = this.ents[i * 2 + 1];
+      const k = this.ents[i * this.kstride];
       if (typeof k === 'number') arena.free(k);
+      const v = this.nums === null ? this.ents[i * 2 + 1] : undefined;
       if (typeof v === 'number') arena.free(v);
     }
     // Free slots hold no references, so deleted keys and values can be collected.

@@ -19,8 +19,8 @@ import { MutableString, type Value } from './values.js';
 
 /** A main-dict slot (key and value pointers, hash, chain link, access stamp, bucket), with growth slack. */
 const KEY_ENTRY = 48;
-/** An expires-dict slot (key pointer, hash, link, unboxed double, bucket). */
-export const EXPIRE_ENTRY = 40;
+/** An expires-dict slot (key handle, hash, link, unboxed double, bucket). */
+const EXPIRE_ENTRY = 40;
 /** A MutableString: the object, its Buffer and the Buffer's backing store header. */
 const MUTABLE_STRING = 96;
 /** Object headers and inner arrays of an empty collection, by representation. */
@@ -47,6 +47,11 @@ export function stringBytes(len: number): number {
 /** A key or a string value as the keyspace stores it: its arena cell when packed (store/string-arena.ts), else a JS string. */
 export function storedStringBytes(len: number): number {
   return len <= PACK_MAX ? cellBytes(len) : stringBytes(len);
+}
+
+/** A TTL's cost: its expires-dict slot and its own copy of the key (packed like the main dict's). */
+export function expireBytes(key: string): number {
+  return EXPIRE_ENTRY + storedStringBytes(key.length);
 }
 
 /** A key's own cost: its cell (or string, when too long to pack) and its slot in the main dict. */

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { ManualClock, type RunningServer, startServer } from '../../src/index.js';
 import { evictionTimeLimitUs } from '../../src/server/evictor.js';
 import type { Database } from '../../src/store/database.js';
-import { EXPIRE_ENTRY, keyBytes, storedStringBytes, valueBytes } from '../../src/store/memory-estimate.js';
+import { expireBytes, keyBytes, storedStringBytes, valueBytes } from '../../src/store/memory-estimate.js';
 import { DiffPair, type Step } from '../support/diff.js';
 import { PropagationDiff, type TappedCommand } from '../support/propagation-diff.js';
 import { RawClient, type Reply } from '../support/raw-client.js';
@@ -455,7 +455,10 @@ test('noeviction refuses writes at the limit; an estimate-based used_memory drop
 
 /** What a db's usedBytes should be, recomputed from scratch (exact while collections stay small). */
 function recount(db: Database): number {
-  let n = db.expiresCount * EXPIRE_ENTRY;
+  let n = 0;
+  db.expires.forEach((key) => {
+    n += expireBytes(key);
+  });
   db.data.forEach((key, value) => {
     n += keyBytes(key) + (typeof value === 'string' ? storedStringBytes(value.length) : valueBytes(value));
   });

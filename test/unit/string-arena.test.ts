@@ -132,6 +132,33 @@ describe('Dict with packed keys and string values: a model test against a Map', 
     assert.equal(d.get('k1'), 'again');
   });
 
+  test('a numeric dict (the expires table) packs its keys and keeps exact times through deletes and compaction', () => {
+    const random = rng(9);
+    const d = new Dict<number>({ numeric: true, packStrings: true });
+    const model = new Map<string, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const key = i % 7 === 0 ? bytes(random, 1 + ((random() * 20) | 0)) : `k${i}`;
+      const when = 1_700_000_000_000 + i * 0.5;
+      d.set(key, when);
+      model.set(key, when);
+    }
+    assert.ok(d.packedBytes > 0);
+    for (const key of [...model.keys()].slice(0, 19_500)) {
+      assert.equal(d.delete(key), model.get(key));
+      model.delete(key);
+    }
+    assert.equal(d.size, model.size);
+    for (const [k, v] of model) assert.equal(d.get(k), v);
+    const seen = new Map<string, number>();
+    d.forEach((k, v) => seen.set(k, v));
+    assert.deepEqual(seen, model);
+    assert.equal(
+      d.packedLengthAt(d.slotOfKey([...model.keys()][0])),
+      -1,
+      'a numeric dict has no packed values',
+    );
+  });
+
   test('a keyspace that shrank to a tenth repacks its keys and values into a new arena and gives the chunks back', () => {
     const d = new Dict<string>({ packStrings: true });
     for (let i = 0; i < 20_000; i++) d.set(`k${i}`, `${i}:`.padEnd(200, 'v'));
