@@ -150,7 +150,9 @@ describe('Dict with packed keys and string values: a model test against a Map', 
     assert.equal(d.size, model.size);
     for (const [k, v] of model) assert.equal(d.get(k), v);
     const seen = new Map<string, number>();
-    d.forEach((k, v) => seen.set(k, v));
+    d.forEach((k, v) => {
+      seen.set(k, v);
+    });
     assert.deepEqual(seen, model);
     assert.equal(
       d.packedLengthAt(d.slotOfKey([...model.keys()][0])),
