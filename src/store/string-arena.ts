@@ -36,6 +36,11 @@ export function cellBytes(len: number): number {
   return n <= 512 ? (n + 7) & ~7 : (n + 63) & ~63;
 }
 
+/** Where a handle's cell starts in its chunk. */
+function byteOffset(h: number): number {
+  return (h & OFFSET_MASK) << UNIT_SHIFT;
+}
+
 export class StringArena {
   private readonly bufs: Buffer[] = [];
   /** The same chunks as 32-bit words: lengths and free-list links. */
@@ -52,48 +57,48 @@ export class StringArena {
   /** Copies s (a latin1 string of at most PACK_MAX chars) into a cell: its handle, or -1 when full. */
   pack(s: string): number {
     const len = s.length;
-    const cell = cellBytes(len);
-    const sizeClass = cell >> UNIT_SHIFT;
-    let h = this.freeHeads[sizeClass];
-    let chunk: number;
-    let offset: number;
-    if (h >= 0) {
-      chunk = h >>> OFFSET_BITS;
-      offset = (h & OFFSET_MASK) << UNIT_SHIFT;
-      this.freeHeads[sizeClass] = this.words[chunk][(offset >> 2) + 1] | 0;
-    } else {
-      chunk = this.roomFor(cell);
-      if (chunk < 0) return -1;
-      offset = this.bump;
-      this.bump += cell;
-      h = (chunk << OFFSET_BITS) | (offset >> UNIT_SHIFT);
-    }
-    this.words[chunk][offset >> 2] = len;
-    if (len > 0) this.bufs[chunk].latin1Write(s, offset + HEADER, len);
-    this.liveBytes += cell;
+    const h = this.take(len);
+    if (h >= 0 && len > 0) this.bufs[h >>> OFFSET_BITS].latin1Write(s, byteOffset(h) + HEADER, len);
     return h;
   }
 
   /** Copies a cell of another arena into this one (repacking): its new handle, or -1 when full. */
-  copyFrom(other: StringArena, h: number): number {
-    const chunk = h >>> OFFSET_BITS;
-    const offset = (h & OFFSET_MASK) << UNIT_SHIFT;
-    const len = other.words[chunk][offset >> 2];
+  copyFrom(other: StringArena, from: number): number {
+    const at = byteOffset(from) + HEADER;
+    const len = other.lengthOf(from);
+    const h = this.take(len);
+    if (h >= 0)
+      other.bufs[from >>> OFFSET_BITS].copy(
+        this.bufs[h >>> OFFSET_BITS],
+        byteOffset(h) + HEADER,
+        at,
+        at + len,
+      );
+    return h;
+  }
+
+  /** A cell for len bytes, its length written: a freed one of its size, else a new one (-1 when full). */
+  private take(len: number): number {
     const cell = cellBytes(len);
-    const to = this.roomFor(cell);
-    if (to < 0) return -1;
-    const at = this.bump;
-    this.bump += cell;
-    this.words[to][at >> 2] = len;
-    other.bufs[chunk].copy(this.bufs[to], at + HEADER, offset + HEADER, offset + HEADER + len);
+    const sizeClass = cell >> UNIT_SHIFT;
+    let h = this.freeHeads[sizeClass];
+    if (h >= 0) {
+      this.freeHeads[sizeClass] = this.words[h >>> OFFSET_BITS][(byteOffset(h) >> 2) + 1] | 0;
+    } else {
+      const chunk = this.roomFor(cell);
+      if (chunk < 0) return -1;
+      h = (chunk << OFFSET_BITS) | (this.bump >> UNIT_SHIFT);
+      this.bump += cell;
+    }
+    this.words[h >>> OFFSET_BITS][byteOffset(h) >> 2] = len;
     this.liveBytes += cell;
-    return (to << OFFSET_BITS) | (at >> UNIT_SHIFT);
+    return h;
   }
 
   /** The string in a cell. */
   read(h: number): string {
     const chunk = h >>> OFFSET_BITS;
-    const offset = (h & OFFSET_MASK) << UNIT_SHIFT;
+    const offset = byteOffset(h);
     const len = this.words[chunk][offset >> 2];
     return latin1(this.bufs[chunk], offset + HEADER, offset + HEADER + len);
   }
@@ -101,7 +106,7 @@ export class StringArena {
   /** Whether a cell holds s (compared in place, no string is made). */
   equals(h: number, s: string): boolean {
     const chunk = h >>> OFFSET_BITS;
-    const offset = (h & OFFSET_MASK) << UNIT_SHIFT;
+    const offset = byteOffset(h);
     const len = this.words[chunk][offset >> 2];
     if (len !== s.length) return false;
     const buf = this.bufs[chunk];
@@ -112,13 +117,13 @@ export class StringArena {
 
   /** The length of the string in a cell (no string is made). */
   lengthOf(h: number): number {
-    return this.words[h >>> OFFSET_BITS][((h & OFFSET_MASK) << UNIT_SHIFT) >> 2];
+    return this.words[h >>> OFFSET_BITS][byteOffset(h) >> 2];
   }
 
   /** Returns a cell to its free list; h must not be used again. */
   free(h: number): void {
     const words = this.words[h >>> OFFSET_BITS];
-    const w = ((h & OFFSET_MASK) << UNIT_SHIFT) >> 2;
+    const w = byteOffset(h) >> 2;
     const cell = cellBytes(words[w]);
     const sizeClass = cell >> UNIT_SHIFT;
     words[w + 1] = this.freeHeads[sizeClass];
