@@ -18,7 +18,7 @@
  *   --scale F         multiply request and key counts (default 1; --quick is --scale 0.1 --rounds 1)
  *   --pipelines 1,16  pipeline depths to run
  *   --tests set,get   only these redis-benchmark tests
- *   --only A,B        only these suites: strings, datatypes, scripting, streams, streams-pipelined,
+ *   --only A,B        only these suites: strings, acl, datatypes, scripting, streams, streams-pipelined,
  *                     hyperloglog, geo (or
  *                     throughput for all of them; streams also runs the consumer loop), bullmq,
  *                     memory, persistence, replication, eviction
@@ -190,6 +190,7 @@ async function runThroughput(bin: string, targets: Target[], opts: Options): Pro
               requests,
               keyspace: suite.keyspace,
               command: suite.commands?.[test],
+              auth: suite.auth,
             });
             // CPU of this test alone: take out the set-up pass, costed like its own test's run.
             lastCpuPerRequest.set(

@@ -14,6 +14,8 @@ export interface BenchmarkRun {
   dataSize?: number;
   /** A command of its own instead of the -t test (its argv; __rand_int__ is replaced per call). */
   command?: string[];
+  /** --user and -a: every connection authenticates as this ACL user first. */
+  auth?: readonly [string, string];
 }
 
 export interface BenchmarkResult {
@@ -40,6 +42,7 @@ export function runRedisBenchmark(bin: string, run: BenchmarkRun): Promise<Bench
   ];
   if (run.keyspace) args.push('-r', String(run.keyspace));
   if (run.dataSize) args.push('-d', String(run.dataSize));
+  if (run.auth !== undefined) args.push('--user', run.auth[0], '-a', run.auth[1]);
   if (run.command !== undefined) args.push(...run.command);
   return new Promise((resolve, reject) => {
     execFile(bin, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {

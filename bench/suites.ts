@@ -25,6 +25,8 @@ export interface ThroughputSuite {
   commands?: Record<string, string[]>;
   /** Commands run on each server before the suite (SCRIPT LOAD of the script EVALSHA runs). */
   setup?: string[][];
+  /** The ACL user redis-benchmark authenticates as (--user, -a). */
+  auth?: readonly [string, string];
 }
 
 export interface MemoryScenario {
@@ -57,6 +59,15 @@ export const THROUGHPUT_SUITES: ThroughputSuite[] = [
     tests: ['set', 'get', 'incr', 'mset'],
     requests: { 1: 150_000, 16: 1_500_000 },
     clients: 50,
+  },
+  {
+    // Issue 20's target: a user limited to ~key:* keeps at least 0.9x of the strings suite's ratio.
+    name: 'acl',
+    tests: ['set', 'get'],
+    requests: { 1: 150_000, 16: 1_500_000 },
+    clients: 50,
+    setup: [['ACL', 'SETUSER', 'bench', 'on', '>benchpw', '~key:*', '+@all']],
+    auth: ['bench', 'benchpw'],
   },
   {
     // Issue 3's target: at least 0.7x of Redis's requests/s at -P 1 for each.

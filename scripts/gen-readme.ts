@@ -7,9 +7,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { allFamilies } from '../src/commands/index.js';
 import { Commands } from '../src/core/command-table.js';
-import { leafText, mapGet } from '../src/core/spec-tree.js';
 import { DIRECTIVES } from '../src/server/config-directives.js';
 import { REFUSALS } from '../src/server/config-refusals.js';
+import { leafText, mapGet } from '../src/specs/spec-node.js';
 
 const README = new URL('../../README.md', import.meta.url);
 

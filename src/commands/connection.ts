@@ -43,9 +43,17 @@ function select(ctx: CommandContext, argv: string[]): void {
   else ctx.reply.ok();
 }
 
-/** Checks a username/password pair: only the default user exists (requirepass, `user default`). */
-function checkCredentials(ctx: CommandContext, user: string, pass: string): boolean {
-  return user === 'default' && ctx.server.config.defaultUser.check(pass);
+/**
+ * ACLAuthenticateUser: on success the connection runs as the user; a failure goes to the ACL log
+ * (object: the command as typed, username: the one tried) and does not tell whether it exists.
+ */
+function authenticate(ctx: CommandContext, argv0: string, user: string, pass: string): boolean {
+  if (ctx.server.acl.authenticate(user, pass) === null) {
+    ctx.logAclDenial('auth', argv0, user);
+    return false;
+  }
+  ctx.setAuthenticated(user);
+  return true;
 }
 
 function auth(ctx: CommandContext, argv: string[]): void {
@@ -53,18 +61,18 @@ function auth(ctx: CommandContext, argv: string[]): void {
     ctx.reply.error(ERR.syntax);
     return;
   }
+  const argv0 = argv[0];
   const user = argv.length === 3 ? argv[1] : 'default';
   const pass = argv[argv.length - 1];
   redact(argv, 1);
   redact(argv, 2);
-  if (argv.length === 2 && ctx.server.config.defaultUser.nopass) {
+  if (argv.length === 2 && ctx.server.acl.defaultUser.nopass) {
     ctx.reply.error(
       'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
     );
     return;
   }
-  if (checkCredentials(ctx, user, pass)) {
-    ctx.setAuthenticated(user);
+  if (authenticate(ctx, argv0, user, pass)) {
     ctx.reply.ok();
   } else {
     ctx.server.log('verbose', 'AUTH failed');
@@ -84,6 +92,7 @@ export function validClientName(name: string): boolean {
 export const INVALID_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 
 function hello(ctx: CommandContext, argv: string[]): void {
+  const helloName = argv[0];
   let version = 0;
   let next = 1;
   if (argv.length >= 2) {
@@ -119,11 +128,10 @@ function hello(ctx: CommandContext, argv: string[]): void {
     }
   }
   if (authUser !== null) {
-    if (!checkCredentials(ctx, authUser, authPass)) {
+    if (!authenticate(ctx, helloName, authUser, authPass)) {
       ctx.reply.error(WRONGPASS);
       return;
     }
-    ctx.setAuthenticated(authUser);
   }
   if (!ctx.authenticated) {
     ctx.reply.error(

@@ -1,4 +1,5 @@
 import type { CommandFamily } from '../core/context.js';
+import { aclCommands } from './acl.js';
 import { bitmapCommands } from './bitmaps.js';
 import { clientCommands } from './client.js';
 import { clientTrackingCommands } from './client-tracking.js';
@@ -35,6 +36,7 @@ import { zsetCommands } from './zsets.js';
 /** Every command family; the command table is built from these and Redis's specs. */
 export const allFamilies: CommandFamily[] = [
   connectionCommands,
+  aclCommands,
   keyCommands,
   expireCommands,
   stringCommands,

@@ -7,11 +7,12 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { type CommandInfo, Flag } from '../core/command.js';
 import type { CommandContext, CommandFamily } from '../core/context.js';
 import { commandHasKeys, commandKeys, type KeyRef } from '../core/key-specs.js';
-import { leafText, writeSpecNode } from '../core/spec-tree.js';
+import { writeSpecNode } from '../core/spec-tree.js';
 import { nowUsec } from '../lib/clock.js';
 import { globMatch } from '../lib/glob.js';
 import { parseInt64 } from '../lib/numbers.js';
 import type { SpecNode } from '../specs/spec-node.js';
+import { leafText } from '../specs/spec-node.js';
 import { isString, type Value } from '../store/values.js';
 import { is } from './args.js';
 import {

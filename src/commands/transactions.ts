@@ -45,11 +45,13 @@ function exec(ctx: CommandContext): void {
   ctx.server.unwatchAll(ctx);
   ctx.multi = null;
   ctx.inExec = true;
+  ctx.execQueued = queued.length;
   ctx.reply.array(queued.length);
   try {
     for (const argv of queued) ctx.server.invoke(ctx, argv);
   } finally {
     ctx.inExec = false;
+    ctx.execQueued = -1;
   }
   // EXEC itself is never propagated: its commands were, wrapped by the propagation flush.
   ctx.preventPropagation();

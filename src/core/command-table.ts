@@ -1,10 +1,10 @@
 import { OVERLAY_COMMAND_DOCS, OVERLAY_COMMAND_INFO } from '../specs/overlay.js';
 import { REDIS_COMMAND_DOCS, REDIS_COMMAND_INFO } from '../specs/redis-specs.generated.js';
 import type { SpecNode } from '../specs/spec-node.js';
+import { leafText, setItems } from '../specs/spec-node.js';
 import { type CommandInfo, type CommandTable, Flag } from './command.js';
 import type { CommandFamily, Handler } from './context.js';
 import { type KeySpec, parseKeySpecs } from './key-specs.js';
-import { leafText, setItems } from './spec-tree.js';
 
 /** A command of the table: Redis's spec, our handler and its INFO commandstats counters. */
 export class CommandDef implements CommandInfo {

@@ -1,4 +1,7 @@
 import type { Socket } from 'node:net';
+import type { DenialReason } from '../acl/log.js';
+import type { CheckInput } from '../acl/selector.js';
+import type { Acl } from '../acl/users.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
 import type { Keyspace } from '../store/keyspace.js';
@@ -39,6 +42,8 @@ export interface CommandContext {
 
   /** CLIENT TRACKING state of this connection. */
   readonly tracking: ClientTracking;
+  /** While EXEC runs: the number of commands it holds; -1 otherwise (CLIENT LIST multi=). */
+  execQueued: number;
   /** Queued commands while in MULTI, or null. */
   multi: string[][] | null;
   /** A command failed to queue: EXEC answers EXECABORT. */
@@ -57,6 +62,8 @@ export interface CommandContext {
   readonly shardChannels: ReadonlySet<string>;
 
   setAuthenticated(user: string): void;
+  /** An ACL log entry for this client (context: toplevel, multi or lua, as it stands). */
+  logAclDenial(reason: DenialReason, object: string, username?: string): void;
   /** RESET: back to a fresh connection's state. */
   resetState(): void;
 
@@ -148,8 +155,6 @@ export interface ConfigView {
   rewriteFile(): void;
   /** Path of the config file the server was started with, or null. */
   readonly file: string | null;
-  /** The default user (requirepass or a `user default` line): the only user there is. */
-  readonly defaultUser: { readonly nopass: boolean; check(password: string): boolean };
 }
 
 /** Server services available to commands, implemented by server/server.ts. */
@@ -157,6 +162,12 @@ export interface ServerContext {
   readonly keyspace: Keyspace;
   readonly config: ConfigView;
   readonly commands: CommandTable;
+  /** The ACL users (requirepass, `user` lines, the aclfile) and the ACL log. */
+  readonly acl: Acl;
+  /** The command argv names, as ACL DRYRUN checks it; null for an unknown command. */
+  aclCheckInput(argv: readonly string[]): CheckInput | null;
+  /** Where the aclfile is read and written (relative to `dir`). */
+  aclfilePath(): string;
   /** Changes since the last save (rdb_changes_since_last_save), also the propagation trigger. */
   dirty: number;
   /** 'master' or 'replica' (HELLO, ROLE). */
@@ -359,6 +370,8 @@ export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 /** A connection as CLIENT LIST / INFO / KILL see it (implemented by server/client.ts). */
 export interface ClientHandle {
   readonly tracking: ClientTracking;
+  /** While EXEC runs: the number of commands it holds; -1 otherwise (CLIENT LIST multi=). */
+  execQueued: number;
   readonly id: number;
   /** Peer and local address, "ip:port" (unix socket: "path:0"). */
   readonly addr: string;

@@ -1,6 +1,6 @@
 import { parseInt64Number } from '../lib/numbers.js';
 import type { SpecNode } from '../specs/spec-node.js';
-import { leafText, mapGet, setItems } from './spec-tree.js';
+import { leafText, mapGet, setItems } from '../specs/spec-node.js';
 
 /** A Redis 7 key specification: where the keys of a command are in its arguments. */
 export interface KeySpec {

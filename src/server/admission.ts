@@ -19,7 +19,7 @@ export function admissionRefusal(
   if (
     !unix &&
     config.bool('protected-mode') &&
-    config.defaultUser.nopass &&
+    config.acl.defaultUser.nopass &&
     !isLoopback(socket.remoteAddress)
   )
     return `-${PROTECTED_MODE_MESSAGE}\r\n`;

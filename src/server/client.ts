@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { DenialContext, DenialReason } from '../acl/log.js';
+import type { AclUser } from '../acl/user.js';
 import { clientInfoLine } from '../core/client-info.js';
 import type { CommandDef } from '../core/command-table.js';
 import type {
@@ -86,6 +88,8 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   name = '';
   authenticated: boolean;
   user = 'default';
+  /** The ACL user this connection runs as; null: internal clients, which may run anything. */
+  aclUser: AclUser | null;
   now = 0;
   command!: CommandDef;
   /** Last command looked up (even if then rejected), for CLIENT LIST cmd=; 'NULL' when unknown. */
@@ -124,6 +128,8 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   /** Keys this client WATCHes, and whether each was already logically expired when watched. */
   watching: Array<[Database, string, boolean]> = [];
   inExec = false;
+  /** While EXEC runs: how many commands it holds (Redis keeps the MULTI state until it ends). */
+  execQueued = -1;
 
   get mustObey(): boolean {
     return this.fromMaster || this.aofLoader;
@@ -167,6 +173,7 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
     this.keyspace = server.keyspace;
     this.db = server.keyspace.dbs[0];
     this.authenticated = !server.authRequired;
+    this.aclUser = server.config.acl.defaultUser;
     this.parser = new RequestParser(server.parserLimits);
     this.parser.unauthenticated = !this.authenticated;
     this.reply.onError = (msg) => server.countError(this, msg);
@@ -191,7 +198,20 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
   setAuthenticated(user: string): void {
     this.authenticated = true;
     this.user = user;
+    this.aclUser = this.server.config.acl.get(user) ?? null;
     this.parser.unauthenticated = false;
+  }
+
+  /** addACLLogEntry: a script's denials show its caller's connection. */
+  logAclDenial(reason: DenialReason, object: string, username = this.user, context?: DenialContext): void {
+    const shown = this.inScript && this.scriptCaller !== null ? this.scriptCaller : this;
+    this.server.config.acl.log.add({
+      reason,
+      context: context ?? (this.inScript ? 'lua' : this.multi !== null ? 'multi' : 'toplevel'),
+      object,
+      username,
+      clientInfo: clientInfoLine(shown, Date.now()),
+    });
   }
 
   resetState(): void {
@@ -210,6 +230,7 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
     // CLIENT NO-EVICT survives RESET, as in Redis.
     this.authenticated = !this.server.authRequired;
     this.user = 'default';
+    this.aclUser = this.server.config.acl.defaultUser;
     this.parser.unauthenticated = !this.authenticated;
   }
 
@@ -442,7 +463,7 @@ export class Client implements CommandContext, ClientHandle, ClientConnection, W
     else if (this.roleFlags.includes('S')) f += 'S';
     if (this.roleFlags.includes('M')) f += 'M';
     if (this.subscriptionCount > 0) f += 'P';
-    if (this.multi !== null) f += 'x';
+    if (this.multi !== null || this.execQueued >= 0) f += 'x';
     if (this.blocked) f += 'b';
     if (this.tracking.on) f += 't';
     if (this.tracking.brokenRedirect) f += 'R';

@@ -5,8 +5,6 @@
  * values load as usual.
  */
 
-import { UNSUPPORTED_ACLFILE } from './default-user.js';
-
 const REFUSING = 'refusing to run with less than the configuration asks for';
 
 const TLS = `TLS is not implemented in tsredis yet; ${REFUSING}`;
@@ -26,7 +24,6 @@ const zero = (v: unknown) => v === 0n || v === 0;
 const no = (v: unknown) => v === false;
 
 export const REFUSALS: Readonly<Record<string, Refusal>> = {
-  aclfile: unless('""', (v) => v === '' || v === null, UNSUPPORTED_ACLFILE),
   'tls-port': unless('0', zero, TLS),
   'tls-replication': unless('no', no, TLS),
   'tls-cluster': unless('no', no, TLS),

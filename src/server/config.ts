@@ -9,6 +9,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import { Acl } from '../acl/users.js';
 import { strerror } from '../lib/errno.js';
 import { globMatch } from '../lib/glob.js';
 import { splitArgs } from '../protocol/split-args.js';
@@ -16,9 +17,17 @@ import { type ConfigHost, type Directive, DirectiveError, virtualDirHost } from 
 import { DEPRECATED_DIRECTIVES, DIRECTIVES, FILE_ONLY_DIRECTIVES } from './config-directives.js';
 import { readConfigFiles } from './config-files.js';
 import { RewriteState } from './config-rewrite.js';
-import { AclRuleError, DefaultUser, UNSUPPORTED_RULE, UNSUPPORTED_USER } from './default-user.js';
 
 /** A fatal error while loading configuration, reported the way Redis reports it. */
+/** ACL users that cannot be loaded at start-up: Redis logs these lines and exits with code 1. */
+export class AclStartupError extends Error {
+  readonly lines: string[];
+  constructor(...lines: string[]) {
+    super(lines.join('\n'));
+    this.lines = lines;
+  }
+}
+
 export class ConfigFileError extends Error {
   constructor(
     readonly lineNumber: number | null,
@@ -78,10 +87,14 @@ export class Config {
   readonly ignoredSet = new Set<string>();
   /** rename-command pairs in order, already validated; the server applies them to its table. */
   readonly renames: Array<[string, string]> = [];
-  /** The rules of the `user default` line, if the configuration declares one. */
-  private declaredDefaultUser: string[] | null = null;
-  /** The default user (requirepass, a `user default` line): who may authenticate. */
-  readonly defaultUser = new DefaultUser();
+  /** The `user` lines of the configuration, in order: loaded once it is all read. */
+  private readonly declaredUsers: Array<[string, string[]]> = [];
+  /** The ACL users (requirepass, `user` lines, the aclfile): who may authenticate and run what. */
+  readonly acl = new Acl({
+    pubsubAllChannels: () => this.str('acl-pubsub-default') === 'allchannels',
+    logMaxLen: () => this.num('acllog-max-len'),
+    warn: (msg) => this.log?.(msg),
+  });
   private loadDepth = 0;
   readonly modules: FileDirective[] = [];
   /** name.option lines for modules (Redis refuses to start with them and no module). */
@@ -108,7 +121,7 @@ export class Config {
       this.defaults.set(d.name, this.values.get(d.name));
       this.refreshExposed(d);
     }
-    this.watch('requirepass', (v) => this.defaultUser.setRequirepass((v as string | null) ?? ''));
+    this.watch('requirepass', (v) => this.acl.setRequirepass((v as string | null) ?? ''));
   }
 
   /** The directive for a name or alias, any letter case. */
@@ -277,37 +290,46 @@ export class Config {
     return null;
   }
 
-  /**
-   * A `user` line. Only the default user, with rules tsredis can enforce, is accepted; other users
-   * and restricting rules refuse the configuration rather than leave the server open.
-   */
+  /** A `user` line (ACLAppendUserForLoading): checked now, loaded with the others at the end. */
   private declareUser(name: string, rules: string[]): string | null {
-    if (name !== 'default') return UNSUPPORTED_USER;
-    if (this.declaredDefaultUser !== null) {
-      return "Error in user declaration 'default': Duplicate user found. A user can only be defined once in config files";
+    // Redis names the word two places before the failing rule (user, the name, or a rule).
+    const words = ['user', name, ...rules];
+    if (this.declaredUsers.some(([n]) => n === name)) {
+      return `Error in user declaration '${words[1]}': Duplicate user found. A user can only be defined once in config files`;
     }
-    const scratch = new DefaultUser();
-    try {
-      scratch.declare(rules, this.str('acl-pubsub-default') === 'allchannels');
-    } catch (e) {
-      // Redis names the word two places before the failing rule (user, the name, or a rule).
-      if (e instanceof AclRuleError) {
-        return `Error in user declaration '${['user', name, ...rules][e.rule]}': ${e.message}`;
-      }
-      return (e as Error).message;
-    }
-    if (!scratch.enforceable) return UNSUPPORTED_RULE;
-    this.declaredDefaultUser = rules;
+    const failed = this.acl.checkDeclaration(rules);
+    if (failed !== null) return `Error in user declaration '${words[failed.at]}': ${failed.message}`;
+    this.declaredUsers.push([name, rules]);
     return null;
+  }
+
+  /** Where the aclfile is read and written: relative to the working directory (`dir`). */
+  aclfilePath(): string {
+    const f = this.str('aclfile');
+    return f.startsWith('/') ? f : `${this.host.cwd()}/${f}`;
+  }
+
+  /** ACLLoadUsersAtStartup: the `user` lines, or the aclfile, never both. */
+  private loadUsers(): void {
+    const aclfile = this.str('aclfile');
+    if (aclfile !== '' && this.declaredUsers.length > 0) {
+      throw new AclStartupError(
+        'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
+      );
+    }
+    const failed = this.acl.loadDeclared(this.declaredUsers);
+    if (failed !== null) throw new AclStartupError(...failed, 'Critical error while loading ACLs. Exiting.');
+    if (aclfile !== '') {
+      const errors = this.acl.loadFile(aclfile, this.aclfilePath());
+      if (errors !== null)
+        throw new AclStartupError(`Aborting Redis startup because of ACL errors: ${errors}`);
+    }
   }
 
   /** The checks Redis runs once the whole configuration is loaded. */
   private afterLoad(): void {
-    if (this.declaredDefaultUser !== null) {
-      // Users are loaded after the directives (ACLLoadUsersAtStartup): the line wins over requirepass.
-      this.defaultUser.declare(this.declaredDefaultUser, this.str('acl-pubsub-default') === 'allchannels');
-      if (!this.defaultUser.enforceable) throw new ConfigFileError(null, null, UNSUPPORTED_RULE);
-    }
+    // Users are loaded after the directives (ACLLoadUsersAtStartup): a line wins over requirepass.
+    this.loadUsers();
     const logfile = this.str('logfile');
     if (logfile !== '') {
       try {
@@ -501,9 +523,11 @@ export class Config {
     return state.content();
   }
 
-  /** The user line: the default user as it stands (ACLDescribeUser). */
+  /** rewriteConfigUserOption: a line per user (ACLDescribeUser), none when an aclfile holds them. */
   private rewriteUsers(state: RewriteState): void {
-    state.line('user', `user default ${this.defaultUser.describe()}`, true);
+    if (this.str('aclfile') === '') {
+      for (const u of this.acl.list()) state.line('user', `user ${u.name} ${u.describe()}`, true);
+    }
     state.processed('user');
   }
 

@@ -3,6 +3,7 @@ import { Flag } from '../core/command.js';
 import type { CommandDef } from '../core/command-table.js';
 import { commandKeys } from '../core/key-specs.js';
 import { ScriptFlag } from '../core/scripting.js';
+import { aclRefusal, nopermError } from './acl-check.js';
 import type { Client } from './client.js';
 import { EVICT_FAIL, OOM_ERROR } from './evictor.js';
 import type { Server } from './server.js';
@@ -107,6 +108,16 @@ function processCommand(server: Server, c: Client, argv: string[]): void {
     cmd.rejectedCalls++;
     reject(server, c, cmd, argv, 'ERR Command not allowed inside a transaction');
     return;
+  }
+  const user = c.aclUser;
+  if (user !== null && !user.unrestricted) {
+    const refusal = aclRefusal(server.acl, user, cmd, argv);
+    if (refusal !== null) {
+      c.logAclDenial(refusal.reason, refusal.object);
+      cmd.rejectedCalls++;
+      reject(server, c, cmd, argv, nopermError(refusal));
+      return;
+    }
   }
   // Our master's stream is applied even then: refusing it would lose writes (Redis holds it back).
   if (server.scriptBusy !== null && !cmd.has(Flag.allow_busy) && !c.fromMaster) {

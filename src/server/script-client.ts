@@ -1,6 +1,7 @@
 import { Flag } from '../core/command.js';
 import type { CommandContext } from '../core/context.js';
 import { ReplTarget, type ScriptClient, ScriptFlag, type ScriptRun } from '../core/scripting.js';
+import { aclRefusal, SCRIPT_DENIAL } from './acl-check.js';
 import { Client, clientOf } from './client.js';
 import { call } from './dispatch.js';
 import { OOM_ERROR } from './evictor.js';
@@ -36,6 +37,9 @@ export class ScriptCommandClient implements ScriptClient {
   prepare(caller: Client): this {
     this.caller = caller;
     this.client.scriptCaller = caller;
+    // Scripts run with the rights of the user who called them.
+    this.client.aclUser = caller.aclUser;
+    this.client.user = caller.user;
     this.client.db = caller.db;
     this.client.resp = 2;
     this.client.replTargets = ReplTarget.all;
@@ -64,6 +68,12 @@ export class ScriptCommandClient implements ScriptClient {
       !cmd.has(Flag.stale)
     ) {
       return 'Can not execute the command on a stale replica';
+    }
+    const user = this.client.aclUser;
+    const refusal = user === null || user.unrestricted ? null : aclRefusal(server.acl, user, cmd, argv);
+    if (refusal !== null) {
+      this.client.logAclDenial(refusal.reason, refusal.object);
+      return SCRIPT_DENIAL[refusal.reason];
     }
     if (cmd.has(Flag.write)) {
       if (run.readOnly) return 'Write commands are not allowed from read-only scripts.';

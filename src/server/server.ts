@@ -1,5 +1,8 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { CheckInput } from '../acl/selector.js';
+import type { AclUser } from '../acl/user.js';
+import { Acl } from '../acl/users.js';
 import type { CommandDef, Commands } from '../core/command-table.js';
 import type {
   CommandContext,
@@ -20,6 +23,7 @@ import type { ParserLimits } from '../protocol/request-parser.js';
 import { quoteRepr } from '../protocol/split-args.js';
 import type { Database } from '../store/database.js';
 import { type Clock, Keyspace, systemClock } from '../store/keyspace.js';
+import { aclRefusal, checkInputOf, EXEC_DENIAL } from './acl-check.js';
 import { Admin } from './admin.js';
 import { admissionRefusal, connectionAddresses } from './admission.js';
 import { Blocking } from './blocking.js';
@@ -98,9 +102,21 @@ export class Server implements ServerContext, Host {
   notifyFlags = 0;
   /** Called when SHUTDOWN completes (the binary exits the process; embedded servers just stop). */
   onShutdownComplete: ((exitCode: number) => void) | null = null;
+  get acl(): Acl {
+    return this.config.acl;
+  }
+
+  aclCheckInput(argv: readonly string[]): CheckInput | null {
+    return checkInputOf(this.config.acl, this.commands, argv);
+  }
+
+  aclfilePath(): string {
+    return this.config.aclfilePath();
+  }
+
   /** Clients must AUTH first: the default user has passwords or is off. */
   get authRequired(): boolean {
-    return this.config.defaultUser.authRequired;
+    return this.config.acl.authRequired;
   }
   /** Last performance.now() reading; while clockChain is set, call() starts from it. */
   perfNow = 0;
@@ -164,6 +180,8 @@ export class Server implements ServerContext, Host {
     c.watch('proto-max-bulk-len', (v) => (this.parserLimits.maxBulkLen = v as number));
     c.watch('client-query-buffer-limit', (v) => (this.parserLimits.maxQueryBuffer = v as number));
     c.watch('requirepass', () => this.onRequirepassChanged());
+    c.acl.onUserRemoved = (user) => this.disconnectUser(user);
+    c.acl.onChannelsRevoked = (user, upcoming) => this.disconnectRevokedSubscribers(user, upcoming);
     // CONFIG SET port/bind: re-listen like Redis's changeListenPort/changeBindAddr.
     this.net = new Listeners(
       c,
@@ -225,6 +243,32 @@ export class Server implements ServerContext, Host {
   /** TCP port actually listened on (0: none). */
   get port(): number {
     return this.net.port;
+  }
+
+  /**
+   * ACLFreeUserAndKillClients: a deleted user's connections go (the one deleting it after its
+   * reply), back on the default user unauthenticated meanwhile.
+   */
+  private disconnectUser(user: AclUser): void {
+    for (const c of [...this.clients.values()]) {
+      if (c.aclUser !== user) continue;
+      c.aclUser = this.config.acl.defaultUser;
+      c.user = 'default';
+      c.authenticated = false;
+      if (c === this.currentClient) c.closeAfterReply = true;
+      else c.close();
+    }
+  }
+
+  /** ACLKillPubsubClientsIfNeeded: subscribers of the user holding a channel no longer allowed. */
+  private disconnectRevokedSubscribers(user: AclUser, upcoming: readonly string[]): void {
+    for (const c of [...this.clients.values()]) {
+      if (c.aclUser !== user || c.clientType() !== 'pubsub') continue;
+      const lost =
+        [...c.patterns].some((p) => !Acl.subscriptionAllowed(upcoming, p, true)) ||
+        [...c.channels, ...c.shardChannels].some((ch) => !Acl.subscriptionAllowed(upcoming, ch, false));
+      if (lost) c.close();
+    }
   }
 
   /** requirepass: new clients must AUTH; removing it lets every client in (default user nopass). */
@@ -316,6 +360,8 @@ export class Server implements ServerContext, Host {
   fakeClient(): FakeClient {
     const client = new Client(this, this.nextClientId++, null, '', '', -1);
     client.aofLoader = true;
+    // Like Redis's fake client (no user): what the AOF holds already ran.
+    client.aclUser = null;
     return new DirectClient(this, client);
   }
 
@@ -344,6 +390,16 @@ export class Server implements ServerContext, Host {
     if (cmd?.subcommands != null) cmd = cmd.subcommands.get(argv[1]?.toLowerCase() ?? '');
     if (cmd === undefined || cmd.handler === null) {
       client.reply.error(unknownCommandError(argv));
+      return;
+    }
+    // The rules may have changed since the command was queued (execCommand checks again).
+    const user = client.aclUser;
+    const refusal = user === null || user.unrestricted ? null : aclRefusal(this.acl, user, cmd, argv);
+    if (refusal !== null) {
+      client.logAclDenial(refusal.reason, refusal.object, undefined, 'multi');
+      client.reply.error(
+        `NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${EXEC_DENIAL[refusal.reason]}`,
+      );
       return;
     }
     call(this, client, cmd, argv);

@@ -129,7 +129,7 @@ const LOOPBACK = /^-?(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 export function reachabilityWarnings(config: {
   get(name: string): unknown;
   bool(name: string): boolean;
-  readonly defaultUser: { readonly nopass: boolean };
+  readonly acl: { readonly defaultUser: { readonly nopass: boolean } };
 }): string[] {
   const binds = (config.get('bind') as string[] | undefined) ?? [];
   const out: string[] = [];
@@ -137,7 +137,7 @@ export function reachabilityWarnings(config: {
     out.push(
       `WARNING: listening on loopback only (bind ${binds.join(' ')}): replicas and clients on other hosts cannot connect. To accept replicas from other hosts (containers included), bind a reachable address, e.g. 'bind 0.0.0.0'.`,
     );
-  } else if (config.bool('protected-mode') && config.defaultUser.nopass) {
+  } else if (config.bool('protected-mode') && config.acl.defaultUser.nopass) {
     out.push(
       "WARNING: protected-mode is on and no password is set: replicas and clients from other hosts will be refused with -DENIED. Set 'requirepass' (and 'masterauth' on the replicas) or 'protected-mode no' on a trusted network.",
     );

@@ -9,10 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import { getKeysOf } from '../../src/commands/introspection.js';
 import { Commands } from '../../src/core/command-table.js';
 import type { CommandFamily } from '../../src/core/context.js';
-import { leafText, setItems } from '../../src/core/spec-tree.js';
 import { splitArgs } from '../../src/protocol/split-args.js';
 import { REDIS_COMMAND_INFO } from '../../src/specs/redis-specs.generated.js';
 import type { SpecNode } from '../../src/specs/spec-node.js';
+import { leafText, setItems } from '../../src/specs/spec-node.js';
 import { RawClient } from '../support/raw-client.js';
 import { type ProcessServer, skipWithoutRedis, startRedis } from '../support/servers.js';
 
