@@ -18,7 +18,7 @@
  *   --scale F         multiply request and key counts (default 1; --quick is --scale 0.1 --rounds 1)
  *   --pipelines 1,16  pipeline depths to run
  *   --tests set,get   only these redis-benchmark tests
- *   --only A,B        only these suites: strings, acl, datatypes, scripting, streams, streams-pipelined,
+ *   --only A,B        only these suites: strings, acl, tls, datatypes, scripting, streams, streams-pipelined,
  *                     hyperloglog, geo (or
  *                     throughput for all of them; streams also runs the consumer loop), bullmq,
  *                     memory, persistence, replication, eviction
@@ -32,12 +32,16 @@
  *   --profile DIR     run tsredis under node --cpu-prof, profile written to DIR on exit
  */
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RespConnection } from '../src/protocol/resp-connection.js';
+import { createCa, createCertificate } from '../src/topology/certificates.js';
 import { type JobsSample, runBullmqRound } from './bullmq-bench.js';
 import { type EvictionResult, runEvictionBench, summarizeEviction } from './eviction-bench.js';
 import { loadPipelined, usedMemory } from './loader.js';
 import { printPersistence, runPersistenceBench } from './persistence-bench.js';
-import { type BenchmarkResult, runRedisBenchmark } from './redis-benchmark.js';
+import { type BenchmarkResult, type BenchTlsFiles, runRedisBenchmark } from './redis-benchmark.js';
 import {
   printReplication,
   type ReplicationResult,
@@ -62,6 +66,20 @@ interface Options {
   evictionMaxmemory: string;
   /** Key counts of the scale suite (--scale-sizes). */
   scaleSizes: number[];
+  /** The tls suite's certificate files, written at start when it runs. */
+  tlsFiles?: BenchTlsFiles;
+}
+
+/** A CA, one certificate for both servers and redis-benchmark, in a temporary folder. */
+function writeBenchCertificates(): BenchTlsFiles {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tls-'));
+  const ca = createCa('tsredis bench CA');
+  const pair = createCertificate(ca, { commonName: 'bench', altNames: ['127.0.0.1', 'localhost'] });
+  const files = { ca: join(dir, 'ca.crt'), cert: join(dir, 'bench.crt'), key: join(dir, 'bench.key') };
+  writeFileSync(files.ca, ca.cert);
+  writeFileSync(files.cert, pair.cert);
+  writeFileSync(files.key, pair.key);
+  return files;
 }
 
 const THROUGHPUT_NAMES = THROUGHPUT_SUITES.map((s) => s.name);
@@ -183,7 +201,8 @@ async function runThroughput(bin: string, targets: Target[], opts: Options): Pro
           const order = turn++ % 2 === 0 ? targets : [...targets].reverse();
           for (const target of order) {
             const { label, sample } = await measure(bin, target, {
-              port: target.port,
+              port: suite.tls ? target.tlsPort : target.port,
+              tls: suite.tls ? opts.tlsFiles : undefined,
               test,
               clients: suite.clients,
               pipeline,
@@ -354,6 +373,32 @@ function throughputChecks(rows: Row[]): TargetCheck[] {
   return out;
 }
 
+/**
+ * Issue 20: a ~key:* ACL user (acl) and TLS (tls) keep at least 0.9x of the plain strings suite's
+ * ratio to Redis for the same test and depth (each server against its own plain run).
+ */
+function securityChecks(rows: Row[]): TargetCheck[] {
+  const ratioOf = (row: Row) => {
+    const rps = (name: string) => median((row.samples.get(name) ?? []).map((s) => s.rps));
+    return rps('tsredis') / rps('redis');
+  };
+  const out: TargetCheck[] = [];
+  for (const row of rows) {
+    if (row.suite !== 'acl' && row.suite !== 'tls') continue;
+    const plain = rows.find(
+      (r) => r.suite === 'strings' && r.label === row.label && r.pipeline === row.pipeline,
+    );
+    if (plain === undefined) continue;
+    const relative = ratioOf(row) / ratioOf(plain);
+    out.push({
+      target: `${row.suite} ${row.label} -P ${row.pipeline}: ratio ≥ 0.9x the plain ratio`,
+      measured: `${relative.toFixed(2)}x (${ratioOf(row).toFixed(2)} vs ${ratioOf(plain).toFixed(2)})`,
+      met: relative >= 0.9,
+    });
+  }
+  return out;
+}
+
 /** Issue 2: memory per key at most 2x Redis's. */
 function memoryChecks(results: MemoryResult[]): TargetCheck[] {
   const out: TargetCheck[] = [];
@@ -468,7 +513,7 @@ function printConsumerLoop(samples: Map<string, ConsumerLoopSample[]>, entries: 
 }
 
 function printChecks(checks: TargetCheck[]): void {
-  console.log('\nTargets (issues 2, 3, 5, 16, 17, 18, 19, 23)');
+  console.log('\nTargets (issues 2, 3, 5, 16, 17, 18, 19, 20, 23)');
   printTable(
     ['target', 'measured', 'status'],
     checks.map((c) => [c.target, c.measured, c.met ? 'met' : 'NOT MET']),
@@ -480,7 +525,10 @@ async function main(): Promise<void> {
   const bin = findTool('redis-benchmark');
   if (bin === null) throw new Error('redis-benchmark not found (apt-get install redis-tools)');
   const nodeArgs = opts.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`];
-  const targets = await Promise.all([startTsredis({ nodeArgs }), startRedis()]);
+  // The tls suite's certificates: a CA that signs both servers' and redis-benchmark's.
+  if (opts.suites.has('tls')) opts.tlsFiles = writeBenchCertificates();
+  const tls = opts.tlsFiles === undefined ? undefined : { ...opts.tlsFiles };
+  const targets = await Promise.all([startTsredis({ nodeArgs, tls }), startRedis({ tls })]);
   const started = Date.now();
   try {
     console.log(
@@ -490,7 +538,7 @@ async function main(): Promise<void> {
     if (THROUGHPUT_NAMES.some((name) => opts.suites.has(name))) {
       const rows = await runThroughput(bin, targets, opts);
       printThroughput(rows, opts);
-      checks.push(...throughputChecks(rows));
+      checks.push(...throughputChecks(rows), ...securityChecks(rows));
     }
     if (opts.suites.has('streams')) {
       const entries = Math.max(1000, Math.round(200_000 * opts.scale));

@@ -16,6 +16,14 @@ export interface BenchmarkRun {
   command?: string[];
   /** --user and -a: every connection authenticates as this ACL user first. */
   auth?: readonly [string, string];
+  /** --tls with these files (the port is then the TLS port). */
+  tls?: BenchTlsFiles;
+}
+
+export interface BenchTlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
 }
 
 export interface BenchmarkResult {
@@ -43,6 +51,8 @@ export function runRedisBenchmark(bin: string, run: BenchmarkRun): Promise<Bench
   if (run.keyspace) args.push('-r', String(run.keyspace));
   if (run.dataSize) args.push('-d', String(run.dataSize));
   if (run.auth !== undefined) args.push('--user', run.auth[0], '-a', run.auth[1]);
+  if (run.tls !== undefined)
+    args.push('--tls', '--cacert', run.tls.ca, '--cert', run.tls.cert, '--key', run.tls.key);
   if (run.command !== undefined) args.push(...run.command);
   return new Promise((resolve, reject) => {
     execFile(bin, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {

@@ -46,6 +46,8 @@ export interface Target {
   /** "tsredis" or "redis": the column label. */
   readonly name: string;
   readonly port: number;
+  /** The TLS port (0: none). */
+  readonly tlsPort: number;
   readonly pid: number;
   /** User + system CPU time of the server process so far, in microseconds. */
   cpuMicros(): number;
@@ -61,6 +63,8 @@ export interface TargetOptions {
   serverArgs?: string[];
   /** The working directory (its dump.rdb is loaded at start), kept at stop; default: a fresh one, removed. */
   dir?: string;
+  /** A TLS port beside the plain one, with this certificate (signed by ca, which also checks clients). */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 /**
@@ -83,26 +87,50 @@ export async function startTsredis(options: TargetOptions = {}): Promise<Target>
       ...COMMON_ARGS,
       ...(options.serverArgs ?? []),
     ],
-    options.dir,
+    options,
   );
 }
 
 export async function startRedis(options: TargetOptions = {}): Promise<Target> {
   const bin = findTool('redis-server');
   if (bin === null) throw new Error('redis-server not found (apt-get install redis-server)');
-  return startTarget('redis', bin, [...COMMON_ARGS, ...(options.serverArgs ?? [])], options.dir);
+  return startTarget('redis', bin, [...COMMON_ARGS, ...(options.serverArgs ?? [])], options);
 }
 
-async function startTarget(name: string, bin: string, args: string[], keptDir?: string): Promise<Target> {
+async function startTarget(
+  name: string,
+  bin: string,
+  args: string[],
+  options: TargetOptions,
+): Promise<Target> {
+  const keptDir = options.dir;
   const port = await freePort();
+  const tlsPort = options.tls === undefined ? 0 : await freePort();
+  const tlsArgs =
+    options.tls === undefined
+      ? []
+      : [
+          '--tls-port',
+          String(tlsPort),
+          '--tls-cert-file',
+          options.tls.cert,
+          '--tls-key-file',
+          options.tls.key,
+          '--tls-ca-cert-file',
+          options.tls.ca,
+        ];
   const dir = keptDir ?? mkdtempSync(join(tmpdir(), `bench-${name}-`));
-  const proc = spawn(bin, [...args, '--port', String(port)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, [...args, ...tlsArgs, '--port', String(port)], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await waitReady(proc);
   const pid = proc.pid!;
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   return {
     name,
     port,
+    tlsPort,
     pid,
     cpuMicros: () => readCpuMicros(pid),
     rssBytes: () => readRssBytes(pid),

@@ -27,6 +27,8 @@ export interface ThroughputSuite {
   setup?: string[][];
   /** The ACL user redis-benchmark authenticates as (--user, -a). */
   auth?: readonly [string, string];
+  /** Over each server's TLS port (redis-benchmark --tls, a client certificate). */
+  tls?: boolean;
 }
 
 export interface MemoryScenario {
@@ -68,6 +70,14 @@ export const THROUGHPUT_SUITES: ThroughputSuite[] = [
     clients: 50,
     setup: [['ACL', 'SETUSER', 'bench', 'on', '>benchpw', '~key:*', '+@all']],
     auth: ['bench', 'benchpw'],
+  },
+  {
+    // Issue 20's target: over TLS, at least 0.9x of the strings suite's ratio.
+    name: 'tls',
+    tests: ['set', 'get'],
+    requests: { 1: 100_000, 16: 1_000_000 },
+    clients: 50,
+    tls: true,
   },
   {
     // Issue 3's target: at least 0.7x of Redis's requests/s at -P 1 for each.

@@ -157,6 +157,12 @@ export class AclUser {
     return { denied: relevant, pos: lastPos };
   }
 
+  /** ACLUserCheckCmdWithUnrestrictedKeyAccess: a selector allowing the command reads every key. */
+  unrestrictedKeyAccess(input: CheckInput, need: number): boolean {
+    const at = { pos: 0 };
+    return this.selectors.some((s) => s.check(input, at) === Denied.none && s.unrestrictedKeys(need));
+  }
+
   /** The flag names set, in ACLUserFlags order (ACL GETUSER, ACL LIST). */
   flagNames(): string[] {
     const out: string[] = [];

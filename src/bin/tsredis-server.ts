@@ -166,7 +166,7 @@ async function run(cl: CommandLine, config: Config, logger: Logger): Promise<voi
     process.exit(1);
   }
   const unixsocket = config.str('unixsocket');
-  if (server.port === 0 && unixsocket === '') {
+  if (server.port === 0 && server.tlsPort === 0 && unixsocket === '') {
     logger.log('warning', 'Configured to not listen anywhere, exiting.');
     reportToParent({ failed: true });
     process.exit(1);
@@ -193,7 +193,7 @@ async function run(cl: CommandLine, config: Config, logger: Logger): Promise<voi
     reportToParent({ failed: true });
     process.exit(1);
   }
-  if (server.port !== 0) logger.log('notice', 'Ready to accept connections');
+  if (server.port !== 0 || server.tlsPort !== 0) logger.log('notice', 'Ready to accept connections');
   node.startReplication();
   if (unixsocket !== '')
     logger.log('notice', `The server is now ready to accept connections at ${unixsocket}`);

@@ -1,8 +1,9 @@
 /** One connection to the server, with hiredis-like error texts ("Connection refused", ...). */
+import type { ConnectionOptions } from 'node:tls';
 import { RespConnection } from '../protocol/resp-connection.js';
 import { encodeCommand, type RespValue } from '../protocol/resp-reader.js';
 
-export type Target = { host: string; port: number } | { path: string };
+export type Target = { host: string; port: number; tls?: ConnectionOptions } | { path: string };
 
 export type ReadResult = { ok: true; value: RespValue } | { ok: false; error: string };
 
@@ -26,7 +27,23 @@ const ERRNO_TEXT: Record<string, string> = {
   EAI_FAIL: 'Non-recoverable failure in name resolution',
 };
 
+/** OpenSSL's verification failures, as Node names them: hiredis reports them all alike. */
+const VERIFY_FAILURES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
+
 export function errnoText(err: NodeJS.ErrnoException): string {
+  if (VERIFY_FAILURES.has(err.code ?? '')) return 'SSL_connect failed: certificate verify failed';
+  // A TLS alert from the server once connected (a client certificate it wants, say).
+  if (err.code?.startsWith('ERR_SSL_')) return 'Server closed the connection';
   return ERRNO_TEXT[err.code ?? ''] ?? err.message;
 }
 
@@ -48,7 +65,7 @@ export class RedisConnection {
   static async open(target: Target): Promise<RedisConnection> {
     try {
       // An out-of-range port wraps like the 16-bit port hiredis ends up using.
-      const wrapped = 'path' in target ? target : { host: target.host, port: target.port & 0xffff };
+      const wrapped = 'path' in target ? target : { ...target, port: target.port & 0xffff };
       return new RedisConnection(await RespConnection.open(wrapped));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

@@ -33,13 +33,24 @@ export interface CliOptions {
   scanMode: boolean;
   pattern: string | undefined;
   evalFile: string | undefined;
+  /** --tls and its companions (--cacert, --cert, --key, --sni, --insecure …). */
+  tls: CliTls | null;
+}
+
+export interface CliTls {
+  sni?: string;
+  cacert?: string;
+  cacertdir?: string;
+  cert?: string;
+  key?: string;
+  insecure: boolean;
+  ciphers?: string;
+  ciphersuites?: string;
 }
 
 /** redis-cli options tsredis-cli knows but does not implement: refused with a clear message. */
 const UNSUPPORTED_FLAGS = new Set([
   '-c',
-  '--tls',
-  '--insecure',
   '--json',
   '--quoted-json',
   '--latency',
@@ -56,13 +67,6 @@ const UNSUPPORTED_FLAGS = new Set([
   '--ldb-sync-mode',
 ]);
 const UNSUPPORTED_WITH_VALUE = new Set([
-  '--sni',
-  '--cacert',
-  '--cacertdir',
-  '--cert',
-  '--key',
-  '--tls-ciphers',
-  '--tls-ciphersuites',
   '--lru-test',
   '--rdb',
   '--functions-rdb',
@@ -71,6 +75,17 @@ const UNSUPPORTED_WITH_VALUE = new Set([
   '--intrinsic-latency',
   '--cluster',
 ]);
+
+/** The TLS options that take a value; they apply once --tls is given (as in redis-cli). */
+const TLS_VALUES: Record<string, Exclude<keyof CliTls, 'insecure'>> = {
+  '--sni': 'sni',
+  '--cacert': 'cacert',
+  '--cacertdir': 'cacertdir',
+  '--cert': 'cert',
+  '--key': 'key',
+  '--tls-ciphers': 'ciphers',
+  '--tls-ciphersuites': 'ciphersuites',
+};
 
 export function defaultOptions(stdoutIsTty: boolean): CliOptions {
   return {
@@ -99,6 +114,7 @@ export function defaultOptions(stdoutIsTty: boolean): CliOptions {
     scanMode: false,
     pattern: undefined,
     evalFile: undefined,
+    tls: null,
   };
 }
 
@@ -151,7 +167,12 @@ export function parseArgs(argv: string[], stdoutIsTty: boolean): ParsedArgs {
     else if (a === '-2') o.resp2 = true;
     else if (a === '-3') o.resp3 = true;
     else if (a === '--show-pushes' && hasValue) parseShowPushes(value(), o);
-    else if (UNSUPPORTED_FLAGS.has(a) || (UNSUPPORTED_WITH_VALUE.has(a) && hasValue)) {
+    else if (a === '--tls') o.tls ??= { insecure: false };
+    else if (a === '--insecure') (o.tls ??= { insecure: false }).insecure = true;
+    else if (TLS_VALUES[a] !== undefined && hasValue) {
+      const t = (o.tls ??= { insecure: false });
+      t[TLS_VALUES[a]] = value();
+    } else if (UNSUPPORTED_FLAGS.has(a) || (UNSUPPORTED_WITH_VALUE.has(a) && hasValue)) {
       throw new CliExit(1, '', `tsredis-cli: option '${a}' is not supported\n`);
     } else if (a.startsWith('-')) {
       throw new CliExit(1, '', `Unrecognized option or bad number of args for: '${a}'\n`);

@@ -9,6 +9,7 @@ import { formatReply } from './format.js';
 import { bundledEntries, entriesFromDocs, type HelpEntry, helpText, sortEntries } from './help.js';
 import type { CliOptions } from './options.js';
 import { CliExit, cString, writeErr, writeOut } from './output.js';
+import { tlsOptions } from './tls.js';
 
 /** Commands whose reply redis-cli prints raw even on a tty (they return preformatted text). */
 function wantsRawOutput(argv: string[]): boolean {
@@ -70,7 +71,12 @@ export class Session {
   }
 
   private target(): Target {
-    return this.o.socket !== undefined ? { path: this.o.socket } : { host: this.o.host, port: this.o.port };
+    if (this.o.socket !== undefined) return { path: this.o.socket };
+    return {
+      host: this.o.host,
+      port: this.o.port,
+      ...(this.o.tls !== null ? { tls: tlsOptions(this.o.tls) } : {}),
+    };
   }
 
   /**

@@ -86,6 +86,7 @@ function parseOptions(ctx: CommandContext, argv: string[], readonly: boolean): S
     dontSort: false,
     gets: [],
   };
+  let fullReads: boolean | undefined;
   for (let j = 2; j < argv.length; j++) {
     const left = argv.length - j - 1;
     const a = argv[j];
@@ -108,7 +109,16 @@ function parseOptions(ctx: CommandContext, argv: string[], readonly: boolean): S
       o.by = argv[++j];
       // A pattern without '*' names one key for all: nothing to sort by.
       if (!cString(o.by).includes('*')) o.dontSort = true;
+      else if (!(fullReads ??= ctx.server.aclReadsAnyKey(ctx, argv))) {
+        ctx.reply.error('ERR BY option of SORT denied due to insufficient ACL permissions.');
+        return null;
+      }
     } else if (is(a, 'get') && left >= 1) {
+      // The keys GET reads are not in the key specs: only a user who may read every key gets it.
+      if (!(fullReads ??= ctx.server.aclReadsAnyKey(ctx, argv))) {
+        ctx.reply.error('ERR GET option of SORT denied due to insufficient ACL permissions.');
+        return null;
+      }
       o.gets.push(argv[++j]);
     } else {
       ctx.reply.error(ERR.syntax);

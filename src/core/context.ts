@@ -166,6 +166,8 @@ export interface ServerContext {
   readonly acl: Acl;
   /** The command argv names, as ACL DRYRUN checks it; null for an unknown command. */
   aclCheckInput(argv: readonly string[]): CheckInput | null;
+  /** ACLUserCheckCmdWithUnrestrictedKeyAccess: may the client's user read every key with argv? */
+  aclReadsAnyKey(ctx: CommandContext, argv: readonly string[]): boolean;
   /** Where the aclfile is read and written (relative to `dir`). */
   aclfilePath(): string;
   /** Changes since the last save (rdb_changes_since_last_save), also the propagation trigger. */

@@ -5,6 +5,7 @@
  * link runs its handshake on it before the stream takes over.
  */
 import { connect, type Socket } from 'node:net';
+import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from 'node:tls';
 import { ReplyFrames } from './reply-frames.js';
 import { encodeCommand, RespReader, RespReaderError, type RespValue } from './resp-reader.js';
 
@@ -13,7 +14,9 @@ export interface RespReply {
   raw: Buffer;
 }
 
-export type RespTarget = { host: string; port: number; localAddress?: string } | { path: string };
+export type RespTarget =
+  | { host: string; port: number; localAddress?: string; tls?: ConnectionOptions }
+  | { path: string };
 
 /** Why a connection ended, first cause wins: the peer's FIN, a socket error, a malformed reply, or close(). */
 export type EndCause =
@@ -109,7 +112,9 @@ export class RespConnection {
       const socket =
         'path' in target
           ? connect({ path: target.path })
-          : connect({ host: target.host, port: target.port, localAddress: target.localAddress });
+          : target.tls !== undefined
+            ? tlsConnect({ host: target.host, port: target.port, ...target.tls })
+            : connect({ host: target.host, port: target.port, localAddress: target.localAddress });
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
@@ -117,7 +122,7 @@ export class RespConnection {
               reject(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
             }, timeoutMs)
           : null;
-      socket.once('connect', () => {
+      socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
         if (timer !== null) clearTimeout(timer);
         resolve(new this(socket));
       });

@@ -5,7 +5,9 @@
  * timeouts and ACKs.
  */
 import { connect, type Socket } from 'node:net';
+import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { MasterClient } from '../core/host.js';
+import { clientTlsOptions, TlsSettingsError } from '../lib/tls-settings.js';
 import { encodeCommand } from '../protocol/resp-reader.js';
 import { Backlog } from './backlog.js';
 import { FullSync, type SyncingLink } from './full-sync.js';
@@ -163,24 +165,27 @@ export class MasterLink implements SyncingLink {
     const source = this.server.config.str('bind-source-addr');
     // Reads land in one buffer owned by the link (no allocation per read, no stream machinery):
     // what is kept past the read is copied (keepPastRead, the parser's preserve).
-    const socket = connect({
-      host: this.host,
-      port: this.port,
-      ...(source ? { localAddress: source } : {}),
-      onread: {
-        buffer: this.readBuffer,
-        callback: (nread: number): boolean => {
-          if (this.socket !== socket) return true;
-          const view = this.readBuffer.subarray(0, nread);
-          // Only the command stream is applied straight from the buffer; the rest keeps copies.
-          this.onData(this.state === 'connected' ? view : Buffer.from(view));
-          return true;
-        },
-      },
-    });
+    const config = this.server.config;
+    const socket = config.bool('tls-replication')
+      ? this.connectTls(source)
+      : connect({
+          host: this.host,
+          port: this.port,
+          ...(source ? { localAddress: source } : {}),
+          onread: {
+            buffer: this.readBuffer,
+            callback: (nread: number): boolean => {
+              if (this.socket !== socket) return true;
+              const view = this.readBuffer.subarray(0, nread);
+              // Only the command stream is applied straight from the buffer; the rest keeps copies.
+              this.onData(this.state === 'connected' ? view : Buffer.from(view));
+              return true;
+            },
+          },
+        });
     this.socket = socket;
     socket.setNoDelay(!this.server.config.bool('repl-disable-tcp-nodelay'));
-    socket.once('connect', () => {
+    socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
       if (this.socket !== socket) return;
       this.log('notice', 'Non blocking connect for SYNC fired the event.');
       this.state = 'handshake';
@@ -205,6 +210,29 @@ export class MasterLink implements SyncingLink {
       if (this.socket !== socket) return;
       this.onClose();
     });
+  }
+
+  /** tls-replication: the master's TLS port, its chain verified against our CAs (no host name check). */
+  private connectTls(source: string): TLSSocket {
+    let options: ConnectionOptions;
+    try {
+      options = clientTlsOptions(this.server.config);
+    } catch (e) {
+      if (!(e instanceof TlsSettingsError)) throw e;
+      // Dialled anyway so the failure takes the usual path (logged, retried once a second).
+      options = { rejectUnauthorized: true };
+      this.log('warning', e.message);
+    }
+    const socket = tlsConnect({
+      host: this.host,
+      port: this.port,
+      ...(source ? { localAddress: source } : {}),
+      ...options,
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket === socket) this.onData(chunk);
+    });
+    return socket;
   }
 
   private onClose(): void {

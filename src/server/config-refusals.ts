@@ -7,8 +7,6 @@
 
 const REFUSING = 'refusing to run with less than the configuration asks for';
 
-const TLS = `TLS is not implemented in tsredis yet; ${REFUSING}`;
-
 export interface Refusal {
   /** The value that is still accepted, in config syntax (for the README). */
   readonly allowed: string;
@@ -24,9 +22,6 @@ const zero = (v: unknown) => v === 0n || v === 0;
 const no = (v: unknown) => v === false;
 
 export const REFUSALS: Readonly<Record<string, Refusal>> = {
-  'tls-port': unless('0', zero, TLS),
-  'tls-replication': unless('no', no, TLS),
-  'tls-cluster': unless('no', no, TLS),
   'cluster-enabled': unless('no', no, `cluster mode is not implemented in tsredis yet; ${REFUSING}`),
   'propagation-error-behavior': unless(
     'ignore',

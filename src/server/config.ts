@@ -19,6 +19,35 @@ import { readConfigFiles } from './config-files.js';
 import { RewriteState } from './config-rewrite.js';
 
 /** A fatal error while loading configuration, reported the way Redis reports it. */
+/**
+ * Redis's VOLATILE_CONFIG: the value names a file, so setting it again to the same path still
+ * applies it (a renewed certificate is loaded by CONFIG SET of the same name).
+ */
+const VOLATILE = new Set([
+  'tls-cert-file',
+  'tls-key-file',
+  'tls-key-file-pass',
+  'tls-client-cert-file',
+  'tls-client-key-file',
+  'tls-client-key-file-pass',
+  'tls-dh-params-file',
+  'tls-ca-cert-file',
+  'tls-ca-cert-dir',
+]);
+
+/** The tls-* directives that rebuild the TLS context when CONFIG SET changes them. */
+export const TLS_CONTEXT_DIRECTIVES = [
+  ...VOLATILE,
+  'tls-auth-clients',
+  'tls-protocols',
+  'tls-ciphers',
+  'tls-ciphersuites',
+  'tls-prefer-server-ciphers',
+  'tls-session-caching',
+  'tls-session-cache-size',
+  'tls-session-cache-timeout',
+];
+
 /** ACL users that cannot be loaded at start-up: Redis logs these lines and exits with code 1. */
 export class AclStartupError extends Error {
   readonly lines: string[];
@@ -427,7 +456,12 @@ export class Config {
         this.restore(chosen, old, i + 1, oldCwd);
         return `ERR CONFIG SET failed (possibly related to argument '${name}') - ${e.message}`;
       }
-      if (!sameValue(value, this.values.get(d.name)) || d.name === 'bind' || d.type === 'special') {
+      if (
+        !sameValue(value, this.values.get(d.name)) ||
+        d.name === 'bind' ||
+        d.type === 'special' ||
+        VOLATILE.has(d.name)
+      ) {
         const applier = this.appliers.get(d.name);
         if (applier !== undefined && !toApply.some(([a]) => a === applier)) toApply.push([applier, d.name]);
       }

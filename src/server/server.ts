@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { CheckInput } from '../acl/selector.js';
+import { type CheckInput, KEY_READ } from '../acl/selector.js';
 import type { AclUser } from '../acl/user.js';
 import { Acl } from '../acl/users.js';
 import type { CommandDef, Commands } from '../core/command-table.js';
@@ -28,7 +28,7 @@ import { Admin } from './admin.js';
 import { admissionRefusal, connectionAddresses } from './admission.js';
 import { Blocking } from './blocking.js';
 import { Client, clientOf } from './client.js';
-import { Config } from './config.js';
+import { Config, TLS_CONTEXT_DIRECTIVES } from './config.js';
 import { NOTIFY, parseNotifyFlags } from './config-special.js';
 import { DirectClient } from './direct-client.js';
 import { call, execute, unknownCommandError } from './dispatch.js';
@@ -110,6 +110,13 @@ export class Server implements ServerContext, Host {
     return checkInputOf(this.config.acl, this.commands, argv);
   }
 
+  aclReadsAnyKey(ctx: CommandContext, argv: readonly string[]): boolean {
+    const user = clientOf(ctx).aclUser;
+    if (user === null || user.unrestricted) return true;
+    const input = checkInputOf(this.config.acl, this.commands, argv);
+    return input !== null && user.unrestrictedKeyAccess(input, KEY_READ);
+  }
+
   aclfilePath(): string {
     return this.config.aclfilePath();
   }
@@ -189,7 +196,11 @@ export class Server implements ServerContext, Host {
       (socket, unix) => this.accept(socket, unix),
     );
     c.onApply('port', () => this.net.rebindTcp());
-    c.onApply('bind', () => this.net.rebindTcp());
+    c.onApply('bind', async () => (await this.net.rebindTcp()) ?? (await this.net.rebindTls()));
+    c.onApply('tls-port', () => this.net.rebindTls());
+    const reloadTls = () =>
+      this.net.tlsPort !== 0 || c.bool('tls-replication') ? this.net.reloadTls() : null;
+    for (const name of [...TLS_CONTEXT_DIRECTIVES, 'tls-replication']) c.onApply(name, reloadTls);
     c.log = (message) => this.log('warning', message);
     c.watch('loglevel', (v) => (this.logger.level = v as LogLevel));
     c.watch('notify-keyspace-events', (v) => {
@@ -243,6 +254,11 @@ export class Server implements ServerContext, Host {
   /** TCP port actually listened on (0: none). */
   get port(): number {
     return this.net.port;
+  }
+
+  /** TLS port actually listened on (0: none). */
+  get tlsPort(): number {
+    return this.net.tlsPort;
   }
 
   /**

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RawClient } from '../support/raw-client.js';
+import { waitReplicaCaughtUp } from '../support/replication.js';
 import {
   findRedisServer,
   type ProcessServer,
@@ -317,6 +318,31 @@ describe('ACL, differential', { skip: skipWithoutRedis() }, () => {
     await both(['ACL', 'LOG', '2'], normalizeLog);
   });
 
+  test('SORT BY and GET need a user who may read every key', async () => {
+    await both(['ACL', 'SETUSER', 'sorter', 'on', 'nopass', '~app:*', '+@all']);
+    await both(['ACL', 'SETUSER', 'reader', 'on', 'nopass', '%R~*', '%W~app:*', '+@all']);
+    await both(['RPUSH', 'app:l', '3', '1', '2']);
+    const conns = await Promise.all(servers.map((s) => RawClient.connect(s.port)));
+    try {
+      for (const user of ['sorter', 'reader']) {
+        for (const argv of [
+          ['AUTH', user, 'x'],
+          ['SORT', 'app:l', 'BY', 'w_*'],
+          ['SORT', 'app:l', 'GET', '#'],
+          ['SORT', 'app:l', 'GET', 'w_*', 'STORE', 'app:d'],
+          ['SORT', 'app:l', 'BY', 'nosort'],
+          ['SORT_RO', 'app:l', 'GET', 'x*'],
+          ['SORT', 'app:l', 'LIMIT', '0', '1'],
+        ]) {
+          const [r, t] = await Promise.all(conns.map((c) => c.callRaw(argv)));
+          assert.equal(t, r, `${user}: ${argv.join(' ')}`);
+        }
+      }
+    } finally {
+      for (const c of conns) c.close();
+    }
+  });
+
   test('clients of a deleted user are disconnected, the deleting one after its reply', async () => {
     await both(['ACL', 'SETUSER', 'gone', 'on', 'nopass', '+@all', '~*']);
     for (const srv of servers) {
@@ -438,6 +464,41 @@ describe('ACL users from the configuration and the ACL file', { skip: skipWithou
         spawnServer(bin, ['--aclfile', 'users.acl'], { dir }),
         /Aborting Redis startup because of ACL errors: users.acl:1: Syntax error. WARNING: ACL errors detected/,
       );
+    }
+  });
+});
+
+describe('replication as an ACL user (masteruser, masterauth)', { skip: skipWithoutRedis() }, () => {
+  test('each replica kind syncs from each master kind as a user allowed only PSYNC, REPLCONF and PING', async () => {
+    for (const masterBin of [findRedisServer()!, SERVER_BIN]) {
+      for (const replicaBin of [findRedisServer()!, SERVER_BIN]) {
+        const master = await spawnServer(masterBin, ['--save', '']);
+        const replica = await spawnServer(replicaBin, ['--save', '', '--repl-diskless-sync-delay', '0']);
+        const admin = await RawClient.connect(master.port);
+        const rc = await RawClient.connect(replica.port);
+        try {
+          await admin.callRaw('CONFIG SET repl-diskless-sync-delay 0');
+          await admin.callRaw('ACL SETUSER repl on >replpw +psync +replconf +ping');
+          await admin.callRaw('SET k from-master');
+          await rc.callRaw('CONFIG SET masteruser repl');
+          await rc.callRaw('CONFIG SET masterauth wrong');
+          await rc.callRaw(`REPLICAOF 127.0.0.1 ${master.port}`);
+          await replica.waitForOutput(/Unable to AUTH to MASTER: -WRONGPASS/);
+          await rc.callRaw('CONFIG SET masterauth replpw');
+          await waitReplicaCaughtUp(master.port, replica.port);
+          assert.equal(await rc.callRaw('GET k'), '$11\r\nfrom-master\r\n');
+          // The link runs as that user: what it may not run is refused, not applied.
+          assert.equal(
+            await admin.callRaw('ACL DRYRUN repl get k'),
+            "$53\r\nThis user has no permissions to run the 'get' command\r\n",
+          );
+        } finally {
+          admin.close();
+          rc.close();
+          await replica.stop();
+          await master.stop();
+        }
+      }
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Fail closed: a configuration that asks for protection tsredis cannot give yet (TLS, cluster
- * mode …) stops the server at start-up instead of leaving it open, and CONFIG SET refuses such
+ * Fail closed: a configuration that asks for protection tsredis cannot give yet (cluster mode,
+ * client eviction …) stops the server at start-up instead of leaving it open, and CONFIG SET refuses such
  * values. ACL users (test/differential/acl.test.ts) and the default user behave as in Redis:
  * replies, FATAL load errors and CONFIG REWRITE lines compared with redis-server 7.0.15.
  */
@@ -54,20 +54,6 @@ describe('fail closed: configurations tsredis cannot honour stop the server', ()
 
   const refused: Array<{ name: string; conf: string; line: number; text: string; reason: RegExp }> = [
     {
-      name: 'tls-port',
-      conf: 'tls-port 6380',
-      line: 1,
-      text: 'tls-port 6380',
-      reason: /^TLS is not implemented in tsredis yet/,
-    },
-    {
-      name: 'tls-replication',
-      conf: 'tls-replication yes',
-      line: 1,
-      text: 'tls-replication yes',
-      reason: /^TLS is not implemented/,
-    },
-    {
       name: 'cluster-enabled (also with replicaof, which Redis refuses for its own reason)',
       conf: 'cluster-enabled yes\nreplicaof localhost 6379',
       line: 1,
@@ -115,7 +101,7 @@ describe('fail closed: configurations tsredis cannot honour stop the server', ()
   }
 
   test('the same refusals stop an embedded server', async () => {
-    await assert.rejects(startTsredis({ config: 'tls-port 6380' }), /TLS is not implemented/);
+    await assert.rejects(startTsredis({ config: 'cluster-enabled yes' }), /cluster mode is not implemented/);
   });
 
   test('defaults of the refused directives still load (stock redis.conf lines)', () => {
@@ -134,13 +120,16 @@ describe('fail closed: configurations tsredis cannot honour stop the server', ()
     const c = await RawClient.connect(srv.port);
     try {
       assert.equal(
-        await c.callRaw('CONFIG SET tls-port 6380'),
-        "-ERR CONFIG SET failed (possibly related to argument 'tls-port') - TLS is not implemented in tsredis yet; refusing to run with less than the configuration asks for\r\n",
+        await c.callRaw('CONFIG SET maxmemory-clients 10%'),
+        "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - client eviction (maxmemory-clients) is not implemented in tsredis yet; refusing to run with less than the configuration asks for\r\n",
       );
       assert.match(await c.callRaw('CONFIG SET propagation-error-behavior panic'), /^-ERR CONFIG SET failed/);
       assert.match(await c.callRaw('CONFIG SET aclfile x'), /can't set immutable config/);
-      assert.equal(await c.callRaw('CONFIG GET tls-port'), '*2\r\n$8\r\ntls-port\r\n$1\r\n0\r\n');
-      assert.equal(await c.callRaw('CONFIG SET tls-port 0'), '+OK\r\n');
+      assert.equal(
+        await c.callRaw('CONFIG GET maxmemory-clients'),
+        '*2\r\n$17\r\nmaxmemory-clients\r\n$1\r\n0\r\n',
+      );
+      assert.equal(await c.callRaw('CONFIG SET maxmemory-clients 0'), '+OK\r\n');
     } finally {
       c.close();
       await srv.stop();

@@ -109,8 +109,8 @@ describe('start-up and shutdown', () => {
     const srv = await startTsredisProcess([
       '--cluster-enabled',
       'no',
-      '--tls-port',
-      '0',
+      '--tls-cluster',
+      'no',
       '--cluster-enabled',
       'no',
     ]);
@@ -120,7 +120,7 @@ describe('start-up and shutdown', () => {
     assert.equal(lines.length, 1);
     assert.match(
       lines[0],
-      / \* Directives accepted for compatibility but without effect in tsredis: .*cluster-enabled, tls-port$/,
+      / \* Directives accepted for compatibility but without effect in tsredis: .*cluster-enabled, tls-cluster$/,
     );
     assert.ok(out.indexOf('Server initialized') < out.indexOf('without effect'));
     assert.ok(out.indexOf('without effect') < out.indexOf('Ready to accept connections'));
