@@ -34,7 +34,22 @@ export const RULE_ERRORS = {
 export interface KeyPattern {
   flags: number;
   pattern: string;
+  /** The pattern compiled: most are a prefix and a '*' (~app:*), or a literal name. */
+  matches: (key: string) => boolean;
 }
+
+const GLOB_SPECIAL = /[*?[\\]/;
+
+/** A glob as a test: a literal, or a literal prefix and a final '*', need no matcher. */
+export function compileGlob(pattern: string): (subject: string) => boolean {
+  const body = pattern.endsWith('*') ? pattern.slice(0, -1) : null;
+  if (body !== null && body !== '' && !GLOB_SPECIAL.test(body)) return (s) => s.startsWith(body);
+  if (pattern !== '' && !GLOB_SPECIAL.test(pattern)) return (s) => s === pattern;
+  return (s) => globMatch(pattern, s);
+}
+
+/** The access a key spec's flags ask for, cached per flags list (they are shared per spec). */
+const accessCache = new WeakMap<readonly string[], number>();
 
 /** A key of the command being checked: its argv index and its key-spec flags. */
 export interface CheckedKey {
@@ -56,11 +71,14 @@ export function hasSpaces(s: string): boolean {
 }
 
 function keyAccess(flags: readonly string[]): number {
+  const cached = accessCache.get(flags);
+  if (cached !== undefined) return cached;
   let need = 0;
   for (const f of flags) {
     if (f === 'access') need |= KEY_READ;
     else if (f === 'insert' || f === 'delete' || f === 'update') need |= KEY_WRITE;
   }
+  accessCache.set(flags, need);
   return need;
 }
 
@@ -210,7 +228,7 @@ export class Selector {
     const pattern = op.slice(offset);
     if (hasSpaces(pattern)) throw new AclRuleError(RULE_ERRORS.syntax);
     const existing = this.patterns.find((p) => p.pattern === pattern);
-    if (existing === undefined) this.patterns.push({ flags, pattern });
+    if (existing === undefined) this.patterns.push({ flags, pattern, matches: compileGlob(pattern) });
     else existing.flags |= flags;
     this.allKeys = false;
   }
@@ -276,7 +294,7 @@ export class Selector {
   /** ACLSelectorCheckKey: a pattern granting every access the key spec asks for matches. */
   keyAllowed(key: string, need: number): boolean {
     if (this.allKeys) return true;
-    for (const p of this.patterns) if ((p.flags & need) === need && globMatch(p.pattern, key)) return true;
+    for (const p of this.patterns) if ((p.flags & need) === need && p.matches(key)) return true;
     return false;
   }
 

@@ -1,4 +1,5 @@
 /** The ACL check of a command about to run (ACLCheckAllPerm): what to look at, and the refusal. */
+import type { AclCommand } from '../acl/command-set.js';
 import type { DenialReason } from '../acl/log.js';
 import { type CheckedKey, type CheckInput, Denied } from '../acl/selector.js';
 import type { AclUser } from '../acl/user.js';
@@ -6,17 +7,32 @@ import type { Acl } from '../acl/users.js';
 import type { CommandInfo, CommandTable } from '../core/command.js';
 import { commandHasKeys, commandKeys } from '../core/key-specs.js';
 
+interface AclEntry {
+  cmd: AclCommand | undefined;
+  hasKeys: boolean;
+}
+
+/** Per command of the table: its ACL entry and whether it names keys, looked up once. */
+const entries = new WeakMap<CommandInfo, AclEntry>();
+
+function entryOf(acl: Acl, def: CommandInfo): AclEntry {
+  let e = entries.get(def);
+  if (e === undefined) {
+    e = { cmd: acl.commands.lookup(def.name), hasKeys: commandHasKeys(def.name, def.keySpecs) };
+    entries.set(def, e);
+  }
+  return e;
+}
+
 /** A command of the table as the ACL sees it; its keys are found once, when a selector asks. */
 export function checkInput(acl: Acl, def: CommandInfo, argv: readonly string[]): CheckInput | null {
-  const cmd = acl.commands.lookup(def.name);
+  const { cmd, hasKeys } = entryOf(acl, def);
   if (cmd === undefined) return null;
   let keys: readonly CheckedKey[] | null = null;
   return {
     cmd,
     argv,
-    keys: commandHasKeys(def.name, def.keySpecs)
-      ? () => (keys ??= commandKeys(def.name, def.keySpecs, argv))
-      : null,
+    keys: hasKeys ? () => (keys ??= commandKeys(def.name, def.keySpecs, argv)) : null,
   };
 }
 

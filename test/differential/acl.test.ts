@@ -343,6 +343,45 @@ describe('ACL, differential', { skip: skipWithoutRedis() }, () => {
     }
   });
 
+  test('passwords reach neither MONITOR, SLOWLOG, CLIENT LIST nor the ACL log; AUTH does not tell users apart', async () => {
+    for (const srv of servers) {
+      const admin = await RawClient.connect(srv.port);
+      const monitor = await RawClient.connect(srv.port);
+      const user = await RawClient.connect(srv.port);
+      try {
+        await admin.callRaw('CONFIG SET slowlog-log-slower-than 0');
+        await admin.callRaw('SLOWLOG RESET');
+        await monitor.callRaw('MONITOR');
+        let seen = '';
+        monitor.socket.on('data', (d: Buffer) => {
+          seen += d.toString('latin1');
+        });
+        await admin.callRaw(['ACL', 'SETUSER', 'secretive', 'on', '>s3cr3t-pw', '~*', '+@all']);
+        const wrong = await user.callRaw(['AUTH', 'secretive', 'bad-s3cr3t']);
+        assert.equal(wrong, await user.callRaw(['AUTH', 'no-such-user', 'bad-s3cr3t']));
+        await user.callRaw(['AUTH', 'secretive', 's3cr3t-pw']);
+        await user.callRaw(['HELLO', '2', 'AUTH', 'secretive', 's3cr3t-pw']);
+        await admin.callRaw(['CONFIG', 'SET', 'masterauth', 's3cr3t-pw']);
+        // The PING after the secrets: once MONITOR shows it, it has shown everything before it.
+        await admin.callRaw('PING');
+        while (!seen.includes('"PING"')) await new Promise((r) => monitor.socket.once('data', r));
+        const everything = [
+          seen,
+          await admin.callRaw('SLOWLOG GET 100'),
+          await admin.callRaw('CLIENT LIST'),
+          await admin.callRaw('ACL LOG'),
+          await admin.callRaw('ACL LIST'),
+        ].join('\n');
+        assert.doesNotMatch(everything, /s3cr3t/);
+        assert.match(seen, /"AUTH" "\(redacted\)" "\(redacted\)"/);
+      } finally {
+        await admin.callRaw('CONFIG SET slowlog-log-slower-than 10000');
+        await admin.callRaw('CONFIG SET masterauth ""');
+        for (const c of [admin, monitor, user]) c.close();
+      }
+    }
+  });
+
   test('clients of a deleted user are disconnected, the deleting one after its reply', async () => {
     await both(['ACL', 'SETUSER', 'gone', 'on', 'nopass', '+@all', '~*']);
     for (const srv of servers) {
