@@ -20,6 +20,9 @@ export function passwordHash(password: string): string {
 
 const HASH = /^[0-9a-f]{64}$/;
 
+const ALLOWED: { readonly denied: number; readonly pos: number } = { denied: Denied.none, pos: 0 };
+const scratchAt = { pos: 0 };
+
 function checkedHash(hash: string): string {
   if (!HASH.test(hash)) throw new AclRuleError(RULE_ERRORS.badHash);
   return hash;
@@ -143,12 +146,15 @@ export class AclUser {
 
   /** ACLCheckAllUserCommandPerm: any selector allowing it wins; else the most relevant denial. */
   check(input: CheckInput): { denied: number; pos: number } {
+    // The usual case, one selector that allows it, without an allocation.
+    if (this.selectors.length === 1 && this.selectors[0].check(input, scratchAt) === Denied.none)
+      return ALLOWED;
     let relevant: number = Denied.command;
     let lastPos = 0;
     const at = { pos: 0 };
     for (const s of this.selectors) {
       const r = s.check(input, at);
-      if (r === Denied.none) return { denied: Denied.none, pos: 0 };
+      if (r === Denied.none) return ALLOWED;
       if (r > relevant || (r === relevant && at.pos > lastPos)) {
         relevant = r;
         lastPos = at.pos;

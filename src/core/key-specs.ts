@@ -5,6 +5,10 @@ import { leafText, mapGet, setItems } from '../specs/spec-node.js';
 /** A Redis 7 key specification: where the keys of a command are in its arguments. */
 export interface KeySpec {
   flags: string[];
+  /** The flags every call asks about, read once from the list. */
+  notKey: boolean;
+  incomplete: boolean;
+  variableFlags: boolean;
   begin:
     | { kind: 'index'; index: number }
     | { kind: 'keyword'; keyword: string; startFrom: number }
@@ -50,7 +54,14 @@ export function parseKeySpecs(node: SpecNode | undefined): KeySpec[] {
         keyStep: mapGet(fkSpec, 'keystep') as number,
       };
     }
-    return { flags, begin, find };
+    return {
+      flags,
+      notKey: flags.includes('not_key'),
+      incomplete: flags.includes('incomplete'),
+      variableFlags: flags.includes('variable_flags'),
+      begin,
+      find,
+    };
   });
 }
 
@@ -77,7 +88,7 @@ export function keysFromSpecs(specs: readonly KeySpec[], argv: readonly string[]
   const argc = argv.length;
   const out: KeyRef[] = [];
   for (const spec of specs) {
-    if (spec.flags.includes('not_key')) continue;
+    if (spec.notKey) continue;
     let first = 0;
     if (spec.begin.kind === 'index') {
       first = spec.begin.index;
@@ -120,7 +131,7 @@ export function keysFromSpecs(specs: readonly KeySpec[], argv: readonly string[]
     if (last >= argc || last < first || first >= argc) return null;
     for (let i = first; i <= last; i += step) out.push({ pos: i, flags: spec.flags });
     // A spec that matched but cannot describe every key defers to the command's own key finder.
-    if (spec.flags.includes('incomplete')) return null;
+    if (spec.incomplete) return null;
   }
   return out;
 }
@@ -275,7 +286,7 @@ const NATIVE_GETKEYS: Record<string, (argv: readonly string[]) => KeyRef[]> = {
 
 /** doesCommandHaveKeys: a key spec that names real keys, or a getkeys callback. */
 export function commandHasKeys(name: string, specs: readonly KeySpec[]): boolean {
-  return NATIVE_GETKEYS[name] !== undefined || specs.some((s) => !s.flags.includes('not_key'));
+  return NATIVE_GETKEYS[name] !== undefined || specs.some((s) => !s.notKey);
 }
 
 /**
@@ -284,8 +295,12 @@ export function commandHasKeys(name: string, specs: readonly KeySpec[]): boolean
  * arguments; when they do not fit, the command's own key finder decides. May be empty.
  */
 export function commandKeys(name: string, specs: readonly KeySpec[], argv: readonly string[]): KeyRef[] {
-  const hasKeySpec = specs.some((s) => !s.flags.includes('not_key'));
-  const varFlags = specs.some((s) => s.flags.includes('variable_flags'));
+  let hasKeySpec = false;
+  let varFlags = false;
+  for (const s of specs) {
+    if (!s.notKey) hasKeySpec = true;
+    if (s.variableFlags) varFlags = true;
+  }
   if (hasKeySpec && !varFlags) {
     const keys = keysFromSpecs(specs, argv);
     if (keys !== null) return keys;
