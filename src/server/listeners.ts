@@ -1,7 +1,8 @@
 /**
  * The server's listening sockets (listenToPort, changeListenPort, changeBindAddr): every `bind`
- * address at `port` ('-' marks an address that may be unavailable), the Unix socket, and
- * re-listening when CONFIG SET changes port or bind.
+ * address at `port` and at `tls-port` ('-' marks an address that may be unavailable), the Unix
+ * socket, re-listening when CONFIG SET changes port, tls-port or bind, and new TLS contexts when
+ * it changes a tls-* directive.
  */
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
@@ -159,8 +160,8 @@ export class Listeners {
 
   /**
    * Listens on every `bind` address at `port` (0 with ephemeralPort: one the OS picks), like
-   * listenToPort: addresses with a leading '-' may be unavailable. On failure logs Redis's line,
-   * closes what it opened and returns false.
+   * listenToPort (for the TLS port too, with tls): addresses with a leading '-' may be unavailable.
+   * On failure logs Redis's line, closes what it opened and returns false.
    */
   private async listenTcp(port: number, tls = false): Promise<boolean> {
     let chosen = port;
@@ -185,10 +186,7 @@ export class Listeners {
           'warning',
           `Warning: Could not create server TCP listening socket ${addr}:${chosen}: ${describeListenError(e)}`,
         );
-        for (const l of opened) {
-          l.close();
-          this.listeners.splice(this.listeners.indexOf(l), 1);
-        }
+        this.closeGroup(opened);
         return false;
       }
     }
@@ -209,11 +207,7 @@ export class Listeners {
 
   /** CONFIG SET tls-port: the TLS listeners closed, and opened again on the new port. */
   async rebindTls(): Promise<string | null> {
-    for (const l of this.tlsListeners) {
-      l.close();
-      this.listeners.splice(this.listeners.indexOf(l), 1);
-    }
-    this.tlsListeners.length = 0;
+    this.closeGroup(this.tlsListeners);
     this.tlsPort = 0;
     const port = this.config.num('tls-port');
     if (port === 0) return null;
@@ -229,12 +223,17 @@ export class Listeners {
   }
 
   /** CONFIG SET port / bind: closes the TCP listeners and listens again with the new values. */
-  async rebindTcp(): Promise<string | null> {
-    for (const l of this.tcpListeners) {
+  /** Closes a group of listeners (TCP, TLS, or those a failed listen opened) and empties it. */
+  private closeGroup(group: NetServer[]): void {
+    for (const l of group) {
       l.close();
       this.listeners.splice(this.listeners.indexOf(l), 1);
     }
-    this.tcpListeners.length = 0;
+    group.length = 0;
+  }
+
+  async rebindTcp(): Promise<string | null> {
+    this.closeGroup(this.tcpListeners);
     this.port = 0;
     const port = this.config.num('port');
     if (port === 0) return null;
