@@ -1,8 +1,8 @@
 /**
  * The ACL: every user by name (the default user always there), the ACL log, and the operations
  * behind ACL SETUSER/DELUSER/LOAD/SAVE, AUTH and the `user` lines of the configuration, with
- * Redis 7.0's texts. The server connects `onUserRemoved` and `onChannelsRevoked` to disconnect the
- * clients a change leaves without their rights.
+ * Redis 7.0's texts. The server subscribes (`whenUserRemoved`, `whenChannelsRevoked`) to disconnect
+ * the clients a change leaves without their rights.
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { strerror } from '../lib/errno.js';
@@ -44,15 +44,21 @@ export function mergeSelectorArgs(args: readonly string[]): { merged: string[] }
   return open !== -1 ? { unmatchedAt: open } : { merged };
 }
 
+function subscribe<F>(list: F[], fn: F): () => void {
+  list.push(fn);
+  return () => {
+    const at = list.indexOf(fn);
+    if (at >= 0) list.splice(at, 1);
+  };
+}
+
 export class Acl {
   readonly commands: AclCommandSet;
   readonly log: AclLog;
   private users = new Map<string, AclUser>();
   readonly defaultUser: AclUser;
-  /** A user is gone (ACL DELUSER, ACL LOAD): its clients must be disconnected. */
-  onUserRemoved: (user: AclUser) => void = () => {};
-  /** ACL SETUSER took channels from a user: its subscribers may have to go (upcoming = allowed now). */
-  onChannelsRevoked: (user: AclUser, upcoming: readonly string[]) => void = () => {};
+  private readonly removedListeners: Array<(user: AclUser) => void> = [];
+  private readonly revokedListeners: Array<(user: AclUser, upcoming: readonly string[]) => void> = [];
 
   constructor(
     private readonly options: AclOptions,
@@ -65,6 +71,20 @@ export class Acl {
   }
 
   private warn = (msg: string): void => this.options.warn?.(msg);
+
+  /** A user is gone (ACL DELUSER, ACL LOAD): its clients must be disconnected. Returns the unsubscribe. */
+  whenUserRemoved(fn: (user: AclUser) => void): () => void {
+    return subscribe(this.removedListeners, fn);
+  }
+
+  /** ACL SETUSER took channels from a user: its subscribers may have to go (upcoming: allowed now). */
+  whenChannelsRevoked(fn: (user: AclUser, upcoming: readonly string[]) => void): () => void {
+    return subscribe(this.revokedListeners, fn);
+  }
+
+  private onUserRemoved(user: AclUser): void {
+    for (const fn of this.removedListeners) fn(user);
+  }
 
   newUser(name: string): AclUser {
     return new AclUser(name, this.commands, this.options.pubsubAllChannels);
@@ -133,7 +153,7 @@ export class Acl {
     if (next.selectors.some((s) => s.allChannels)) return;
     const upcoming = next.selectors.flatMap((s) => s.channels);
     const kept = original.selectors.every((s) => s.channels.every((c) => upcoming.includes(c)));
-    if (!kept) this.onChannelsRevoked(original, upcoming);
+    if (!kept) for (const fn of this.revokedListeners) fn(original, upcoming);
   }
 
   /** ACL DELUSER: the number deleted, or the error for `default`. */

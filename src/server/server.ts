@@ -187,8 +187,8 @@ export class Server implements ServerContext, Host {
     c.watch('proto-max-bulk-len', (v) => (this.parserLimits.maxBulkLen = v as number));
     c.watch('client-query-buffer-limit', (v) => (this.parserLimits.maxQueryBuffer = v as number));
     c.watch('requirepass', () => this.onRequirepassChanged());
-    c.acl.onUserRemoved = (user) => this.disconnectUser(user);
-    c.acl.onChannelsRevoked = (user, upcoming) => this.disconnectRevokedSubscribers(user, upcoming);
+    c.acl.whenUserRemoved((user) => this.disconnectUser(user));
+    c.acl.whenChannelsRevoked((user, upcoming) => this.disconnectRevokedSubscribers(user, upcoming));
     // CONFIG SET port/bind: re-listen like Redis's changeListenPort/changeBindAddr.
     this.net = new Listeners(
       c,
