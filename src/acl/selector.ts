@@ -61,8 +61,8 @@ export interface CheckedKey {
 export interface CheckInput {
   cmd: AclCommand;
   argv: readonly string[];
-  /** The command's keys, computed once for all selectors; null: the command names no keys. */
-  keys: (() => readonly CheckedKey[]) | null;
+  /** The command's keys (or how to find them, once for all selectors); null: it names no keys. */
+  keys: readonly CheckedKey[] | (() => readonly CheckedKey[]) | null;
 }
 
 /** ACLStringHasSpaces: usernames and patterns may hold no whitespace or NUL. */
@@ -271,7 +271,7 @@ export class Selector {
       if (!allowed.some((a) => a.toLowerCase() === arg)) return Denied.command;
     }
     if (!this.allKeys && input.keys !== null) {
-      for (const key of input.keys()) {
+      for (const key of typeof input.keys === 'function' ? input.keys() : input.keys) {
         if (!this.keyAllowed(argv[key.pos], keyAccess(key.flags))) {
           at.pos = key.pos;
           return Denied.key;

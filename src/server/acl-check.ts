@@ -10,6 +10,24 @@ import { commandHasKeys, commandKeys } from '../core/key-specs.js';
 interface AclEntry {
   cmd: AclCommand | undefined;
   hasKeys: boolean;
+  /** Keys at positions that do not depend on the arguments (GET, HSET's key …), with the arity they need. */
+  fixed: { keys: readonly CheckedKey[]; minArgc: number } | null;
+}
+
+/** Key positions every call shares: index begins, ranges of a fixed length, no key finder of its own. */
+function fixedKeys(def: CommandInfo): AclEntry['fixed'] {
+  const keys: CheckedKey[] = [];
+  for (const spec of def.keySpecs) {
+    if (spec.notKey) continue;
+    if (spec.incomplete || spec.variableFlags) return null;
+    if (spec.begin.kind !== 'index' || spec.find.kind !== 'range' || spec.find.lastKey < 0) return null;
+    const first = spec.begin.index;
+    for (let i = first; i <= first + spec.find.lastKey; i += Math.max(1, spec.find.keyStep)) {
+      keys.push({ pos: i, flags: spec.flags });
+    }
+  }
+  if (keys.length === 0) return null;
+  return { keys, minArgc: Math.max(...keys.map((k) => k.pos)) + 1 };
 }
 
 /** Per command of the table: its ACL entry and whether it names keys, looked up once. */
@@ -18,7 +36,12 @@ const entries = new WeakMap<CommandInfo, AclEntry>();
 function entryOf(acl: Acl, def: CommandInfo): AclEntry {
   let e = entries.get(def);
   if (e === undefined) {
-    e = { cmd: acl.commands.lookup(def.name), hasKeys: commandHasKeys(def.name, def.keySpecs) };
+    // Specs of this shape are what commandKeys uses whenever the arguments reach them.
+    e = {
+      cmd: acl.commands.lookup(def.name),
+      hasKeys: commandHasKeys(def.name, def.keySpecs),
+      fixed: fixedKeys(def),
+    };
     entries.set(def, e);
   }
   return e;
@@ -26,8 +49,9 @@ function entryOf(acl: Acl, def: CommandInfo): AclEntry {
 
 /** A command of the table as the ACL sees it; its keys are found once, when a selector asks. */
 export function checkInput(acl: Acl, def: CommandInfo, argv: readonly string[]): CheckInput | null {
-  const { cmd, hasKeys } = entryOf(acl, def);
+  const { cmd, hasKeys, fixed } = entryOf(acl, def);
   if (cmd === undefined) return null;
+  if (fixed !== null && argv.length >= fixed.minArgc) return { cmd, argv, keys: fixed.keys };
   let keys: readonly CheckedKey[] | null = null;
   return {
     cmd,
