@@ -8,7 +8,7 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { strerror } from '../lib/errno.js';
 import { AclCommandSet } from './command-set.js';
 import { AclLog } from './log.js';
-import { AclRuleError, channelAllowed, hasSpaces } from './selector.js';
+import { AclRuleError, hasSpaces } from './selector.js';
 import { AclUser } from './user.js';
 
 export interface AclOptions {
@@ -293,10 +293,5 @@ export class Acl {
       }
       throw new Error(`${step}: ${strerror(e)}`);
     }
-  }
-
-  /** Does the user's channel list still allow what a subscriber holds? (ACLKillPubsubClientsIfNeeded) */
-  static subscriptionAllowed(upcoming: readonly string[], channel: string, pattern: boolean): boolean {
-    return channelAllowed(upcoming, channel, pattern);
   }
 }

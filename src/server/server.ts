@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { type CheckInput, KEY_READ } from '../acl/selector.js';
+import { type CheckInput, channelAllowed, KEY_READ } from '../acl/selector.js';
 import type { AclUser } from '../acl/user.js';
-import { Acl } from '../acl/users.js';
+import type { Acl } from '../acl/users.js';
 import type { CommandDef, Commands } from '../core/command-table.js';
 import type {
   CommandContext,
@@ -281,8 +281,8 @@ export class Server implements ServerContext, Host {
     for (const c of [...this.clients.values()]) {
       if (c.aclUser !== user || c.clientType() !== 'pubsub') continue;
       const lost =
-        [...c.patterns].some((p) => !Acl.subscriptionAllowed(upcoming, p, true)) ||
-        [...c.channels, ...c.shardChannels].some((ch) => !Acl.subscriptionAllowed(upcoming, ch, false));
+        [...c.patterns].some((p) => !channelAllowed(upcoming, p, true)) ||
+        [...c.channels, ...c.shardChannels].some((ch) => !channelAllowed(upcoming, ch, false));
       if (lost) c.close();
     }
   }

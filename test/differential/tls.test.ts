@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
@@ -93,6 +94,10 @@ async function startTls(bin: string, extra: string[] = [], tlsOnly = false) {
   return { srv, tlsPort };
 }
 
+/** redis-cli comes with redis-tools (CI installs it): without it the CLI comparisons skip, visibly. */
+const NO_CLI = findTool('redis-cli') === null ? 'redis-cli not installed: skipped' : false;
+if (NO_CLI) process.stderr.write(`# SKIP ${NO_CLI}\n`);
+
 describe('TLS, differential', { skip: skipWithoutRedis() }, () => {
   test('the TLS port alone (port 0): trusted clients only, with tls-auth-clients yes, optional, no', async () => {
     const outcomes: Record<string, string[]> = {};
@@ -126,12 +131,12 @@ describe('TLS, differential', { skip: skipWithoutRedis() }, () => {
     assert.match(outcomes.tsredis[1], /^yes no cert: refused|error|closed/);
   });
 
-  test('redis-cli --tls, ioredis and node-redis', async () => {
-    const cli = findTool('redis-cli');
+  test('redis-cli --tls, ioredis and node-redis', { skip: NO_CLI }, async () => {
+    const cli = findTool('redis-cli')!;
     for (const [, bin] of bins()) {
       const { srv, tlsPort } = await startTls(bin);
       try {
-        if (cli !== null) {
+        {
           const r = spawnSync(
             cli,
             [
@@ -181,9 +186,28 @@ describe('TLS, differential', { skip: skipWithoutRedis() }, () => {
     }
   });
 
-  test('tsredis-cli --tls answers as redis-cli does: trusted, no client certificate, unknown CA, --insecure', async () => {
-    const cli = findTool('redis-cli');
-    if (cli === null) return;
+  test('plain bytes and a broken handshake on the TLS port: that connection goes, the server keeps serving', async () => {
+    for (const [, bin] of bins()) {
+      const { srv, tlsPort } = await startTls(bin);
+      try {
+        const plain = netConnect(tlsPort, '127.0.0.1');
+        // The server resets or closes it: either way the 'close' comes (an 'error' may come first).
+        const closed = new Promise((resolve) => plain.on('close', resolve));
+        plain.on('error', () => {});
+        plain.write('PING\r\n*1\r\n$4\r\nPING\r\n\x16\x03\x01\xff\xff garbage');
+        await closed;
+        assert.match(await tlsPing(tlsPort, trusted()), /^\+PONG server-1$/);
+        assert.equal(await cmd(srv.port, 'PING'), 'PONG');
+      } finally {
+        await srv.stop();
+      }
+    }
+  });
+
+  test('tsredis-cli --tls answers as redis-cli does: trusted, no client certificate, unknown CA, --insecure', {
+    skip: NO_CLI,
+  }, async () => {
+    const cli = findTool('redis-cli')!;
     const { srv, tlsPort } = await startTls(SERVER_BIN);
     try {
       const cases = [
